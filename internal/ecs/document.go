@@ -1,0 +1,208 @@
+// Package ecs defines the normalized document every log type is turned into:
+// Elastic Common Schema fields, the original AWS fields under aws.<type>, a
+// deterministic _id and the index name. It owns the JSON encoding of a
+// document and the declared schema the index templates are built from.
+package ecs
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Version is the ECS version our documents follow (ecs.version).
+const Version = "8.11.0"
+
+// Document is one normalized event. Parsers fill it; the JSON writer
+// (AppendJSON) serialises only non-zero fields. A Document handed to a
+// callback is only valid during that call: parsers may reuse it.
+type Document struct {
+	// ID is the deterministic _id: the event's own id where it has one,
+	// else a hash of archive key and record position. Not part of the body.
+	ID string
+	// Type is the log type name (registry key, e.g. "cloudtrail"); it picks
+	// the index (log-aws-<type>-YYYY.MM) and the aws.<type> object.
+	Type string
+	// Position is the 0-based ordinal of the record inside its object,
+	// written as log.offset; with Log.FilePath it locates the record.
+	Position int64
+
+	Timestamp   time.Time // @timestamp: the event's own time, UTC
+	Message     string    // message
+	Event       Event
+	Cloud       Cloud
+	Source      Endpoint
+	Destination Endpoint
+	User        User
+	UserAgent   string // user_agent.original
+	Related     Related
+	Network     Network
+	HTTP        HTTP
+	URL         URL
+	DNS         DNS
+	Rule        Rule
+	Observer    Observer
+	Host        Host
+	Process     Process
+	TLS         TLS
+	Log         Log
+	Error       Error
+
+	// AWS is the aws.<Type> object: the original fields of the record, as
+	// a JSON object (never an array or scalar). Paths declared flat_object
+	// in the schema must hold objects (or be absent) in every document.
+	AWS json.RawMessage
+}
+
+// Event is the ECS event.* field set.
+type Event struct {
+	Kind     string   // event, alert, state, pipeline_error
+	Category []string // authentication, network, iam, configuration, web, ...
+	Type     []string // access, change, creation, deletion, info, start, ...
+	Action   string   // e.g. CloudTrail eventName
+	Outcome  string   // success, failure, unknown
+	Dataset  string   // aws.<type>
+	Module   string   // "aws"
+	Provider string   // e.g. CloudTrail eventSource
+	ID       string   // the event's own id
+	Created  time.Time
+	Severity int64 // 0 means unset
+	Original string // event.original: kept for error documents
+}
+
+// Cloud is the ECS cloud.* field set.
+type Cloud struct {
+	Provider    string // "aws"
+	AccountID   string // cloud.account.id
+	AccountName string // cloud.account.name (enrichment)
+	Region      string
+	ServiceName string // cloud.service.name
+	InstanceID  string // cloud.instance.id
+}
+
+// Endpoint is source.* or destination.*.
+type Endpoint struct {
+	IP      string // parseable IP only; otherwise left empty and Address kept
+	Port    int64
+	Address string
+	Domain  string
+	Bytes   int64
+	Packets int64
+	Geo     *Geo
+	AS      *AS
+}
+
+// Geo is source.geo / destination.geo (GeoIP enrichment).
+type Geo struct {
+	CountryISOCode string
+	CountryName    string
+	CityName       string
+	Lat, Lon       float64
+}
+
+// AS is source.as (GeoIP enrichment).
+type AS struct {
+	Number       int64
+	Organization string
+}
+
+// User is the ECS user.* field set.
+type User struct {
+	Name   string
+	ID     string
+	Domain string
+}
+
+// Related holds related.ip and related.user (deduplicated by the writer).
+type Related struct {
+	IP   []string
+	User []string
+}
+
+// Network is the ECS network.* field set.
+type Network struct {
+	Transport string // tcp, udp, icmp ...
+	Protocol  string // http, dns, tls ...
+	Type      string // ipv4, ipv6
+	Direction string // ingress, egress, ...
+	IANANumber string
+	Bytes     int64
+	Packets   int64
+}
+
+// HTTP is the ECS http.* field set.
+type HTTP struct {
+	Method       string // http.request.method
+	StatusCode   int64  // http.response.status_code
+	RequestBytes int64  // http.request.bytes
+	ResponseBytes int64 // http.response.bytes
+	Referrer     string // http.request.referrer
+	Version      string // http.version
+}
+
+// URL is the ECS url.* field set.
+type URL struct {
+	Original string
+	Domain   string
+	Path     string
+	Query    string
+	Scheme   string
+	Port     int64
+}
+
+// DNS is the ECS dns.* field set.
+type DNS struct {
+	QuestionName  string
+	QuestionType  string
+	QuestionClass string
+	ResponseCode  string
+	Answers       []string // dns.answers.data
+}
+
+// Rule is the ECS rule.* field set (WAF rules, firewall signatures, findings).
+type Rule struct {
+	ID          string
+	Name        string
+	Ruleset     string
+	Category    string
+	Description string
+}
+
+// Observer is the ECS observer.* field set (the device that saw the event).
+type Observer struct {
+	Vendor  string
+	Product string
+	Type    string
+	Name    string
+	ID      string
+}
+
+// Host is the ECS host.* field set (Linux logs).
+type Host struct {
+	Name     string
+	Hostname string
+}
+
+// Process is the ECS process.* field set (syslog program and pid).
+type Process struct {
+	Name string
+	PID  int64
+}
+
+// TLS is the ECS tls.* field set.
+type TLS struct {
+	Version       string
+	Cipher        string
+	ServerName    string // tls.client.server_name
+}
+
+// Log is the ECS log.* field set.
+type Log struct {
+	FilePath string // log.file.path: the archive key or local path
+	Level    string
+}
+
+// Error is the ECS error.* field set, set on pipeline_error documents.
+type Error struct {
+	Message string
+	Type    string
+}

@@ -2,10 +2,30 @@
 // writer puts what under which prefix, and how any key of the archive maps
 // back to (source, log type, account, region, time). Writers (the transfer
 // Lambda), the reader (the loader) and the bucket policy all use it.
+//
+// The archive holds three families of keys:
+//
+//   - AWS-native layouts, written by AWS services themselves under
+//     [prefix/]AWSLogs/... (CloudTrail, VPC Flow Logs, ELB, WAF, Route 53
+//     Resolver, Network Firewall, GuardDuty) or identified by their file
+//     names (S3 server access logs, CloudFront standard logs, WAF through
+//     Firehose). Each layout is documented next to its parser in aws.go with
+//     the AWS documentation URL, the key format and an example key.
+//   - orgsiem's own prefixes: CWLogs/ (CloudWatch Logs events archived by
+//     the transfer Lambda) and DeadLetter/ (documents OpenSearch refused).
+//   - The typed-prefix convention <type>/<anything>, where <type> is one of
+//     the Type* names below: the place to point deliveries whose AWS key does
+//     not say what they are (S3 server access logs, CloudFront, Security Hub
+//     or GuardDuty findings through EventBridge and Firehose, ...).
+//
+// Keys are the decoded object keys: S3 event notifications URL-encode them
+// (a space arrives as '+', '%' as "%25"), so the loader decodes a key before
+// calling Parse.
 package archive
 
 // Log type names. They are the registry keys of internal/logs and the
-// <type> in index names log-aws-<type>-YYYY.MM.
+// <type> in index names log-aws-<type>-YYYY.MM. They are also the first
+// segment of the typed-prefix convention (<type>/<anything>).
 const (
 	TypeCloudTrail      = "cloudtrail"
 	TypeVPCFlow         = "vpcflow"
@@ -25,11 +45,61 @@ const (
 	TypeLinux = "linux"
 )
 
+// Types returns every log type name, in the order of the constants above.
+// The slice is new on each call.
+func Types() []string {
+	return []string{
+		TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
+		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
+		TypeCloudWatchLogs, TypeLinux,
+	}
+}
+
+// IsType reports whether name is one of the Type* names.
+func IsType(name string) bool {
+	switch name {
+	case TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
+		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
+		TypeCloudWatchLogs, TypeLinux:
+		return true
+	}
+	return false
+}
+
 // Prefixes written by orgsiem itself.
 const (
 	// CWLogsPrefix holds CloudWatch Logs data written by the transfer Lambda:
 	// CWLogs/<account>/<region>/<escaped log group>/YYYY/MM/DD/HH/<name>.json.gz
+	// (see CWLogsKey).
 	CWLogsPrefix = "CWLogs/"
-	// DeadLetterPrefix holds documents OpenSearch refused, with the reason.
+	// DeadLetterPrefix holds documents OpenSearch refused, with the reason:
+	// DeadLetter/<type>/<account>/YYYY/MM/DD/HH/<name> (see DeadLetterKey).
 	DeadLetterPrefix = "DeadLetter/"
+	// AWSLogsPrefix is the segment AWS services write their layouts under,
+	// after the optional prefix the delivery was configured with.
+	AWSLogsPrefix = "AWSLogs/"
+)
+
+// Location.Source values: who wrote the object.
+const (
+	// SourceAWS is an object an AWS service delivered (directly, or through
+	// Firehose to a typed prefix).
+	SourceAWS = "aws"
+	// SourceOrgSIEM is an object orgsiem wrote (CWLogs/, DeadLetter/).
+	SourceOrgSIEM = "orgsiem"
+)
+
+// Location.Skip values: why objects at a key are not indexed.
+const (
+	// SkipCloudTrailDigest is a CloudTrail log file integrity digest
+	// (CloudTrail-Digest/): it lists hashes of log files, it holds no events.
+	SkipCloudTrailDigest = "cloudtrail-digest"
+	// SkipDeadLetter is a document OpenSearch refused; re-ingesting it would
+	// loop.
+	SkipDeadLetter = "dead-letter"
+	// SkipTestFile is the ELBAccessLogTestFile Elastic Load Balancing writes
+	// when access logging is enabled.
+	SkipTestFile = "test-file"
+	// SkipFolder is a zero-byte "folder" marker (a key ending in '/').
+	SkipFolder = "folder"
 )

@@ -46,6 +46,9 @@ type Document struct {
 	TLS         TLS
 	Log         Log
 	Error       Error
+	// CloudWatch locates a record that arrived through CloudWatch Logs
+	// (written as aws.cloudwatchlogs.*, beside aws.<Type>).
+	CloudWatch CloudWatch
 
 	// AWS is the aws.<Type> object: the original fields of the record, as
 	// a JSON object (never an array or scalar). Paths declared flat_object
@@ -65,7 +68,7 @@ type Event struct {
 	Provider string   // e.g. CloudTrail eventSource
 	ID       string   // the event's own id
 	Created  time.Time
-	Severity int64 // 0 means unset
+	Severity int64  // 0 means unset
 	Original string // event.original: kept for error documents
 }
 
@@ -120,23 +123,23 @@ type Related struct {
 
 // Network is the ECS network.* field set.
 type Network struct {
-	Transport string // tcp, udp, icmp ...
-	Protocol  string // http, dns, tls ...
-	Type      string // ipv4, ipv6
-	Direction string // ingress, egress, ...
+	Transport  string // tcp, udp, icmp ...
+	Protocol   string // http, dns, tls ...
+	Type       string // ipv4, ipv6
+	Direction  string // ingress, egress, ...
 	IANANumber string
-	Bytes     int64
-	Packets   int64
+	Bytes      int64
+	Packets    int64
 }
 
 // HTTP is the ECS http.* field set.
 type HTTP struct {
-	Method       string // http.request.method
-	StatusCode   int64  // http.response.status_code
-	RequestBytes int64  // http.request.bytes
-	ResponseBytes int64 // http.response.bytes
-	Referrer     string // http.request.referrer
-	Version      string // http.version
+	Method        string // http.request.method
+	StatusCode    int64  // http.response.status_code
+	RequestBytes  int64  // http.request.bytes
+	ResponseBytes int64  // http.response.bytes
+	Referrer      string // http.request.referrer
+	Version       string // http.version
 }
 
 // URL is the ECS url.* field set.
@@ -190,15 +193,66 @@ type Process struct {
 
 // TLS is the ECS tls.* field set.
 type TLS struct {
-	Version       string
-	Cipher        string
-	ServerName    string // tls.client.server_name
+	Version    string
+	Cipher     string
+	ServerName string // tls.client.server_name
 }
 
 // Log is the ECS log.* field set.
 type Log struct {
 	FilePath string // log.file.path: the archive key or local path
 	Level    string
+}
+
+// CloudWatchLogsType is the log type name of CloudWatch Logs documents
+// (archive.TypeCloudWatchLogs; ecs imports nothing, so it is repeated here).
+// Its fields live under aws.cloudwatchlogs.
+const CloudWatchLogsType = "cloudwatchlogs"
+
+// CloudWatch is aws.cloudwatchlogs.*: where a record delivered through
+// CloudWatch Logs came from. For documents of type cloudwatchlogs it is the
+// whole aws.cloudwatchlogs object (their AWS field stays empty); for records
+// routed to another type (CloudTrail, VPC flow, Linux ...) it sits beside
+// aws.<type>.
+type CloudWatch struct {
+	ID                  string // the log event id
+	LogGroup            string
+	LogStream           string
+	Owner               string // the account that owns the log group
+	SubscriptionFilters []string
+}
+
+// Clone returns a deep copy of d that shares no memory with it, for callers
+// that keep a document beyond the callback it was handed to.
+func (d *Document) Clone() Document {
+	c := *d
+	c.Event.Category = cloneStrings(d.Event.Category)
+	c.Event.Type = cloneStrings(d.Event.Type)
+	c.Related.IP = cloneStrings(d.Related.IP)
+	c.Related.User = cloneStrings(d.Related.User)
+	c.DNS.Answers = cloneStrings(d.DNS.Answers)
+	c.CloudWatch.SubscriptionFilters = cloneStrings(d.CloudWatch.SubscriptionFilters)
+	for _, e := range []*Endpoint{&c.Source, &c.Destination} {
+		if e.Geo != nil {
+			g := *e.Geo
+			e.Geo = &g
+		}
+		if e.AS != nil {
+			a := *e.AS
+			e.AS = &a
+		}
+	}
+	if d.AWS != nil {
+		c.AWS = append(json.RawMessage(nil), d.AWS...)
+	}
+	return c
+}
+
+func cloneStrings(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string(nil), s...)
 }
 
 // Error is the ECS error.* field set, set on pipeline_error documents.

@@ -1,6 +1,582 @@
 package logs
 
-import "errors"
+// CloudTrail: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+//
+// Accepted shapes, decided by the first bytes of the object (never by trial):
+//   - {"Records":[...]} as CloudTrail delivers to S3 (gzip or not, any size;
+//     several such objects may follow each other): streamed element by
+//     element, never holding more than one record (MaxLineBytes).
+//   - Otherwise one JSON value per line (NDJSON), where a value that opens
+//     with a line holding only "{" or "[" may span lines (pretty-printed
+//     examples). Each value is a record, a {"Records":[...]} wrapper, an
+//     array of records, or a digest file (skipped as "cloudtrail-digest").
+//     A line that does not complete a JSON value is an error document; the
+//     next line is read as a new record.
+//
+// Mapping to ECS (see mapTo): @timestamp=eventTime, event.action=eventName
+// (Insights: insightDetails.insightType), event.provider=eventSource,
+// event.id=eventID (also the _id, so a record delivered both to S3 and
+// through CloudWatch Logs is indexed once), event.outcome (failure when
+// errorCode is present; sign-in events use responseElements.<eventName>),
+// cloud.account.id=recipientAccountId (else userIdentity.accountId),
+// cloud.region=awsRegion, source.ip only when sourceIPAddress parses as an IP
+// (else source.domain for service names), user.*, user_agent.original,
+// related.*. The record itself is aws.cloudtrail with its original names.
+// The flat_object fields (ecs.CloudTrailFlatObjects) always hold an object:
+// a value that is not an object or null is wrapped as {"_value": <value>}.
 
-// PLACEHOLDER: replaced by the real parser.
-func parseCloudTrail(in *Input, out *Output) error { return errors.New("cloudtrail parser not built yet") }
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/orgsiem/orgsiem/internal/archive"
+	"github.com/orgsiem/orgsiem/internal/ecs"
+)
+
+// skipCloudTrailDigest names digest files (integrity hashes, no events).
+const skipCloudTrailDigest = "cloudtrail-digest"
+
+func parseCloudTrail(in *Input, out *Output) error {
+	p := &ctParser{}
+	js := &jsonStream{r: in.Reader}
+	for {
+		if _, err := js.peek(); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if !js.objectStartsWithKey("Records") {
+			return p.lines(in, out)
+		}
+		if err := p.streamRecords(js, out); err != nil {
+			return err
+		}
+	}
+}
+
+// ctParser holds the buffers reused from record to record.
+type ctParser struct {
+	buf, key, acc, wrap []byte
+	relUser, relIP      []string
+}
+
+// streamRecords reads one {"Records":[...]} object, record by record.
+// Other keys of the object are read past without being kept.
+func (p *ctParser) streamRecords(js *jsonStream, out *Output) error {
+	if err := js.expect('{'); err != nil {
+		return err
+	}
+	for n := 0; ; n++ {
+		c, err := js.peek()
+		if err != nil {
+			return unexpectedEOF(err)
+		}
+		if c == '}' {
+			js.discard(1)
+			return nil
+		}
+		if n > 0 {
+			if err := js.expect(','); err != nil {
+				return err
+			}
+		}
+		var tooLong bool
+		p.key, tooLong, err = js.readValue(p.key[:0], 64)
+		if err != nil {
+			return err
+		}
+		if err := js.expect(':'); err != nil {
+			return err
+		}
+		if !tooLong && string(p.key) == `"Records"` {
+			err = p.streamArray(js, out)
+		} else {
+			_, _, err = js.readValue(nil, 0)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// streamArray reads the Records array (or null).
+func (p *ctParser) streamArray(js *jsonStream, out *Output) error {
+	c, err := js.peek()
+	if err != nil {
+		return unexpectedEOF(err)
+	}
+	if c == 'n' {
+		v, _, err := js.readValue(p.key[:0], 8)
+		if err == nil && string(v) != "null" {
+			err = &syntaxError{Offset: js.off, Msg: "Records is neither an array nor null"}
+		}
+		return err
+	}
+	if err := js.expect('['); err != nil {
+		return err
+	}
+	for n := 0; ; n++ {
+		c, err := js.peek()
+		if err != nil {
+			return unexpectedEOF(err)
+		}
+		if c == ']' {
+			js.discard(1)
+			return nil
+		}
+		if n > 0 {
+			if err := js.expect(','); err != nil {
+				return err
+			}
+		}
+		var tooLong bool
+		start := js.off
+		p.buf, tooLong, err = js.readValue(p.buf[:0], MaxLineBytes)
+		if err != nil {
+			return err
+		}
+		if tooLong {
+			err = out.Fail(nil, fmt.Errorf("Records element at byte %d is %d bytes, over the %d byte limit", start, js.off-start, MaxLineBytes))
+		} else {
+			err = p.value(p.buf, out, false)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// lines reads one JSON value per line (see the file comment).
+func (p *ctParser) lines(in *Input, out *Output) error {
+	var st bracketState
+	pending := false // p.acc holds the first lines of a multi-line value
+	failPending := func(why string) error {
+		pending = false
+		return out.Fail(p.acc, fmt.Errorf("line %d: %s", in.LineNumber(), why))
+	}
+	for {
+		line, err := in.ReadLine()
+		var tooLong *LineTooLongError
+		switch {
+		case errors.As(err, &tooLong):
+			if pending {
+				if err := failPending("incomplete JSON value before an over-long line"); err != nil {
+					return err
+				}
+			}
+			if err := out.Fail(tooLong.Prefix, tooLong); err != nil {
+				return err
+			}
+			continue
+		case errors.Is(err, io.EOF):
+			if pending {
+				return failPending("input ends inside a JSON value")
+			}
+			return nil
+		case err != nil:
+			return err
+		}
+		if pending && len(line) > 0 && line[0] == '{' {
+			// A new top-level record starts: the pending one was cut short.
+			if err := failPending("incomplete JSON value"); err != nil {
+				return err
+			}
+		}
+		if !pending {
+			trimmed := bytes.TrimSpace(line)
+			if len(trimmed) == 0 {
+				continue // blank lines are not records
+			}
+			st = bracketState{}
+			st.feed(trimmed)
+			p.acc = append(p.acc[:0], trimmed...)
+			if st.complete() {
+				if err := p.value(p.acc, out, true); err != nil {
+					return err
+				}
+				continue
+			}
+			if len(trimmed) == 1 && (trimmed[0] == '{' || trimmed[0] == '[') {
+				pending = true
+				continue
+			}
+			if err := out.Fail(p.acc, fmt.Errorf("line %d: incomplete JSON value", in.LineNumber())); err != nil {
+				return err
+			}
+			continue
+		}
+		st.feed(line)
+		p.acc = append(p.acc, '\n')
+		p.acc = append(p.acc, line...)
+		if len(p.acc) > MaxLineBytes {
+			if err := failPending(fmt.Sprintf("JSON value over %d bytes", MaxLineBytes)); err != nil {
+				return err
+			}
+			continue
+		}
+		if st.complete() {
+			pending = false
+			if err := p.value(p.acc, out, true); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// bracketState follows strings and bracket depth across lines.
+type bracketState struct {
+	depth       int
+	inStr, esc  bool
+	sawBrackets bool
+}
+
+func (s *bracketState) feed(b []byte) {
+	for _, c := range b {
+		if s.inStr {
+			switch {
+			case s.esc:
+				s.esc = false
+			case c == '\\':
+				s.esc = true
+			case c == '"':
+				s.inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			s.inStr = true
+		case '{', '[':
+			s.depth++
+			s.sawBrackets = true
+		case '}', ']':
+			s.depth--
+		}
+	}
+}
+
+// complete reports whether the bytes fed so far close every bracket they
+// opened (or went below zero: then validation reports the error).
+func (s *bracketState) complete() bool { return !s.inStr && s.depth <= 0 }
+
+// value handles one complete JSON value. In line mode (wrappers true) it
+// may also be a {"Records":[...]} wrapper, an array of records or a digest.
+func (p *ctParser) value(raw []byte, out *Output, wrappers bool) error {
+	if !gjson.ValidBytes(raw) {
+		return out.Fail(raw, errors.New("invalid JSON"))
+	}
+	s := string(raw) // every string of the document points into this copy
+	root := gjson.Parse(s)
+	if wrappers && root.IsArray() {
+		return p.elements(root, out)
+	}
+	var r ctRecord
+	if !root.IsObject() {
+		return out.Fail(raw, fmt.Errorf("a CloudTrail record must be a JSON object, found %s", root.Type))
+	}
+	r.read(root)
+	switch {
+	case wrappers && r.records.Exists():
+		if !r.records.IsArray() && r.records.Type != gjson.Null {
+			return out.Fail(raw, errors.New("Records is neither an array nor null"))
+		}
+		return p.elements(r.records, out)
+	case r.digest:
+		out.Skip(skipCloudTrailDigest)
+		return nil
+	}
+	d := out.Doc()
+	p.mapTo(&r, d)
+	d.AWS = p.awsObject(raw, root, &r)
+	return out.Emit(d)
+}
+
+// elements handles each element of an in-memory array as a record.
+func (p *ctParser) elements(arr gjson.Result, out *Output) error {
+	var err error
+	arr.ForEach(func(_, v gjson.Result) bool {
+		err = p.value([]byte(v.Raw), out, false)
+		return err == nil
+	})
+	return err
+}
+
+// cloudTrailMessage maps one CloudTrail record delivered through CloudWatch
+// Logs (the message is the record) onto d and sets d.Type.
+func cloudTrailMessage(msg []byte, d *ecs.Document) error {
+	if !gjson.ValidBytes(msg) {
+		return errors.New("invalid JSON")
+	}
+	root := gjson.Parse(string(msg))
+	if !root.IsObject() {
+		return fmt.Errorf("a CloudTrail record must be a JSON object, found %s", root.Type)
+	}
+	var r ctRecord
+	r.read(root)
+	p := &ctParser{}
+	d.Type = archive.TypeCloudTrail
+	p.mapTo(&r, d)
+	d.AWS = p.awsObject(msg, root, &r)
+	return nil
+}
+
+// ctRecord is what the mapping reads from one CloudTrail record. Strings
+// point into the record's string copy; the free-form payloads stay raw.
+type ctRecord struct {
+	eventTime, eventName, eventSource, eventID, eventType   string
+	awsRegion, recipientAccountID, sourceIP, userAgent      string
+	errorCode                                               string
+	readOnly                                                gjson.Result
+	userIdentity, responseElements, insightDetails, records gjson.Result
+	digest                                                  bool // a digest file, not a record
+	badFlat                                                 bool // a flat_object field holds a non-object
+}
+
+// read takes the fields of one record in a single pass over its keys.
+func (r *ctRecord) read(root gjson.Result) {
+	var digestStart, logFiles bool
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "eventTime":
+			r.eventTime = v.Str
+		case "eventName":
+			r.eventName = v.Str
+		case "eventSource":
+			r.eventSource = v.Str
+		case "eventID":
+			r.eventID = v.Str
+		case "eventType":
+			r.eventType = v.Str
+		case "awsRegion":
+			r.awsRegion = v.Str
+		case "recipientAccountId":
+			r.recipientAccountID = v.Str
+		case "sourceIPAddress":
+			r.sourceIP = v.Str
+		case "userAgent":
+			r.userAgent = v.Str
+		case "errorCode":
+			r.errorCode = v.Str
+		case "readOnly":
+			r.readOnly = v
+		case "userIdentity":
+			r.userIdentity = v
+		case "responseElements":
+			r.responseElements = v
+			r.badFlat = r.badFlat || notObject(v)
+		case "insightDetails":
+			r.insightDetails = v
+			r.badFlat = r.badFlat || notObject(v)
+		case "requestParameters", "additionalEventData", "serviceEventDetails", "edgeDeviceDetails":
+			r.badFlat = r.badFlat || notObject(v)
+		case "Records":
+			r.records = v
+		case "digestPublicKeyFingerprint":
+			r.digest = true
+		case "digestStartTime":
+			digestStart = true
+		case "logFiles":
+			logFiles = true
+		}
+		return true
+	})
+	r.digest = r.digest || (digestStart && logFiles)
+}
+
+// notObject reports a flat_object value that must be wrapped.
+func notObject(v gjson.Result) bool { return !v.IsObject() && v.Type != gjson.Null }
+
+// Event categories and types, shared by every document (never modified).
+var (
+	ctCatAuthentication = []string{"authentication"}
+	ctCatIAM            = []string{"iam"}
+	ctCatConfiguration  = []string{"configuration"}
+	ctTypeInfo          = []string{"info"}
+	ctTypeStart         = []string{"start"}
+	ctTypeCreation      = []string{"creation"}
+	ctTypeDeletion      = []string{"deletion"}
+	ctTypeChange        = []string{"change"}
+	ctTypeAccess        = []string{"access"}
+)
+
+// mapTo fills the ECS fields of d from r.
+func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) {
+	if t, err := time.Parse(time.RFC3339Nano, r.eventTime); err == nil {
+		d.Timestamp = t.UTC()
+	}
+	d.ID = r.eventID
+	d.Event.ID = r.eventID
+	d.Event.Provider = r.eventSource
+	d.Event.Action = r.eventName
+	if r.eventType == "AwsCloudTrailInsight" {
+		d.Event.Action = r.insightDetails.Get("insightType").Str
+		d.Event.Type = ctTypeInfo
+	} else {
+		d.Event.Category, d.Event.Type = ctCategorize(r.eventSource, r.eventName, r.readOnly)
+		d.Event.Outcome = ctOutcome(r)
+	}
+	if r.awsRegion != "" {
+		d.Cloud.Region = r.awsRegion
+	}
+
+	ui := r.userIdentity
+	uiType := ui.Get("type").Str
+	userName := ui.Get("userName").Str
+	issuer := ui.Get("sessionContext.sessionIssuer.userName").Str
+	switch {
+	case r.recipientAccountID != "":
+		d.Cloud.AccountID = r.recipientAccountID
+	case ui.Get("accountId").Str != "":
+		d.Cloud.AccountID = ui.Get("accountId").Str
+	}
+	d.User.ID = ui.Get("principalId").Str
+	switch uiType {
+	case "AssumedRole":
+		d.User.Name = issuer
+	case "Root":
+		d.User.Name = userName
+		if d.User.Name == "" {
+			d.User.Name = "root"
+		}
+	case "FederatedUser":
+		_, d.User.Name, _ = strings.Cut(d.User.ID, ":")
+	default:
+		d.User.Name = userName
+	}
+	p.relUser = append(p.relUser[:0], d.User.Name, userName, issuer)
+	d.Related.User = p.relUser
+
+	if r.sourceIP != "" {
+		d.Source.Address = r.sourceIP
+		if ip, err := netip.ParseAddr(r.sourceIP); err == nil {
+			d.Source.IP = ip.String()
+			p.relIP = append(p.relIP[:0], d.Source.IP)
+			d.Related.IP = p.relIP
+		} else if strings.Contains(r.sourceIP, ".") && !strings.Contains(r.sourceIP, " ") {
+			d.Source.Domain = r.sourceIP // a service principal such as ec2.amazonaws.com
+		}
+	}
+	d.UserAgent = r.userAgent
+}
+
+// ctOutcome: failure when errorCode is present; sign-in events report
+// Success/Failure in responseElements.<eventName>; else success.
+func ctOutcome(r *ctRecord) string {
+	if r.errorCode != "" {
+		return "failure"
+	}
+	if r.eventSource == "signin.amazonaws.com" && r.responseElements.IsObject() {
+		switch r.responseElements.Get(gjsonEscape(r.eventName)).Str {
+		case "Failure":
+			return "failure"
+		case "Success":
+			return "success"
+		}
+	}
+	return "success"
+}
+
+// gjsonEscape escapes the characters gjson treats as path syntax.
+func gjsonEscape(s string) string {
+	if !strings.ContainsAny(s, `.*?|#@\!=<>%`) {
+		return s
+	}
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(`.*?|#@\!=<>%`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// ctVerbs maps the leading verb of an API name to an ECS event.type.
+var ctVerbs = []struct {
+	prefix string
+	typ    []string
+}{
+	{"Create", ctTypeCreation}, {"Run", ctTypeCreation}, {"Allocate", ctTypeCreation}, {"Import", ctTypeCreation},
+	{"Delete", ctTypeDeletion}, {"Remove", ctTypeDeletion}, {"Terminate", ctTypeDeletion},
+	{"Deregister", ctTypeDeletion}, {"Release", ctTypeDeletion},
+	{"Get", ctTypeAccess}, {"List", ctTypeAccess}, {"Describe", ctTypeAccess}, {"Head", ctTypeAccess},
+	{"Lookup", ctTypeAccess}, {"Download", ctTypeAccess}, {"Search", ctTypeAccess}, {"Query", ctTypeAccess},
+	{"Scan", ctTypeAccess}, {"Select", ctTypeAccess}, {"BatchGet", ctTypeAccess},
+}
+
+// ctCategorize gives event.category and event.type: sign-in and STS
+// session creation are authentication; IAM calls are iam; everything else is
+// configuration. The type follows the API verb (Create → creation, Delete →
+// deletion, Get/List/Describe → access, info for IAM), else readOnly.
+func ctCategorize(source, name string, readOnly gjson.Result) (cat, typ []string) {
+	switch source {
+	case "signin.amazonaws.com":
+		return ctCatAuthentication, ctTypeInfo
+	case "sts.amazonaws.com":
+		if strings.HasPrefix(name, "AssumeRole") || name == "GetSessionToken" || name == "GetFederationToken" {
+			return ctCatAuthentication, ctTypeStart
+		}
+	}
+	cat = ctCatConfiguration
+	if source == "iam.amazonaws.com" {
+		cat = ctCatIAM
+	}
+	typ = ctTypeChange
+	if readOnly.Type == gjson.True {
+		typ = ctTypeAccess
+	}
+	for _, v := range ctVerbs {
+		if strings.HasPrefix(name, v.prefix) {
+			typ = v.typ
+			break
+		}
+	}
+	if cat[0] == "iam" && typ[0] == "access" {
+		typ = ctTypeInfo // ECS allows no "access" type for iam
+	}
+	return cat, typ
+}
+
+// awsObject is the aws.cloudtrail object: the record as is, or, when a
+// flat_object field holds a non-object, the record with that value wrapped
+// as {"_value": <value>}.
+func (p *ctParser) awsObject(raw []byte, root gjson.Result, r *ctRecord) []byte {
+	if !r.badFlat {
+		return raw
+	}
+	b := append(p.wrap[:0], '{')
+	root.ForEach(func(k, v gjson.Result) bool {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, k.Raw...)
+		b = append(b, ':')
+		if isCTFlat(k.Str) && notObject(v) {
+			b = append(b, `{"_value":`...)
+			b = append(b, v.Raw...)
+			b = append(b, '}')
+		} else {
+			b = append(b, v.Raw...)
+		}
+		return true
+	})
+	b = append(b, '}')
+	p.wrap = b
+	return b
+}
+
+func isCTFlat(key string) bool {
+	for _, f := range ecs.CloudTrailFlatObjects {
+		if f == key {
+			return true
+		}
+	}
+	return false
+}

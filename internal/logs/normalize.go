@@ -7,19 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
+	"time"
 
 	"github.com/orgsiem/orgsiem/internal/archive"
 )
 
-// readBufferSize bounds how much of an object is held at once.
+// readBufferSize bounds how much of an object is buffered at once.
 const readBufferSize = 256 << 10
 
 func normalize(ctx context.Context, obj Object, emit Emit) (st Stats, err error) {
+	errTime := obj.Time
 	if obj.Type == "" {
 		loc, perr := archive.Parse(obj.Key)
 		if perr != nil {
-			return st, perr
+			return st, fmt.Errorf("logs: %w", perr)
 		}
 		if loc.Skip != "" {
 			// The whole object is deliberately not indexed (e.g. digests).
@@ -34,49 +35,62 @@ func normalize(ctx context.Context, obj Object, emit Emit) (st Stats, err error)
 		if obj.Region == "" {
 			obj.Region = loc.Region
 		}
+		if errTime.IsZero() {
+			errTime = loc.Time
+		}
 	}
 	typ, err := Lookup(obj.Type)
 	if err != nil {
 		return st, err
 	}
-	counter := &countingReader{r: obj.Body}
-	body, err := decompress(counter)
-	if err != nil {
-		return st, fmt.Errorf("%s: %w", obj.Key, err)
+	if errTime.IsZero() {
+		errTime = time.Now()
 	}
-	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st}
-	in := &Input{Reader: body, Object: obj, Ctx: ctx}
+	plain, err := decompress(obj.Body)
+	if err != nil {
+		return st, fmt.Errorf("logs: %s: %w", obj.Key, err)
+	}
+	counter := &countingReader{r: plain}
+	in := &Input{Reader: bufio.NewReaderSize(counter, readBufferSize), Object: obj, Ctx: ctx}
+	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st, ctx: ctx, errTime: errTime.UTC()}
 	defer func() {
 		st.Bytes = counter.n
 		if r := recover(); r != nil {
 			// A parser bug must not lose the object: what was emitted stays
 			// emitted, and the rest is reported as one error at the position.
-			perr := fmt.Errorf("parser panic: %v\n%s", r, debug.Stack())
-			err = out.Fail(nil, perr)
+			err = out.failKind("panic", nil, fmt.Errorf("parser panic, rest of object not read: %v", r))
+			if err != nil {
+				err = fmt.Errorf("logs: %s: %w", obj.Key, err)
+			}
 		}
 	}()
 	if perr := typ.Parse(in, out); perr != nil {
-		var stop *emitError
-		if errors.As(perr, &stop) || ctx.Err() != nil {
-			return st, perr
+		if stop := (*stopError)(nil); errors.As(perr, &stop) {
+			return st, fmt.Errorf("logs: %s: %w", obj.Key, stop.err)
 		}
-		// Reading stopped (truncated gzip, I/O error): keep what was read and
-		// record where it stopped as an error document.
-		return st, out.Fail(nil, fmt.Errorf("reading %s stopped: %w", obj.Key, perr))
+		if ctx.Err() != nil {
+			return st, fmt.Errorf("logs: %s: %w", obj.Key, ctx.Err())
+		}
+		// Reading stopped (truncated gzip, I/O error, broken framing): keep
+		// what was read and record where it stopped as an error document.
+		ferr := out.failKind("read", nil, fmt.Errorf("reading stopped after %d bytes: %w", counter.n, perr))
+		if ferr != nil {
+			return st, fmt.Errorf("logs: %s: %w", obj.Key, ferr)
+		}
 	}
 	return st, nil
 }
 
-// emitError marks an error returned by the Emit callback: it stops
-// normalization and is passed through unchanged.
-type emitError struct{ err error }
+// stopError marks an error that stops normalization: an error returned by
+// the Emit callback, or a cancelled context.
+type stopError struct{ err error }
 
-func (e *emitError) Error() string { return e.err.Error() }
-func (e *emitError) Unwrap() error { return e.err }
+func (e *stopError) Error() string { return e.err.Error() }
+func (e *stopError) Unwrap() error { return e.err }
 
-// decompress returns a buffered reader over the plain content, unwrapping
-// gzip when the first two bytes are the gzip magic number.
-func decompress(r io.Reader) (*bufio.Reader, error) {
+// decompress returns a reader over the plain content, unwrapping gzip (all
+// members) when the first two bytes are the gzip magic number.
+func decompress(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, readBufferSize)
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -87,11 +101,12 @@ func decompress(r io.Reader) (*bufio.Reader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gzip header: %w", err)
 		}
-		return bufio.NewReaderSize(zr, readBufferSize), nil
+		return zr, nil
 	}
 	return br, nil
 }
 
+// countingReader counts the decompressed bytes read (Stats.Bytes).
 type countingReader struct {
 	r io.Reader
 	n int64

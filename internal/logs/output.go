@@ -7,33 +7,117 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// Input is what a parser reads: the decompressed body of one object.
+// KindPipelineError is the event.kind of error documents.
+const KindPipelineError = "pipeline_error"
+
+// Input is what a parser reads: the decompressed body of one object,
+// buffered (readBufferSize).
 type Input struct {
 	*bufio.Reader
 	Object Object
 	Ctx    context.Context
+
+	line    int64  // lines returned by ReadLine
+	lineBuf []byte // holds a line longer than the read buffer
 }
+
+// LineTooLongError is returned by ReadLine for a line over MaxLineBytes.
+// The line has been skipped; Prefix holds its first MaxOriginalBytes.
+type LineTooLongError struct {
+	Line   int64 // 1-based line number
+	Length int64 // bytes in the line, without the line ending
+	Prefix []byte
+}
+
+func (e *LineTooLongError) Error() string {
+	return fmt.Sprintf("line %d is %d bytes, over the %d byte limit", e.Line, e.Length, MaxLineBytes)
+}
+
+// ReadLine returns the next line without its line ending ("\n" or "\r\n").
+// The slice is only valid until the next read. A last line without a line
+// ending is returned like any other; after it ReadLine returns io.EOF. A line
+// over MaxLineBytes is skipped without holding it in memory and reported as
+// a *LineTooLongError; reading can continue with the next line. Any other
+// error (a truncated gzip, an I/O error) stops reading.
+func (in *Input) ReadLine() ([]byte, error) {
+	line, err := in.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		line, err = in.readLongLine(line)
+	}
+	if err != nil {
+		if errors.Is(err, io.EOF) && len(line) > 0 {
+			err = nil // last line without "\n"
+		} else {
+			return nil, err
+		}
+	}
+	in.line++
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+		if n > 1 && line[n-2] == '\r' {
+			line = line[:n-2]
+		}
+	}
+	return line, nil
+}
+
+// readLongLine continues a line that did not fit the read buffer.
+func (in *Input) readLongLine(first []byte) ([]byte, error) {
+	in.lineBuf = append(in.lineBuf[:0], first...)
+	total := int64(len(first))
+	for {
+		more, err := in.ReadSlice('\n')
+		total += int64(len(more))
+		if len(in.lineBuf) < MaxLineBytes+2 {
+			in.lineBuf = append(in.lineBuf, more...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		length := total
+		if total > 0 && in.lineBuf[len(in.lineBuf)-1] == '\n' {
+			length--
+		}
+		if length > MaxLineBytes {
+			in.line++
+			prefix := append([]byte(nil), in.lineBuf[:MaxOriginalBytes]...)
+			in.lineBuf = in.lineBuf[:0]
+			return nil, &LineTooLongError{Line: in.line, Length: length, Prefix: prefix}
+		}
+		return in.lineBuf, err
+	}
+}
+
+// LineNumber is the 1-based number of the line ReadLine last returned.
+func (in *Input) LineNumber() int64 { return in.line }
 
 // Output is where a parser reports every record, exactly once each, with
 // Emit, Skip or Fail. The record position advances on each report.
 type Output struct {
-	typ   *Type
-	obj   Object
-	emit  Emit
-	stats *Stats
-	pos   int64
-	doc   ecs.Document
+	typ     *Type
+	obj     Object
+	emit    Emit
+	stats   *Stats
+	ctx     context.Context
+	errTime time.Time // @timestamp of error documents
+	pos     int64
+	doc     ecs.Document
 }
 
 // Doc returns the document for the next record, reset and pre-filled with
-// the object's defaults (type, dataset, module, cloud provider, account and
-// region from the key, log.file.path, position). Valid until the next Doc.
+// the object's defaults (type, event kind/dataset/module, cloud provider,
+// account and region from the key, log.file.path, position). It is valid
+// until the next call of Doc.
 func (o *Output) Doc() *ecs.Document {
 	o.doc = ecs.Document{
 		Type:     o.typ.Name,
@@ -52,34 +136,63 @@ func (o *Output) Doc() *ecs.Document {
 // Position is the 0-based ordinal of the next record to be reported.
 func (o *Output) Position() int64 { return o.pos }
 
-// Emit reports the current record as document d. When d.ID is empty it is
-// set to a hash of the object key and the record position, so redelivery of
-// the same object yields the same _id.
-func (o *Output) Emit(d *ecs.Document) error {
-	pos := o.pos
+// next advances to the next record and reports whether it is to be
+// reported (false for records below Object.SkipRecords, counted as resumed).
+func (o *Output) next() (pos int64, report bool) {
+	pos = o.pos
 	o.pos++
 	o.stats.Records++
 	if pos < o.obj.SkipRecords {
 		o.stats.Resumed++
+		return pos, false
+	}
+	return pos, true
+}
+
+// Emit reports the current record as document d. When d.ID is empty it is
+// set to a hash of the object key and the record position, so redelivery of
+// the same object yields the same _id. A parser that routes a record to
+// another type (d.Type) gets event.dataset set to match. A document without
+// a timestamp becomes an error document. The error returned stops parsing:
+// it comes from the Emit callback or a cancelled context.
+func (o *Output) Emit(d *ecs.Document) error {
+	pos, report := o.next()
+	if !report {
 		return nil
 	}
+	if err := o.checkContext(); err != nil {
+		return err
+	}
+	d.Position = pos
 	if d.ID == "" {
 		d.ID = PositionID(o.obj.Key, pos)
+	}
+	if d.Type != o.typ.Name {
+		d.Event.Dataset = "aws." + d.Type
 	}
 	if d.Timestamp.IsZero() {
 		// A record without its own time cannot be placed in an index by
 		// time; keep it as an error rather than invent a time.
-		return o.fail(pos, nil, errors.New("record has no timestamp"), d)
+		return o.fail(pos, "parse", nil, errors.New("record has no timestamp"), d)
 	}
 	o.stats.Documents++
 	return o.send(d)
+}
+
+func (o *Output) checkContext() error {
+	if o.pos&255 == 0 {
+		if err := o.ctx.Err(); err != nil {
+			return &stopError{err: err}
+		}
+	}
+	return nil
 }
 
 // send passes d to the callback, marking a callback error as one that stops
 // normalization.
 func (o *Output) send(d *ecs.Document) error {
 	if err := o.emit(d); err != nil {
-		return &emitError{err: err}
+		return &stopError{err: err}
 	}
 	return nil
 }
@@ -87,11 +200,7 @@ func (o *Output) send(d *ecs.Document) error {
 // Skip reports the current record as deliberately not indexed, with a short
 // reason name such as "cloudtrail-digest" or "control-message".
 func (o *Output) Skip(reason string) {
-	pos := o.pos
-	o.pos++
-	o.stats.Records++
-	if pos < o.obj.SkipRecords {
-		o.stats.Resumed++
+	if _, report := o.next(); !report {
 		return
 	}
 	if o.stats.Skipped == nil {
@@ -101,42 +210,56 @@ func (o *Output) Skip(reason string) {
 }
 
 // Fail reports the current record as an error document keeping the original
-// bytes (event.original) and the reason (error.message).
+// bytes (event.original, at most MaxOriginalBytes) and the reason
+// (error.message, prefixed with the type and record position). The error
+// returned stops parsing (see Emit).
 func (o *Output) Fail(raw []byte, err error) error {
-	pos := o.pos
-	o.pos++
-	o.stats.Records++
-	if pos < o.obj.SkipRecords {
-		o.stats.Resumed++
-		return nil
-	}
-	return o.fail(pos, raw, err, nil)
+	return o.failKind("parse", raw, err)
 }
 
-func (o *Output) fail(pos int64, raw []byte, err error, partial *ecs.Document) error {
+func (o *Output) failKind(kind string, raw []byte, err error) error {
+	pos, report := o.next()
+	if !report {
+		return nil
+	}
+	if err := o.checkContext(); err != nil {
+		return err
+	}
+	return o.fail(pos, kind, raw, err, nil)
+}
+
+func (o *Output) fail(pos int64, kind string, raw []byte, err error, partial *ecs.Document) error {
 	o.stats.Errors++
 	d := ecs.Document{
-		ID:       PositionID(o.obj.Key, pos),
-		Type:     o.typ.Name,
-		Position: pos,
+		ID:        PositionID(o.obj.Key, pos),
+		Type:      o.typ.Name,
+		Position:  pos,
+		Timestamp: o.errTime,
 		Event: ecs.Event{
-			Kind:    "pipeline_error",
+			Kind:    KindPipelineError,
 			Dataset: "aws." + o.typ.Name,
 			Module:  "aws",
-			Created: time.Now().UTC(),
 		},
 		Cloud: ecs.Cloud{Provider: "aws", AccountID: o.obj.Account, Region: o.obj.Region},
 		Log:   ecs.Log{FilePath: o.obj.Key},
-		Error: ecs.Error{Message: fmt.Sprintf("%s record %d: %v", o.typ.Name, pos, err), Type: "parse"},
+		Error: ecs.Error{Message: fmt.Sprintf("%s record %d: %v", o.typ.Name, pos, err), Type: kind},
 	}
 	if partial != nil {
+		// The record parsed but cannot be indexed: keep where it came from
+		// and its original fields (as event.original).
 		d.Cloud = partial.Cloud
-		d.AWS = partial.AWS
+		d.CloudWatch = partial.CloudWatch
+		if raw == nil {
+			raw = partial.AWS
+		}
+	}
+	if len(raw) > MaxOriginalBytes {
+		raw = raw[:MaxOriginalBytes]
+		d.Error.Message += fmt.Sprintf(" (event.original truncated to %d bytes)", MaxOriginalBytes)
 	}
 	if raw != nil {
 		d.Event.Original = string(raw)
 	}
-	d.Timestamp = d.Event.Created
 	return o.send(&d)
 }
 

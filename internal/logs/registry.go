@@ -1,7 +1,6 @@
 package logs
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/orgsiem/orgsiem/internal/archive"
@@ -54,7 +53,7 @@ func Lookup(name string) (*Type, error) {
 			return &registry[i], nil
 		}
 	}
-	return nil, fmt.Errorf("logs: unknown log type %q (known: %v)", name, Names())
+	return nil, &UnknownTypeError{Name: name}
 }
 
 // Types returns every registered type, in table order.

@@ -1,0 +1,648 @@
+package logs
+
+// Shared scanning helpers of the text log formats (VPC Flow Logs, ELB, S3
+// server access logs, CloudFront standard logs). They work on one line at a
+// time: the line is converted to a string once per record and every field is
+// a substring of it, so a record costs one string allocation however many
+// fields it has. Nothing here uses regular expressions.
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/orgsiem/orgsiem/internal/ecs"
+)
+
+// maxLineBytes bounds one record of a text log. Longer lines are reported as
+// error documents holding their first maxLineBytes bytes.
+const maxLineBytes = 1 << 20
+
+// ctxCheckEvery is how many lines are read between context checks.
+const ctxCheckEvery = 1024
+
+// lineReader yields the lines of a decompressed object without their line
+// terminator (\n or \r\n). The returned bytes are valid until the next call.
+type lineReader struct {
+	r       *bufio.Reader
+	long    []byte // reused when a line is longer than the bufio buffer
+	tooLong bool   // the last line exceeded maxLineBytes and was cut
+	n       int64  // lines returned so far
+}
+
+// next returns the next line, or io.EOF after the last one. A final line
+// without a terminator is returned as a line.
+func (lr *lineReader) next() ([]byte, error) {
+	lr.tooLong = false
+	line, err := lr.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		lr.long = append(lr.long[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = lr.r.ReadSlice('\n')
+			if len(lr.long) < maxLineBytes {
+				lr.long = append(lr.long, line...)
+			} else {
+				lr.tooLong = true
+			}
+		}
+		if len(lr.long) > maxLineBytes {
+			lr.long = lr.long[:maxLineBytes]
+			lr.tooLong = true
+		}
+		line = lr.long
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if len(line) == 0 && err != nil {
+		return nil, io.EOF
+	}
+	lr.n++
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+// scanLines drives a line-oriented parser: it reads every line of in and
+// calls record for each, after reporting overlong lines as errors and
+// blank lines as skipped ("blank-line"). It returns what stops reading.
+func scanLines(in *Input, out *Output, record func(line []byte, lineNo int64) error) error {
+	lr := &lineReader{r: in.Reader}
+	for {
+		line, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("line %d: %w", lr.n+1, err)
+		}
+		if lr.n%ctxCheckEvery == 0 && in.Ctx != nil {
+			if cerr := in.Ctx.Err(); cerr != nil {
+				return cerr
+			}
+		}
+		switch {
+		case lr.tooLong:
+			err = out.Fail(line, fmt.Errorf("line %d: longer than %d bytes", lr.n, maxLineBytes))
+		case len(trimSpaceBytes(line)) == 0:
+			out.Skip("blank-line")
+		default:
+			err = record(line, lr.n)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func trimSpaceBytes(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// splitSpaced splits an ELB / S3 / VPC style line into its fields and
+// appends them to dst. Fields are separated by runs of spaces. A field that
+// starts with a double quote runs to the next unescaped double quote that is
+// followed by a space or the end of the line (a backslash escapes the next
+// byte); a field that starts with '[' runs at least to the next ']'. Fields
+// keep their quotes and brackets; see unquote.
+func splitSpaced(s string, dst []string) ([]string, error) {
+	i := 0
+	for {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i >= len(s) {
+			return dst, nil
+		}
+		start := i
+		switch s[i] {
+		case '"':
+			i++
+			for {
+				if i >= len(s) {
+					return dst, fmt.Errorf("unterminated quoted field starting at byte %d", start+1)
+				}
+				c := s[i]
+				if c == '\\' {
+					i += 2
+					continue
+				}
+				i++
+				if c == '"' && (i >= len(s) || s[i] == ' ') {
+					break
+				}
+			}
+		case '[':
+			end := strings.IndexByte(s[i:], ']')
+			if end < 0 {
+				return dst, fmt.Errorf("unterminated bracketed field starting at byte %d", start+1)
+			}
+			i += end + 1
+			for i < len(s) && s[i] != ' ' {
+				i++
+			}
+		default:
+			for i < len(s) && s[i] != ' ' {
+				i++
+			}
+		}
+		dst = append(dst, s[start:i])
+	}
+}
+
+// unquote strips the double quotes of a quoted field and resolves the
+// backslash escapes \" and \\ (other escapes are kept as written). A field
+// without quotes is returned unchanged. It allocates only when the field
+// contains an escape.
+func unquote(f string) string {
+	if len(f) < 2 || f[0] != '"' || f[len(f)-1] != '"' {
+		return f
+	}
+	f = f[1 : len(f)-1]
+	if strings.IndexByte(f, '\\') < 0 {
+		return f
+	}
+	var b strings.Builder
+	b.Grow(len(f))
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c == '\\' && i+1 < len(f) && (f[i+1] == '"' || f[i+1] == '\\') {
+			i++
+			c = f[i]
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// present returns v, or "" when v is the absent marker "-" (AWS writes "-"
+// for values that are not applicable or unknown).
+func present(v string) string {
+	if v == "-" {
+		return ""
+	}
+	return v
+}
+
+// parseDecimal parses an optionally negative base-10 integer without
+// allocating. ok is false for anything else, including overflow.
+func parseDecimal(s string) (n int64, ok bool) {
+	neg := false
+	if len(s) > 0 && s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	if len(s) == 0 {
+		return 0, false
+	}
+	if len(s) > 18 { // may overflow: let strconv check (rare)
+		v, err := strconv.ParseUint(s, 10, 63)
+		if err != nil {
+			return 0, false
+		}
+		n = int64(v)
+	} else {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(c-'0')
+		}
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// fieldError describes a field whose value does not have the documented
+// shape.
+type fieldError struct {
+	Field, Value, Want string
+}
+
+func (e *fieldError) Error() string {
+	v := e.Value
+	if len(v) > 64 {
+		v = v[:64] + "..."
+	}
+	return fmt.Sprintf("field %s: %q is not %s", e.Field, v, e.Want)
+}
+
+// optInt parses a numeric field that may be absent ("-"). It returns 0 for an
+// absent value and a *fieldError for anything that is not an integer.
+func optInt(name, v string) (int64, error) {
+	if v == "-" || v == "" {
+		return 0, nil
+	}
+	n, ok := parseDecimal(v)
+	if !ok {
+		return 0, &fieldError{Field: name, Value: v, Want: "an integer"}
+	}
+	return n, nil
+}
+
+// setEndpoint sets e.IP when addr is a valid IP address (e.Address always
+// keeps the logged value) and returns the IP, or "".
+func setEndpoint(e *ecs.Endpoint, addr string) string {
+	addr = present(addr)
+	if addr == "" {
+		return ""
+	}
+	e.Address = addr
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return ""
+	}
+	if a.Zone() != "" {
+		a = a.WithZone("")
+		e.IP = a.String()
+	} else {
+		e.IP = addr
+	}
+	return e.IP
+}
+
+// splitHostPort splits "ip:port", "[ipv6]:port" or an unbracketed IPv6
+// address followed by ":port" (the port is what follows the last colon).
+// ok is false when there is no numeric port.
+func splitHostPort(s string) (host string, port int64, ok bool) {
+	if len(s) > 0 && s[0] == '[' {
+		end := strings.IndexByte(s, ']')
+		if end < 0 || end+1 >= len(s) || s[end+1] != ':' {
+			return "", 0, false
+		}
+		p, pok := parseDecimal(s[end+2:])
+		return s[1:end], p, pok && p >= 0 && p <= 65535
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return "", 0, false
+	}
+	p, pok := parseDecimal(s[i+1:])
+	return s[:i], p, pok && p >= 0 && p <= 65535
+}
+
+// setHostPort fills e from an "ip:port" field. An absent value ("-") leaves
+// e empty; a value without a port is kept as the address.
+func setHostPort(e *ecs.Endpoint, v string) string {
+	v = present(v)
+	if v == "" {
+		return ""
+	}
+	host, port, ok := splitHostPort(v)
+	if !ok {
+		e.Address = v
+		return ""
+	}
+	e.Port = port
+	return setEndpoint(e, host)
+}
+
+// tlsVersion turns "TLSv1.2", "TLSV1.1", "tlsv12" or "TLSv1" into the ECS
+// tls.version number ("1.2", "1.1", "1.2", "1.0"); other values are
+// returned unchanged.
+func tlsVersion(v string) string {
+	v = present(v)
+	if len(v) < 4 || !strings.EqualFold(v[:4], "tlsv") {
+		return v
+	}
+	n := v[4:]
+	switch n {
+	case "1", "10", "1.0":
+		return "1.0"
+	case "11", "1.1":
+		return "1.1"
+	case "12", "1.2":
+		return "1.2"
+	case "13", "1.3":
+		return "1.3"
+	}
+	return n
+}
+
+// httpOutcome is event.outcome from an HTTP status code.
+func httpOutcome(status int64) string {
+	switch {
+	case status >= 100 && status < 400:
+		return "success"
+	case status >= 400 && status < 600:
+		return "failure"
+	}
+	return ""
+}
+
+// Event categorisations shared by the text formats. They are never modified.
+var (
+	categoryWeb     = []string{"web"}
+	categoryNetwork = []string{"network"}
+	typeAccess      = []string{"access"}
+	typeConnection  = []string{"connection"}
+)
+
+// twoDigits parses exactly two ASCII digits.
+func twoDigits(s string) (int, bool) {
+	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), true
+}
+
+func fourDigits(s string) (int, bool) {
+	if len(s) != 4 {
+		return 0, false
+	}
+	a, ok1 := twoDigits(s[:2])
+	b, ok2 := twoDigits(s[2:4])
+	return a*100 + b, len(s) == 4 && ok1 && ok2
+}
+
+// parseDateTime builds a UTC time from "YYYY-MM-DD" and "hh:mm:ss[.frac]"
+// and checks that every component is in range.
+func parseDateTime(date, clock string) (time.Time, bool) {
+	if len(date) != 10 || date[4] != '-' || date[7] != '-' {
+		return time.Time{}, false
+	}
+	y, ok1 := fourDigits(date[:4])
+	mo, ok2 := twoDigits(date[5:7])
+	d, ok3 := twoDigits(date[8:10])
+	if !(ok1 && ok2 && ok3) {
+		return time.Time{}, false
+	}
+	return makeTime(y, mo, d, clock)
+}
+
+// makeTime builds a UTC time from a date and "hh:mm:ss[.frac]".
+func makeTime(y, mo, d int, clock string) (time.Time, bool) {
+	if len(clock) < 8 || clock[2] != ':' || clock[5] != ':' {
+		return time.Time{}, false
+	}
+	h, ok4 := twoDigits(clock[:2])
+	mi, ok5 := twoDigits(clock[3:5])
+	se, ok6 := twoDigits(clock[6:8])
+	if !(ok4 && ok5 && ok6) {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if rest := clock[8:]; rest != "" {
+		if rest[0] != '.' || len(rest) < 2 || len(rest) > 10 {
+			return time.Time{}, false
+		}
+		scale := 100_000_000
+		for i := 1; i < len(rest); i++ {
+			c := rest[i]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			nsec += int(c-'0') * scale
+			scale /= 10
+		}
+	}
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) || h > 23 || mi > 59 || se > 60 {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, se, nsec, time.UTC), true
+}
+
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// parseISOTime parses the ISO 8601 times of ELB logs:
+// "2018-07-02T22:23:00.186641Z", "2018-12-20T02:59:40" (NLB, UTC without a
+// zone designator).
+func parseISOTime(s string) (time.Time, bool) {
+	if len(s) < 19 || s[10] != 'T' {
+		return time.Time{}, false
+	}
+	clock := s[11:]
+	if clock[len(clock)-1] == 'Z' {
+		clock = clock[:len(clock)-1]
+	}
+	return parseDateTime(s[:10], clock)
+}
+
+// jsonObject writes the aws.<type> object into a reused buffer. Values are
+// JSON strings holding the field as logged; absent ("-") and empty values
+// are left out.
+type jsonObject struct {
+	buf []byte
+}
+
+func (o *jsonObject) reset() { o.buf = append(o.buf[:0], '{') }
+
+// str adds key: value unless value is empty or "-". key must not need
+// escaping (field names are ASCII identifiers).
+func (o *jsonObject) str(key, value string) {
+	if value == "" || value == "-" {
+		return
+	}
+	if len(o.buf) > 1 {
+		o.buf = append(o.buf, ',')
+	}
+	o.buf = append(o.buf, '"')
+	o.buf = append(o.buf, key...)
+	o.buf = append(o.buf, '"', ':')
+	o.buf = appendJSONString(o.buf, value)
+}
+
+// bytes closes the object and returns it; valid until the next reset.
+func (o *jsonObject) bytes() []byte {
+	o.buf = append(o.buf, '}')
+	return o.buf
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
+// so that the document is always valid JSON.
+func appendJSONString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, "\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// fieldKey turns a logged field name into its aws.<type> key: lower case,
+// every run of other characters than letters and digits becomes one '_',
+// with no leading or trailing '_' ("account-id" → "account_id",
+// "cs(User-Agent)" → "cs_user_agent"). Used when a header names the fields.
+func fieldKey(name string) string {
+	var b strings.Builder
+	pending := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		default:
+			pending = b.Len() > 0
+			continue
+		}
+		if pending {
+			b.WriteByte('_')
+			pending = false
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// splitURL splits an absolute or origin-form URL into its parts without
+// allocating. Host may be a bracketed IPv6 literal; port is 0 when absent or
+// not numeric.
+func splitURL(u string) (scheme, host string, port int64, path, query string) {
+	rest := u
+	if i := strings.Index(rest, "://"); i > 0 {
+		scheme, rest = rest[:i], rest[i+3:]
+		end := strings.IndexAny(rest, "/?")
+		if end < 0 {
+			end = len(rest)
+		}
+		hp := rest[:end]
+		rest = rest[end:]
+		host = hp
+		if len(hp) > 0 && hp[0] == '[' {
+			if j := strings.IndexByte(hp, ']'); j > 0 {
+				host = hp[1:j]
+				if len(hp) > j+2 && hp[j+1] == ':' {
+					port, _ = parseDecimal(hp[j+2:])
+				}
+			}
+		} else if j := strings.LastIndexByte(hp, ':'); j >= 0 {
+			host = hp[:j]
+			if p, ok := parseDecimal(hp[j+1:]); ok {
+				port = p
+			}
+		}
+	}
+	path = rest
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		path, query = rest[:i], rest[i+1:]
+	}
+	return scheme, host, port, path, query
+}
+
+// setRequestLine fills http.* and url.* from an HTTP request line
+// "METHOD URL VERSION" as ELB and S3 log it. The URL may contain spaces
+// (ALB logs it as sent); "-" parts are absent.
+func setRequestLine(d *ecs.Document, req string) {
+	req = strings.TrimSpace(req)
+	if req == "" || req == "-" {
+		return
+	}
+	method, rest, _ := strings.Cut(req, " ")
+	d.HTTP.Method = present(method)
+	target := strings.TrimSpace(rest)
+	if i := strings.LastIndexByte(target, ' '); i >= 0 && strings.HasPrefix(target[i+1:], "HTTP/") {
+		d.HTTP.Version = target[i+6:]
+		target = strings.TrimSpace(target[:i])
+	} else if strings.HasPrefix(target, "HTTP/") || target == "-" {
+		target = ""
+	}
+	if i := strings.LastIndexByte(target, ' '); i >= 0 && target[i+1:] == "-" {
+		target = strings.TrimSpace(target[:i])
+	}
+	if target == "" {
+		return
+	}
+	d.URL.Original = target
+	scheme, host, port, path, query := splitURL(target)
+	d.URL.Scheme, d.URL.Domain, d.URL.Port, d.URL.Path, d.URL.Query = scheme, host, port, path, query
+}
+
+// urlUnescape decodes %XX escapes (RFC 3986 percent-encoding; '+' is kept).
+// Malformed escapes are kept as written. It allocates only when s holds an
+// escape.
+func urlUnescape(s string) string {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}

@@ -1,0 +1,157 @@
+package policies
+
+import (
+	"github.com/orgsiem/orgsiem/internal/archive"
+)
+
+// s3ViaService is the kms:ViaService value of S3 in the home region.
+func (o Org) s3ViaService() string { return "s3." + o.HomeRegion + ".amazonaws.com" }
+
+// MemberWriteResources are the object ARNs a member account may write: its
+// own prefixes of the archive layout, with the account pinned by the
+// ${aws:PrincipalAccount} policy variable so one statement serves every
+// current and future account.
+func (o Org) MemberWriteResources() []string {
+	var out []string
+	for _, p := range archive.AccountWritePrefixes(o.ID, "${aws:PrincipalAccount}") {
+		out = append(out, o.ArchiveBucketARN()+"/"+p+"*")
+	}
+	return out
+}
+
+// denyInsecureTransport refuses any request to the resources without TLS.
+// The action is the whole service on purpose: a Deny must cover everything.
+func denyInsecureTransport(action string, resources ...string) Statement {
+	return Statement{
+		Sid: "DenyInsecureTransport", Effect: Deny, Principal: AnyPrincipal(),
+		Action: []string{action}, Resource: resources,
+		Condition: When("Bool", "aws:SecureTransport", "false"),
+	}
+}
+
+// ArchiveBucketPolicy is the archive bucket's policy: TLS only; nobody
+// outside the organization except AWS services; the organization trail
+// writes (pinned with aws:SourceArn); each member account's transfer role
+// writes only under its own prefixes; the loader reads every object and
+// writes only dead letters.
+func ArchiveBucketPolicy(o Org) Document {
+	bucket := o.ArchiveBucketARN()
+	objects := bucket + "/*"
+	trail := When("StringEquals", "aws:SourceArn", o.TrailARN())
+	trailWrite := When("StringEquals", "aws:SourceArn", o.TrailARN()).
+		And("StringEquals", "s3:x-amz-acl", "bucket-owner-full-control")
+	return Document{Version: Version, Statement: []Statement{
+		denyInsecureTransport("s3:*", bucket, objects),
+		{
+			// Everything outside the organization is refused, except AWS
+			// services acting for us (CloudTrail has no PrincipalOrgID).
+			Sid: "DenyOutsideOrganization", Effect: Deny, Principal: AnyPrincipal(),
+			Action: []string{"s3:*"}, Resource: []string{bucket, objects},
+			Condition: When("StringNotEqualsIfExists", "aws:PrincipalOrgID", o.ID).
+				And("BoolIfExists", "aws:PrincipalIsAWSService", "false"),
+		},
+		{
+			Sid: "AWSCloudTrailAclCheck", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
+			Action: []string{"s3:GetBucketAcl"}, Resource: []string{bucket}, Condition: trail,
+		},
+		{
+			// The management account's own prefix: used if the trail ever
+			// stops being an organization trail.
+			Sid: "AWSCloudTrailWrite", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
+			Action:    []string{"s3:PutObject"},
+			Resource:  []string{bucket + "/" + archive.AWSLogsPrefix + o.Management + "/*"},
+			Condition: trailWrite,
+		},
+		{
+			Sid: "AWSCloudTrailOrganizationWrite", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
+			Action: []string{"s3:PutObject"}, Resource: []string{bucket + "/" + archive.TrailPrefix(o.ID) + "*"},
+			Condition: trailWrite,
+		},
+		{
+			Sid: "MemberTransferWriteOwnPrefix", Effect: Allow, Principal: AnyPrincipal(),
+			Action: []string{"s3:PutObject"}, Resource: o.MemberWriteResources(),
+			Condition: When("StringEquals", "aws:PrincipalOrgID", o.ID).
+				And("ArnLike", "aws:PrincipalArn", o.TransferRolePattern()),
+		},
+		{
+			Sid: "LoaderRead", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
+			Action: []string{"s3:GetObject"}, Resource: []string{objects},
+		},
+		{
+			Sid: "LoaderWriteDeadLetters", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
+			Action: []string{"s3:PutObject"}, Resource: []string{bucket + "/" + archive.DeadLetterPrefix + "*"},
+		},
+	}}
+}
+
+// ArchiveKeyPolicy is the policy of the archive's KMS key: CloudTrail may
+// generate data keys only under the trail's own encryption context; member
+// transfer roles may generate data keys only through S3 for this bucket;
+// the loader may decrypt (and encrypt dead letters) only through S3.
+func ArchiveKeyPolicy(o Org) Document {
+	// In a key policy "Resource": "*" means "this key"; it is the only form
+	// KMS accepts.
+	key := []string{"*"}
+	viaS3 := When("StringEquals", "kms:ViaService", o.s3ViaService())
+	return Document{Version: Version, Statement: []Statement{
+		{
+			// The AWS default statement: lets the account's IAM policies
+			// govern the key, so the key can never become unmanageable.
+			Sid: "EnableIAMPolicies", Effect: Allow, Principal: AWSPrincipal("arn:aws:iam::" + o.LogArchive + ":root"),
+			Action: []string{"kms:*"}, Resource: key,
+		},
+		{
+			Sid: "CloudTrailEncryptWithTrailContext", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
+			Action: []string{"kms:GenerateDataKey*"}, Resource: key,
+			Condition: When("StringEquals", "kms:EncryptionContext:aws:cloudtrail:arn", o.TrailARN()).
+				And("StringEquals", "aws:SourceArn", o.TrailARN()),
+		},
+		{
+			Sid: "CloudTrailDescribeKey", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
+			Action: []string{"kms:DescribeKey"}, Resource: key,
+			Condition: When("StringEquals", "aws:SourceArn", o.TrailARN()),
+		},
+		{
+			Sid: "MemberTransferEncryptThroughS3", Effect: Allow, Principal: AnyPrincipal(),
+			Action: []string{"kms:GenerateDataKey"}, Resource: key,
+			Condition: When("StringEquals", "aws:PrincipalOrgID", o.ID).
+				And("ArnLike", "aws:PrincipalArn", o.TransferRolePattern()).
+				And("StringEquals", "kms:ViaService", o.s3ViaService()).
+				And("StringLike", "kms:EncryptionContext:aws:s3:arn", o.ArchiveBucketARN(), o.ArchiveBucketARN()+"/*"),
+		},
+		{
+			Sid: "LoaderDecryptThroughS3", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
+			Action: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resource: key, Condition: viaS3,
+		},
+	}}
+}
+
+// IngestQueuePolicy lets only the archive bucket's event notifications send
+// to the ingest queue, over TLS.
+func IngestQueuePolicy(o Org) Document {
+	q := o.IngestQueueARN()
+	return Document{Version: Version, Statement: []Statement{
+		denyInsecureTransport("sqs:*", q),
+		{
+			Sid: "ArchiveBucketNotifications", Effect: Allow, Principal: ServicePrincipal("s3.amazonaws.com"),
+			Action: []string{"sqs:SendMessage"}, Resource: []string{q},
+			Condition: When("ArnEquals", "aws:SourceArn", o.ArchiveBucketARN()).
+				And("StringEquals", "aws:SourceAccount", o.LogArchive),
+		},
+	}}
+}
+
+// ArtifactBucketPolicy lets principals of the organization read the Lambda
+// code objects of a region's artifact bucket (CloudFormation in member
+// accounts fetches it), over TLS.
+func ArtifactBucketPolicy(o Org, region string) Document {
+	bucket := "arn:aws:s3:::" + o.ArtifactBucket(region)
+	return Document{Version: Version, Statement: []Statement{
+		denyInsecureTransport("s3:*", bucket, bucket+"/*"),
+		{
+			Sid: "OrganizationReadsLambdaCode", Effect: Allow, Principal: AnyPrincipal(),
+			Action: []string{"s3:GetObject"}, Resource: []string{bucket + "/lambda/*"},
+			Condition: When("StringEquals", "aws:PrincipalOrgID", o.ID),
+		},
+	}}
+}

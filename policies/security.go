@@ -1,0 +1,216 @@
+package policies
+
+import "github.com/orgsiem/orgsiem/internal/archive"
+
+// The security account's documents: the SIEM key, the Lambda roles, the
+// snapshot role and bucket, the alert topic and the OpenSearch policies.
+
+// vpcNetworkInterfaces lets a Lambda in a VPC manage its network
+// interfaces. EC2 offers no resource-level permission for the Describe call
+// and Lambda creates the interfaces in subnets chosen at run time, so the
+// resource must be "*" (the same as AWS's managed
+// AWSLambdaVPCAccessExecutionRole).
+func vpcNetworkInterfaces() Statement {
+	return Statement{
+		Sid: "VPCNetworkInterfaces", Effect: Allow,
+		Action: []string{
+			"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+			"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+		},
+		Resource: []string{"*"},
+	}
+}
+
+func (o Org) domainPaths() []string { return []string{o.DomainARN() + "/*"} }
+
+// LoaderRolePolicy is the loader's identity policy: consume the ingest
+// queue, read archive objects and decrypt them through S3, write refused
+// documents under the dead-letter prefix only, and index into OpenSearch.
+func LoaderRolePolicy(o Org, archiveKeyARN string) Document {
+	return Document{Version: Version, Statement: []Statement{
+		writeOwnLogs(o.FunctionLogGroupARN(LoaderFunction)),
+		vpcNetworkInterfaces(),
+		{
+			Sid: "ConsumeIngestQueue", Effect: Allow,
+			Action: []string{
+				"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes",
+			},
+			Resource: []string{o.IngestQueueARN()},
+		},
+		{Sid: "ReadArchive", Effect: Allow, Action: []string{"s3:GetObject"}, Resource: []string{o.ArchiveBucketARN() + "/*"}},
+		{Sid: "WriteDeadLetters", Effect: Allow, Action: []string{"s3:PutObject"}, Resource: []string{o.ArchiveBucketARN() + "/" + archive.DeadLetterPrefix + "*"}},
+		{
+			Sid: "ArchiveKeyThroughS3", Effect: Allow, Action: []string{"kms:Decrypt", "kms:GenerateDataKey"},
+			Resource: []string{archiveKeyARN}, Condition: When("StringEquals", "kms:ViaService", o.s3ViaService()),
+		},
+		{
+			Sid: "IndexDocuments", Effect: Allow,
+			Action:   []string{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"},
+			Resource: o.domainPaths(),
+		},
+	}}
+}
+
+// publishAlerts lets a function publish to the KMS-encrypted alert topic.
+func publishAlerts(o Org, siemKeyARN string) []Statement {
+	return []Statement{
+		{Sid: "PublishAlerts", Effect: Allow, Action: []string{"sns:Publish"}, Resource: []string{o.AlertTopicARN()}},
+		{
+			Sid: "EncryptAlerts", Effect: Allow, Action: []string{"kms:GenerateDataKey", "kms:Decrypt"},
+			Resource:  []string{siemKeyARN},
+			Condition: When("StringEquals", "kms:ViaService", "sns."+o.HomeRegion+".amazonaws.com"),
+		},
+	}
+}
+
+// ReportRolePolicy is the report Lambda's identity policy: query OpenSearch
+// and publish the report to the alert topic.
+func ReportRolePolicy(o Org, siemKeyARN string) Document {
+	st := []Statement{
+		writeOwnLogs(o.FunctionLogGroupARN(ReportFunction)),
+		vpcNetworkInterfaces(),
+		{
+			Sid: "QueryOpenSearch", Effect: Allow,
+			Action: []string{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"}, Resource: o.domainPaths(),
+		},
+	}
+	return Document{Version: Version, Statement: append(st, publishAlerts(o, siemKeyARN)...)}
+}
+
+// MaintainRolePolicy is the maintain Lambda's identity policy: administer
+// OpenSearch (templates, ISM, role mappings, snapshots, restore), pass the
+// snapshot role to OpenSearch only, and publish alerts.
+func MaintainRolePolicy(o Org, siemKeyARN string) Document {
+	st := []Statement{
+		writeOwnLogs(o.FunctionLogGroupARN(MaintainFunction)),
+		vpcNetworkInterfaces(),
+		{
+			Sid: "AdministerOpenSearch", Effect: Allow,
+			Action: []string{
+				"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpPatch", "es:ESHttpDelete",
+			},
+			Resource: o.domainPaths(),
+		},
+		{
+			Sid: "PassSnapshotRoleToOpenSearch", Effect: Allow, Action: []string{"iam:PassRole"},
+			Resource:  []string{o.SecurityRoleARN(SnapshotRole)},
+			Condition: When("StringEquals", "iam:PassedToService", "es.amazonaws.com"),
+		},
+	}
+	return Document{Version: Version, Statement: append(st, publishAlerts(o, siemKeyARN)...)}
+}
+
+// SnapshotRolePolicy is the policy of the role OpenSearch assumes to write
+// and read manual snapshots in the snapshot bucket.
+func SnapshotRolePolicy(o Org, siemKeyARN string) Document {
+	b := o.SnapshotBucketARN()
+	return Document{Version: Version, Statement: []Statement{
+		{Sid: "ListSnapshotBucket", Effect: Allow, Action: []string{"s3:ListBucket"}, Resource: []string{b}},
+		{
+			Sid: "ReadWriteSnapshots", Effect: Allow,
+			Action: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, Resource: []string{b + "/*"},
+		},
+		{
+			Sid: "SnapshotKeyThroughS3", Effect: Allow, Action: []string{"kms:GenerateDataKey", "kms:Decrypt"},
+			Resource: []string{siemKeyARN}, Condition: When("StringEquals", "kms:ViaService", o.s3ViaService()),
+		},
+	}}
+}
+
+// SnapshotBucketPolicy refuses non-TLS requests and principals outside the
+// security account.
+func SnapshotBucketPolicy(o Org) Document {
+	b := o.SnapshotBucketARN()
+	return Document{Version: Version, Statement: []Statement{
+		denyInsecureTransport("s3:*", b, b+"/*"),
+		{
+			Sid: "DenyOtherAccounts", Effect: Deny, Principal: AnyPrincipal(),
+			Action: []string{"s3:*"}, Resource: []string{b, b + "/*"},
+			Condition: When("StringNotEquals", "aws:PrincipalAccount", o.Security),
+		},
+	}}
+}
+
+// SIEMKeyPolicy is the policy of the security account's KMS key (OpenSearch
+// at rest, the alert topic, log groups, snapshots): IAM policies of the
+// account govern it; CloudWatch alarms and EventBridge may use it to publish
+// to the alert topic; CloudWatch Logs may use it for this account's groups.
+func SIEMKeyPolicy(o Org) Document {
+	key := []string{"*"} // "this key": the only form a key policy accepts
+	fromSecurity := When("StringEquals", "aws:SourceAccount", o.Security)
+	return Document{Version: Version, Statement: []Statement{
+		{
+			// The AWS default statement; keeps the key manageable.
+			Sid: "EnableIAMPolicies", Effect: Allow, Principal: AWSPrincipal("arn:aws:iam::" + o.Security + ":root"),
+			Action: []string{"kms:*"}, Resource: key,
+		},
+		{
+			Sid: "AlarmsAndEventsPublishToTopic", Effect: Allow,
+			Principal: ServicePrincipal("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+			Action:    []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: key, Condition: fromSecurity,
+		},
+		{
+			Sid: "LogsEncryptOwnGroups", Effect: Allow, Principal: ServicePrincipal("logs." + o.HomeRegion + ".amazonaws.com"),
+			Action:   []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"},
+			Resource: key,
+			Condition: When("ArnLike", "kms:EncryptionContext:aws:logs:arn",
+				"arn:aws:logs:"+o.HomeRegion+":"+o.Security+":log-group:*"),
+		},
+	}}
+}
+
+// AlertTopicPolicy lets CloudWatch alarms of the security account and the
+// member-alarm rule publish to the alert topic, over TLS.
+func AlertTopicPolicy(o Org) Document {
+	t := o.AlertTopicARN()
+	return Document{Version: Version, Statement: []Statement{
+		denyInsecureTransport("sns:Publish", t),
+		{
+			Sid: "CloudWatchAlarmsPublish", Effect: Allow, Principal: ServicePrincipal("cloudwatch.amazonaws.com"),
+			Action: []string{"sns:Publish"}, Resource: []string{t},
+			Condition: When("StringEquals", "aws:SourceAccount", o.Security),
+		},
+		{
+			Sid: "MemberAlarmRulePublishes", Effect: Allow, Principal: ServicePrincipal("events.amazonaws.com"),
+			Action: []string{"sns:Publish"}, Resource: []string{t},
+			Condition: When("ArnEquals", "aws:SourceArn", o.MemberAlarmRuleARN()),
+		},
+	}}
+}
+
+// OpenSearchAccessPolicy is the domain's resource policy: only the three
+// Lambda roles, each with the HTTP methods it needs; fine-grained access
+// control then maps them to OpenSearch roles.
+func OpenSearchAccessPolicy(o Org) Document {
+	return Document{Version: Version, Statement: []Statement{
+		{
+			Sid: "LoaderIndexes", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
+			Action: []string{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"}, Resource: o.domainPaths(),
+		},
+		{
+			Sid: "ReportQueries", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(ReportRole)),
+			Action: []string{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"}, Resource: o.domainPaths(),
+		},
+		{
+			Sid: "MaintainAdministers", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(MaintainRole)),
+			Action: []string{
+				"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpPatch", "es:ESHttpDelete",
+			},
+			Resource: o.domainPaths(),
+		},
+	}}
+}
+
+// OpenSearchLogsPolicy is the CloudWatch Logs resource policy letting the
+// domain publish its application and audit logs to its own log groups.
+func OpenSearchLogsPolicy(o Org) Document {
+	return Document{Version: Version, Statement: []Statement{{
+		Sid: "OpenSearchPublishesLogs", Effect: Allow, Principal: ServicePrincipal("es.amazonaws.com"),
+		Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: []string{
+			"arn:aws:logs:" + o.HomeRegion + ":" + o.Security + ":log-group:" + OpenSearchLogGroup + "/*",
+		},
+		Condition: When("StringEquals", "aws:SourceAccount", o.Security).
+			And("ArnLike", "aws:SourceArn", o.DomainARN()),
+	}}}
+}

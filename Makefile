@@ -25,5 +25,18 @@ fuzz:
 	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
+# Every Lambda under cmd/lambda/* (LAMBDAS): a static provided.al2023 arm64
+# binary named bootstrap, zipped reproducibly to $(LAMBDA_DIR)/<name>.zip.
+LAMBDA_DIR := $(BUILD)/lambda
+LAMBDA_GOBUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
+
+package:
+	@set -e; rm -rf $(LAMBDA_DIR); mkdir -p $(LAMBDA_DIR); \
+	for fn in $(LAMBDAS); do \
+	  echo "build cmd/lambda/$$fn"; \
+	  $(LAMBDA_GOBUILD) -o $(LAMBDA_DIR)/$$fn/bootstrap ./cmd/lambda/$$fn; \
+	done; \
+	$(GO) run ./scripts/package -dir $(LAMBDA_DIR) $(LAMBDAS)
+
 clean:
 	rm -rf $(BUILD) demo-out

@@ -1,20 +1,27 @@
 package policies
 
 import (
+	"strings"
+
 	"github.com/orgsiem/orgsiem/internal/archive"
 )
 
 // s3ViaService is the kms:ViaService value of S3 in the home region.
 func (o Org) s3ViaService() string { return "s3." + o.HomeRegion + ".amazonaws.com" }
 
-// MemberWriteResources are the object ARNs a member account may write: its
-// own prefixes of the archive layout, with the account pinned by the
-// ${aws:PrincipalAccount} policy variable so one statement serves every
-// current and future account.
+// MemberWriteResources are the object ARNs a member account's transfer role
+// may write: the CloudWatch Logs prefix of its own account in the archive
+// layout, with the account pinned by the ${aws:PrincipalAccount} policy
+// variable so one statement serves every current and future account. The
+// other prefixes of archive.AccountWritePrefixes (AWSLogs/...) belong to AWS
+// services; granting them to a Lambda would let an account forge CloudTrail
+// files, so they are left out on purpose.
 func (o Org) MemberWriteResources() []string {
 	var out []string
 	for _, p := range archive.AccountWritePrefixes(o.ID, "${aws:PrincipalAccount}") {
-		out = append(out, o.ArchiveBucketARN()+"/"+p+"*")
+		if strings.HasPrefix(p, archive.CWLogsPrefix) {
+			out = append(out, o.ArchiveBucketARN()+"/"+p)
+		}
 	}
 	return out
 }
@@ -59,12 +66,12 @@ func ArchiveBucketPolicy(o Org) Document {
 			// stops being an organization trail.
 			Sid: "AWSCloudTrailWrite", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
 			Action:    []string{"s3:PutObject"},
-			Resource:  []string{bucket + "/" + archive.AWSLogsPrefix + o.Management + "/*"},
+			Resource:  []string{bucket + "/" + archive.TrailPrefix(o.Management)},
 			Condition: trailWrite,
 		},
 		{
 			Sid: "AWSCloudTrailOrganizationWrite", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
-			Action: []string{"s3:PutObject"}, Resource: []string{bucket + "/" + archive.TrailPrefix(o.ID) + "*"},
+			Action: []string{"s3:PutObject"}, Resource: []string{bucket + "/" + archive.TrailPrefix(o.ID)},
 			Condition: trailWrite,
 		},
 		{

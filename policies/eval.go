@@ -56,9 +56,9 @@ func (r Request) With(key string, values ...string) Request {
 func RoleRequest(roleARN, orgID, action, resource string) Request {
 	acct := arnAccount(roleARN)
 	ctx := map[string][]string{
-		"aws:SecureTransport":      {"true"},
-		"aws:PrincipalArn":         {roleARN},
-		"aws:PrincipalAccount":     {acct},
+		"aws:SecureTransport":       {"true"},
+		"aws:PrincipalArn":          {roleARN},
+		"aws:PrincipalAccount":      {acct},
 		"aws:PrincipalIsAWSService": {"false"},
 	}
 	if orgID != "" {
@@ -72,7 +72,7 @@ func RoleRequest(roleARN, orgID, action, resource string) Request {
 // aws:PrincipalIsAWSService=true); empty values are left out.
 func ServiceRequest(service, sourceARN, sourceAccount, action, resource string) Request {
 	ctx := map[string][]string{
-		"aws:SecureTransport":      {"true"},
+		"aws:SecureTransport":       {"true"},
 		"aws:PrincipalIsAWSService": {"true"},
 		"aws:PrincipalServiceName":  {service},
 	}

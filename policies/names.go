@@ -81,7 +81,9 @@ func (o Org) TrailARN() string {
 }
 
 // RoleARN is the ARN of a role in an account.
-func RoleARN(account, name string) string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name) }
+func RoleARN(account, name string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name)
+}
 
 // SecurityRoleARN is the ARN of a central role in the security account.
 func (o Org) SecurityRoleARN(name string) string { return RoleARN(o.Security, name) }

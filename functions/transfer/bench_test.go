@@ -25,7 +25,7 @@ func maxDelivery(tb testing.TB) (doc []byte, ev events.CloudwatchLogsEvent) {
 		"Mar 18 10:00:%02d ip-10-0-1-23 sshd[%d]: Failed password for invalid user admin%d from 203.0.113.%d port %d ssh2",
 	}
 	d := Delivery{MessageType: DataMessage, Owner: "111122223333", LogGroup: "/aws/lambda/payments-api",
-		LogStream: "2024/03/18/[$LATEST]5a2b6a0c63f94b3d8f1c8c9b4c7e2d10", SubscriptionFilters: []string{FilterNameForBench}}
+		LogStream: "2024/03/18/[$LATEST]5a2b6a0c63f94b3d8f1c8c9b4c7e2d10", SubscriptionFilters: []string{"orgsiem-archive"}}
 	size := 0
 	for i := 0; size < 1<<20; i++ {
 		var msg string
@@ -46,9 +46,6 @@ func maxDelivery(tb testing.TB) (doc []byte, ev events.CloudwatchLogsEvent) {
 	}
 	return doc, wire(tb, doc)
 }
-
-// FilterNameForBench is the subscription filter name in the benchmark payload.
-const FilterNameForBench = "orgsiem-archive"
 
 // BenchmarkHandleMaxDelivery measures one invocation end to end: decode,
 // render and a PutObject through the real SDK to the in-process S3 (whose

@@ -100,6 +100,11 @@ func TestProjectFixtures(t *testing.T) {
 			if len(keys) != 1 || keys[0] != expectedKey(d) {
 				t.Fatalf("keys %v, want [%s]", keys, expectedKey(d))
 			}
+			loc, err := archive.Parse(keys[0])
+			if err != nil || loc.LogType != archive.TypeCloudWatchLogs || loc.Account != d.Owner || loc.Region != testRegion ||
+				loc.LogGroup != d.LogGroup || loc.Time.Format(time.RFC3339) != tt.firstTime[:13]+":00:00Z" {
+				t.Fatalf("the loader's view of %s: %+v, %v", keys[0], loc, err)
+			}
 			body, meta := hs.s3.object(t, keys[0])
 			checkObject(t, d, body)
 			golden := filepath.Join("testdata", tt.file+".expected.ndjson")

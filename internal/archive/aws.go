@@ -10,8 +10,8 @@ import (
 // the one the delivery was configured with (AWS forbids it to contain
 // AWSLogs). The file name repeats account, region and a time of minute or
 // second precision; Parse reads the directories strictly and refines Time
-// (and Resource) from the file name when the name follows the service's
-// documented pattern.
+// (and Resource and Region, when the directories lack them) from the file
+// name when the name follows the service's documented pattern.
 
 // awsService reports whether seg is a service segment Parse knows under
 // AWSLogs/.
@@ -37,7 +37,8 @@ func parseAWSLogs(key, rest string) (loc Location, ok bool, err error) {
 	switch {
 	case s2 == "ELBAccessLogTestFile" && !more:
 		// Elastic Load Balancing writes [prefix/]AWSLogs/<account>/ELBAccessLogTestFile
-		// when access logging is enabled, to test the bucket policy.
+		// when access logging is enabled, to test the bucket policy (AWS ELB
+		// documentation; not in the shared sources).
 		r := reader{key: key, layout: "elasticloadbalancing", rest: s1}
 		if account, err = r.account(); err != nil {
 			return Location{}, true, err
@@ -182,9 +183,9 @@ func (r *reader) regionDate(loc *Location) (err error) {
 	return r.refine(loc)
 }
 
-// refine reads the file name and takes the time (and, when the directories
-// did not name it, the resource) from it when it follows the AWS naming of
-// the same log type.
+// refine reads the file name and takes the time (and the resource and
+// Region when the directories did not name them) from it when it follows
+// the AWS naming of the same log type.
 func (r *reader) refine(loc *Location) error {
 	name, err := r.file()
 	if err != nil {
@@ -199,6 +200,9 @@ func (r *reader) refine(loc *Location) error {
 	}
 	if loc.Resource == "" {
 		loc.Resource = ni.resource
+	}
+	if loc.Region == "" {
+		loc.Region = ni.region
 	}
 	return nil
 }
@@ -238,11 +242,8 @@ func parseVPCFlowHive(key, rest string) (Location, bool, error) {
 	if !ValidRegion(part[2]) {
 		return Location{}, true, r.fail("region %q is not an AWS Region code", part[2])
 	}
-	y, ok1 := atoi(part[3], 4)
-	m, ok2 := atoi(part[4], 2)
-	d, ok3 := atoi(part[5], 2)
 	var ok bool
-	if loc.Time, ok = mkTime(y, m, d, 0, 0, 0); !ok || !ok1 || !ok2 || !ok3 {
+	if loc.Time, ok = clock(part[3], part[4], part[5], "", "", ""); !ok {
 		return Location{}, true, r.fail("date year=%s/month=%s/day=%s is not a valid YYYY/MM/DD", part[3], part[4], part[5])
 	}
 	if n == 7 {
@@ -331,16 +332,7 @@ func dashTime(s string) (time.Time, bool) {
 	if len(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != '-' || s[13] != '-' || s[16] != '-' {
 		return time.Time{}, false
 	}
-	y, ok1 := atoi(s[0:4], 4)
-	mo, ok2 := atoi(s[5:7], 2)
-	d, ok3 := atoi(s[8:10], 2)
-	h, ok4 := atoi(s[11:13], 2)
-	mi, ok5 := atoi(s[14:16], 2)
-	sec, ok6 := atoi(s[17:19], 2)
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
-		return time.Time{}, false
-	}
-	return mkTime(y, mo, d, h, mi, sec)
+	return clock(s[0:4], s[5:7], s[8:10], s[11:13], s[14:16], s[17:19])
 }
 
 // s3AccessPartition fills account, region, source bucket and the day from
@@ -366,10 +358,7 @@ func s3AccessPartition(dir string, loc *Location) {
 	if !ValidAccountID(seg[0]) || !ValidRegion(seg[1]) || seg[2] == "" {
 		return
 	}
-	y, ok1 := atoi(seg[3], 4)
-	m, ok2 := atoi(seg[4], 2)
-	d, ok3 := atoi(seg[5], 2)
-	if _, ok := mkTime(y, m, d, 0, 0, 0); !ok || !ok1 || !ok2 || !ok3 {
+	if _, ok := clock(seg[3], seg[4], seg[5], "", "", ""); !ok {
 		return
 	}
 	loc.Account, loc.Region, loc.Resource = seg[0], seg[1], seg[2]
@@ -397,11 +386,7 @@ func cloudFrontName(name string) (dist string, t time.Time, ok bool) {
 	if s[4] != '-' || s[7] != '-' || s[10] != '-' {
 		return "", time.Time{}, false
 	}
-	y, ok1 := atoi(s[0:4], 4)
-	mo, ok2 := atoi(s[5:7], 2)
-	d, ok3 := atoi(s[8:10], 2)
-	h, ok4 := atoi(s[11:13], 2)
-	if t, ok = mkTime(y, mo, d, h, 0, 0); !ok || !ok1 || !ok2 || !ok3 || !ok4 {
+	if t, ok = clock(s[0:4], s[5:7], s[8:10], s[11:13], "", ""); !ok {
 		return "", time.Time{}, false
 	}
 	id := head[:len(head)-14]
@@ -544,22 +529,13 @@ func tokenTime(tok string, allow12 bool) (time.Time, bool) {
 	var hh, mm, ss string
 	switch {
 	case len(tok) == 14 && tok[8] == 'T' && tok[13] == 'Z':
-		hh, mm, ss = tok[9:11], tok[11:13], "00"
+		hh, mm = tok[9:11], tok[11:13]
 	case len(tok) == 16 && tok[8] == 'T' && tok[15] == 'Z':
 		hh, mm, ss = tok[9:11], tok[11:13], tok[13:15]
 	case allow12 && len(tok) == 12:
-		hh, mm, ss = tok[8:10], tok[10:12], "00"
+		hh, mm = tok[8:10], tok[10:12]
 	default:
 		return time.Time{}, false
 	}
-	y, ok1 := atoi(tok[0:4], 4)
-	mo, ok2 := atoi(tok[4:6], 2)
-	d, ok3 := atoi(tok[6:8], 2)
-	h, ok4 := atoi(hh, 2)
-	mi, ok5 := atoi(mm, 2)
-	s, ok6 := atoi(ss, 2)
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
-		return time.Time{}, false
-	}
-	return mkTime(y, mo, d, h, mi, s)
+	return clock(tok[0:4], tok[4:6], tok[6:8], hh, mm, ss)
 }

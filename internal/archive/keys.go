@@ -115,24 +115,23 @@ func Parse(key string) (Location, error) {
 // ParseLocal maps a local file path to a Location, for the CLI scanning
 // files copied out of the archive or the shared corpus. It tries Parse on
 // the path's suffix starting at each path segment, from the leftmost, and
-// returns the first that parses: so /tmp/x/AWSLogs/123456789012/CloudTrail/...
-// reads as the CloudTrail layout, and /work/shared/corpus/cloudtrail/a/b.json
+// the first suffix that parses, or follows a layout but is malformed
+// (*KeyError), decides: so /tmp/x/AWSLogs/123456789012/CloudTrail/... reads
+// as the CloudTrail layout, and /work/shared/corpus/cloudtrail/a/b.json
 // reads through the typed-prefix convention ("cloudtrail" is a type name).
 //
 // Precedence follows from that: a layout AWS wrote into the path (an AWSLogs
 // layout or a self-identifying file name) wins over a type-named folder above
 // it, because the leftmost suffix already contains it and Parse tries AWS
 // layouts before the typed prefix; among type-named folders the outermost
-// wins. Besides the Type* names, ParseLocal accepts the snake_case folder
+// wins; a malformed AWSLogs path is reported, never re-read by an inner
+// suffix. Besides the Type* names, ParseLocal accepts the snake_case folder
 // names of the shared corpus (s3_access, route53_resolver, network_firewall,
 // cloudwatch_logs, linux_secure) as typed prefixes; Parse does not.
 //
-// When no suffix parses, the error is the first *KeyError met (a path that
-// follows a layout but is malformed), else an *UnknownKeyError naming path.
-// Location.Key is path.
+// Location.Key and the Key of either error type are path.
 func ParseLocal(path string) (Location, error) {
 	p := filepath.ToSlash(path)
-	var keyErr error
 	for start := 0; start < len(p); {
 		if p[start] != '/' {
 			loc, err := parseLocalSuffix(p[start:])
@@ -141,8 +140,8 @@ func ParseLocal(path string) (Location, error) {
 				return loc, nil
 			}
 			var ke *KeyError
-			if keyErr == nil && errors.As(err, &ke) {
-				keyErr = &KeyError{Key: path, Layout: ke.Layout, Reason: ke.Reason}
+			if errors.As(err, &ke) {
+				return Location{}, &KeyError{Key: path, Layout: ke.Layout, Reason: ke.Reason}
 			}
 		}
 		i := strings.IndexByte(p[start:], '/')
@@ -150,9 +149,6 @@ func ParseLocal(path string) (Location, error) {
 			break
 		}
 		start += i + 1
-	}
-	if keyErr != nil {
-		return Location{}, keyErr
 	}
 	return Location{}, &UnknownKeyError{Key: path}
 }
@@ -276,10 +272,19 @@ func atoi(s string, n int) (int, bool) {
 	return v, true
 }
 
-// mkTime builds a UTC time from calendar fields, rejecting out-of-range
-// values (month 13, February 30, hour 24 ...).
-func mkTime(y, mo, d, h, mi, s int) (time.Time, bool) {
-	if y < 1 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 {
+// clock builds a UTC time from the calendar fields of a key: a 4-digit
+// year and 2-digit month, day, hour, minute and second, where "" stands
+// for a zero hour, minute or second. It rejects other shapes and
+// out-of-range values (month 13, February 30, hour 24 ...).
+func clock(year, month, day, hour, minute, second string) (time.Time, bool) {
+	y, ok1 := atoi(year, 4)
+	mo, ok2 := atoi(month, 2)
+	d, ok3 := atoi(day, 2)
+	h, ok4 := atoiOrZero(hour)
+	mi, ok5 := atoiOrZero(minute)
+	s, ok6 := atoiOrZero(second)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 ||
+		y < 1 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59 {
 		return time.Time{}, false
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, s, 0, time.UTC)
@@ -287,6 +292,13 @@ func mkTime(y, mo, d, h, mi, s int) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+func atoiOrZero(s string) (int, bool) {
+	if s == "" {
+		return 0, true
+	}
+	return atoi(s, 2)
 }
 
 // reader walks the '/'-separated segments of a key for one layout and
@@ -341,11 +353,8 @@ func (r *reader) date(units ...string) (time.Time, error) {
 	y, _ := r.next()
 	m, _ := r.next()
 	d, _ := r.next()
-	yy, ok1 := atoi(y, 4)
-	mm, ok2 := atoi(m, 2)
-	dd, ok3 := atoi(d, 2)
-	t, ok := mkTime(yy, mm, dd, 0, 0, 0)
-	if !ok1 || !ok2 || !ok3 || !ok {
+	t, ok := clock(y, m, d, "", "", "")
+	if !ok {
 		return time.Time{}, r.fail("date %q is not a valid YYYY/MM/DD", y+"/"+m+"/"+d)
 	}
 	for _, unit := range units {

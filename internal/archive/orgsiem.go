@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -49,8 +50,24 @@ func writeEscaped(b *strings.Builder, s string) {
 	}
 }
 
-// escapedLen is the length writeEscaped writes for s, at most.
-func escapedLen(s string) int { return 3*len(s) + 6 }
+// escapedLen is the length writeEscaped writes for s.
+func escapedLen(s string) int {
+	switch s {
+	case "":
+		return 1
+	case "-", ".":
+		return 3
+	case "..":
+		return 6
+	}
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if !plainByte(s[i]) {
+			n += 2
+		}
+	}
+	return n
+}
 
 // unescapeSegment reverses writeEscaped. It accepts either hex case and
 // plain bytes outside the escaped set; it fails on an empty segment and
@@ -62,12 +79,11 @@ func unescapeSegment(seg string) (string, bool) {
 	if seg == "" {
 		return "", false
 	}
-	n := strings.Count(seg, "%")
-	if n == 0 {
+	if strings.IndexByte(seg, '%') < 0 {
 		return seg, true
 	}
 	var b strings.Builder
-	b.Grow(len(seg) - 2*n)
+	b.Grow(len(seg)) // an upper bound; malformed escapes are rejected below
 	for i := 0; i < len(seg); i++ {
 		c := seg[i]
 		if c != '%' {
@@ -109,7 +125,7 @@ func writeHourPath(b *strings.Builder, t time.Time) {
 		write2(b, y/100)
 		write2(b, y%100)
 	} else {
-		b.WriteString(itoa(y))
+		b.WriteString(strconv.Itoa(y))
 	}
 	b.WriteByte('/')
 	write2(b, int(m))
@@ -122,29 +138,6 @@ func writeHourPath(b *strings.Builder, t time.Time) {
 func write2(b *strings.Builder, v int) {
 	b.WriteByte(byte('0' + v/10))
 	b.WriteByte(byte('0' + v%10))
-}
-
-func itoa(v int) string {
-	var buf [24]byte
-	i := len(buf)
-	neg := v < 0
-	u := uint64(v)
-	if neg {
-		u = uint64(-v)
-	}
-	for {
-		i--
-		buf[i] = byte('0' + u%10)
-		u /= 10
-		if u == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		buf[i] = '-'
-	}
-	return string(buf[i:])
 }
 
 // CWLogsKey is the key the transfer Lambda writes a batch of CloudWatch
@@ -160,7 +153,7 @@ func itoa(v int) string {
 // (".json.gz" is appended) and is escaped too.
 func CWLogsKey(account, region, logGroup string, t time.Time, name string) string {
 	var b strings.Builder
-	b.Grow(len(CWLogsPrefix) + escapedLen(account) + escapedLen(region) + escapedLen(logGroup) + escapedLen(name) + 24)
+	b.Grow(len(CWLogsPrefix) + escapedLen(account) + escapedLen(region) + escapedLen(logGroup) + escapedLen(name) + len("/YYYY/MM/DD/HH/.json.gz") + 2)
 	b.WriteString(CWLogsPrefix)
 	writeEscaped(&b, account)
 	b.WriteByte('/')
@@ -214,7 +207,7 @@ func parseCWLogs(key, rest string) (Location, error) {
 // value is escaped, so any string round-trips.
 func DeadLetterKey(logType, account string, t time.Time, name string) string {
 	var b strings.Builder
-	b.Grow(len(DeadLetterPrefix) + escapedLen(logType) + escapedLen(account) + escapedLen(name) + 16)
+	b.Grow(len(DeadLetterPrefix) + escapedLen(logType) + escapedLen(account) + escapedLen(name) + len("/YYYY/MM/DD/HH/") + 1)
 	b.WriteString(DeadLetterPrefix)
 	writeEscaped(&b, logType)
 	b.WriteByte('/')
@@ -311,11 +304,8 @@ func leadingDate(rest string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	yy, ok1 := atoi(y, 4)
-	mm, ok2 := atoi(m, 2)
-	dd, ok3 := atoi(d, 2)
-	t, ok := mkTime(yy, mm, dd, 0, 0, 0)
-	if !ok || !ok1 || !ok2 || !ok3 {
+	t, ok := clock(y, m, d, "", "", "")
+	if !ok {
 		return time.Time{}, false
 	}
 	if h, _, ok := strings.Cut(r, "/"); ok {

@@ -73,12 +73,11 @@ type fieldMatch struct {
 
 	// Compiled against the current parameters (compile).
 	preds    []pred
-	nullOK   bool   // a null value: absence matches
-	texts    []lit  // values after |expand, for the query compiler
-	exists   bool   // |exists value
-	ref      *field // |fieldref target (one per value)
-	refs     []*field
-	disabled bool // an |expand list resolved to no values: matches nothing
+	nullOK   bool     // a null value: absence matches
+	texts    []lit    // values after |expand, for the query compiler
+	exists   bool     // |exists value
+	refs     []*field // |fieldref targets, one per value
+	disabled bool     // an |expand list resolved to no values: matches nothing
 }
 
 var knownModifiers = map[string]bool{
@@ -188,6 +187,9 @@ func parseBranch(n *yaml.Node, service string, errs *errList) []*fieldMatch {
 			out = append(out, fm)
 		}
 	}
+	// An AND is order-free: test typed ECS fields before fields of the
+	// original record, which cost a scan of the record.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].f.logTy == "" && out[j].f.logTy != "" })
 	return out
 }
 
@@ -323,7 +325,7 @@ func (fm *fieldMatch) checkValues(service string) error {
 		}
 		return nil
 	case m.fieldref:
-		if typ == ecs.FlatObject || fm.f.typ == ecs.Text {
+		if typ == ecs.FlatObject || typ == ecs.Text {
 			return fmt.Errorf("fieldref needs a field with doc values; %s is %s", fm.f.path, typ)
 		}
 		for _, v := range fm.vals {

@@ -51,19 +51,54 @@ type field struct {
 type accessor func(e *evalDoc, buf []gjson.Result) []gjson.Result
 
 // evalDoc is the document being matched plus its original record as a
-// string (shared memory, no copy).
+// string (shared memory, no copy) and, once a rule reads the record, an
+// index of its top-level fields so each access does not rescan it.
 type evalDoc struct {
-	d   *ecs.Document
-	raw string
+	d       *ecs.Document
+	raw     string
+	indexed bool
+	top     []topField
+}
+
+type topField struct {
+	key string
+	val gjson.Result
 }
 
 func (e *evalDoc) reset(d *ecs.Document) {
 	e.d = d
+	clear(e.top)
+	e.top = e.top[:0]
+	e.indexed = false
 	if len(d.AWS) == 0 {
 		e.raw = ""
 		return
 	}
 	e.raw = unsafe.String(&d.AWS[0], len(d.AWS))
+}
+
+// release drops the references to the document, keeping buffers.
+func (e *evalDoc) release() {
+	clear(e.top)
+	e.top = e.top[:0]
+	e.d, e.raw, e.indexed = nil, "", false
+}
+
+// topValue returns a top-level field of the record.
+func (e *evalDoc) topValue(key string) (gjson.Result, bool) {
+	if !e.indexed {
+		e.indexed = true
+		gjson.Parse(e.raw).ForEach(func(k, v gjson.Result) bool {
+			e.top = append(e.top, topField{key: k.Str, val: v})
+			return true
+		})
+	}
+	for i := range e.top {
+		if e.top[i].key == key {
+			return e.top[i].val, true
+		}
+	}
+	return gjson.Result{}, false
 }
 
 // resolveField maps a rule field of the given service to a document path
@@ -138,11 +173,16 @@ func recordAccessor(logTy string, keys []string) accessor {
 	for i, k := range keys {
 		esc[i] = escapeGJSON(k)
 	}
+	first, rest := keys[0], esc[1:]
 	return func(e *evalDoc, buf []gjson.Result) []gjson.Result {
 		if e.d.Type != logTy || e.raw == "" {
 			return buf
 		}
-		return walk(gjson.Parse(e.raw), esc, buf)
+		v, ok := e.topValue(first)
+		if !ok {
+			return buf
+		}
+		return walk(v, rest, buf)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"os"
 	"path"
 	"regexp"
 	"strconv"
@@ -23,7 +24,13 @@ import (
 // it. It returns all problems at once (errors.Join of *LoadError, each
 // naming file, line and rule id) and a nil catalog when there is any.
 // Other files are ignored.
-func Load(fsys fs.FS, dir string) (*Catalog, error) {
+func Load(fsys fs.FS, dir string) (*Catalog, error) { return load(fsys, dir, "") }
+
+// LoadDir loads the rules below a directory of the local file system (the
+// CLI's --rules DIR); errors name files by their path under dir.
+func LoadDir(dir string) (*Catalog, error) { return load(os.DirFS(dir), ".", dir) }
+
+func load(fsys fs.FS, dir, prefix string) (*Catalog, error) {
 	cat := newCatalog()
 	var errs []error
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
@@ -37,11 +44,11 @@ func Load(fsys fs.FS, dir string) (*Catalog, error) {
 		if err != nil {
 			return err
 		}
-		r, ferrs := parseRule(p, data)
+		r, ferrs := parseRule(path.Join(prefix, p), data)
 		errs = append(errs, ferrs...)
 		if r != nil {
 			if err := cat.add(r); err != nil {
-				errs = append(errs, &LoadError{File: p, Line: r.Line, RuleID: r.ID, Err: err})
+				errs = append(errs, &LoadError{File: r.File, Line: r.Line, RuleID: r.ID, Err: err})
 			}
 		}
 		return nil
@@ -84,6 +91,7 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 		el.add(extra.Line, "a rule file holds one YAML document")
 		return nil, el.errs
 	}
+	resolveAliases(&doc, map[*yaml.Node]bool{})
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
@@ -186,7 +194,7 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 		r.Threshold = parseThreshold(n, r.Service, el)
 	}
 	if n := keys["tests"]; n != nil {
-		r.Tests = parseTests(n, r.Threshold != nil, el)
+		r.Tests = parseTests(n, r.Service, keys["threshold"] != nil, el)
 	}
 	if r.det != nil {
 		used := map[string]bool{}
@@ -217,6 +225,22 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 		return nil, el.errs
 	}
 	return r, nil
+}
+
+// resolveAliases replaces every alias node by the node it names, so the
+// rest of the loader never sees aliases. Shared nodes are walked once.
+func resolveAliases(n *yaml.Node, seen map[*yaml.Node]bool) {
+	if seen[n] {
+		return
+	}
+	seen[n] = true
+	for i, c := range n.Content {
+		for hops := 0; c.Kind == yaml.AliasNode && c.Alias != nil && hops < 100; hops++ {
+			c = c.Alias
+		}
+		n.Content[i] = c
+		resolveAliases(c, seen)
+	}
 }
 
 // lineError locates an error found after parsing (compilation).
@@ -376,7 +400,7 @@ func parseThreshold(n *yaml.Node, service string, el *errList) *Threshold {
 	return t
 }
 
-func parseTests(n *yaml.Node, threshold bool, el *errList) []Test {
+func parseTests(n *yaml.Node, service string, threshold bool, el *errList) []Test {
 	if n.Kind != yaml.SequenceNode {
 		el.add(n.Line, "tests must be a list")
 		return nil
@@ -435,8 +459,13 @@ func parseTests(n *yaml.Node, threshold bool, el *errList) []Test {
 					el.add(v.Line, "test corpus must be \"<path under the corpus>#<record>\"")
 				}
 				t.Corpus = v.Value
+			case "type":
+				if !knownService(v.Value) || v.Value == ServicePipeline {
+					el.add(v.Line, "test type %q is not a log type", v.Value)
+				}
+				t.Type = v.Value
 			default:
-				el.add(k.Line, "unknown test key %q (known: name, match, event, events, corpus)", k.Value)
+				el.add(k.Line, "unknown test key %q (known: name, match, event, events, corpus, type)", k.Value)
 			}
 		}
 		if t.Name == "" {
@@ -444,6 +473,9 @@ func parseTests(n *yaml.Node, threshold bool, el *errList) []Test {
 		}
 		if !hasMatch {
 			el.add(item.Line, "test %q needs match: true or false", t.Name)
+		}
+		if service == ServicePipeline && t.Type == "" {
+			el.add(item.Line, "test %q of a pipeline rule needs type: <log type of its events>", t.Name)
 		}
 		if sources != 1 {
 			el.add(item.Line, "test %q needs exactly one of event, events, corpus", t.Name)
@@ -463,9 +495,14 @@ func parseTests(n *yaml.Node, threshold bool, el *errList) []Test {
 	return out
 }
 
-// nodeJSON converts a YAML node to JSON, keeping key order. Timestamps and
-// other YAML-only scalar types become strings.
+// nodeJSON converts a test event to its raw record: a YAML string is the
+// record itself (a text log line); anything else is converted to JSON,
+// keeping key order, with timestamps and other YAML-only scalar types as
+// strings.
 func nodeJSON(n *yaml.Node) ([]byte, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		return []byte(n.Value), nil
+	}
 	var b bytes.Buffer
 	if err := writeJSON(&b, n, 0); err != nil {
 		return nil, err

@@ -173,7 +173,7 @@ func (m *Matcher) Match(d *ecs.Document, fn func(Alert)) {
 	if len(m.open) > 0 {
 		m.emitDue(fn)
 	}
-	m.ev = evalDoc{}
+	m.ev.release()
 }
 
 func (m *Matcher) matchCandidates(cs *candidates, d *ecs.Document, fn func(Alert)) {
@@ -217,7 +217,7 @@ func newAlert(r *Rule) Alert {
 
 // docContext is the part of a document an alert keeps (owned copies).
 type docContext struct {
-	t                                            int64
+	t                                             int64
 	account, region, principal, source, id, index string
 }
 

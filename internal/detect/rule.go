@@ -5,10 +5,9 @@
 // the same parsed rule, and a test runs every rule's inline events through
 // both so they cannot drift.
 //
-// The rule format is documented in rules/README-format (the shared brief);
-// field mapping and access are described in fields.go, value semantics in
-// value.go, matching and threshold windows in matcher.go, and the DSL in
-// query.go.
+// Rules are loaded with Load, LoadDir or Builtin (load.go); field mapping
+// and access are described in fields.go, value semantics in value.go,
+// matching and threshold windows in matcher.go, and the DSL in query.go.
 package detect
 
 import (
@@ -77,7 +76,8 @@ type Test struct {
 	Name   string
 	Match  bool
 	Events []json.RawMessage // one for event:, several for events:
-	Corpus string           // path under the corpus directory, '#N' = record N
+	Corpus string            // path under the corpus directory, '#N' = record N
+	Type   string            // log type to normalize the events as; default: the rule's service
 	Line   int
 }
 

@@ -36,65 +36,72 @@ func (d *Document) AppendJSON(buf []byte) []byte {
 
 	b = d.Event.appendJSON(b)
 	b = d.Cloud.appendJSON(b)
-	b = d.Source.appendJSON(b, "source")
-	b = d.Destination.appendJSON(b, "destination")
-
-	m = openObject(&b, "user")
-	b = appendStringField(b, "name", d.User.Name)
-	b = appendStringField(b, "id", d.User.ID)
-	b = appendStringField(b, "domain", d.User.Domain)
-	closeObject(&b, m)
-
-	m = openObject(&b, "user_agent")
-	b = appendStringField(b, "original", d.UserAgent)
-	closeObject(&b, m)
-
-	m = openObject(&b, "related")
-	b = appendUniqueStrings(b, "ip", d.Related.IP)
-	b = appendUniqueStrings(b, "user", d.Related.User)
-	closeObject(&b, m)
-
-	b = d.Network.appendJSON(b)
-	b = d.HTTP.appendJSON(b)
-	b = d.URL.appendJSON(b)
-	b = d.DNS.appendJSON(b)
-
-	m = openObject(&b, "rule")
-	b = appendStringField(b, "id", d.Rule.ID)
-	b = appendStringField(b, "name", d.Rule.Name)
-	b = appendStringField(b, "ruleset", d.Rule.Ruleset)
-	b = appendStringField(b, "category", d.Rule.Category)
-	b = appendStringField(b, "description", d.Rule.Description)
-	closeObject(&b, m)
-
-	m = openObject(&b, "observer")
-	b = appendStringField(b, "vendor", d.Observer.Vendor)
-	b = appendStringField(b, "product", d.Observer.Product)
-	b = appendStringField(b, "type", d.Observer.Type)
-	b = appendStringField(b, "name", d.Observer.Name)
-	b = appendStringField(b, "id", d.Observer.ID)
-	closeObject(&b, m)
-
-	m = openObject(&b, "host")
-	b = appendStringField(b, "name", d.Host.Name)
-	b = appendStringField(b, "hostname", d.Host.Hostname)
-	closeObject(&b, m)
-
-	m = openObject(&b, "process")
-	b = appendStringField(b, "name", d.Process.Name)
-	b = appendIntField(b, "pid", d.Process.PID)
-	closeObject(&b, m)
-
-	m = openObject(&b, "tls")
-	b = appendStringField(b, "version", d.TLS.Version)
-	b = appendStringField(b, "cipher", d.TLS.Cipher)
-	m2 := openObject(&b, "client")
-	b = appendStringField(b, "server_name", d.TLS.ServerName)
-	closeObject(&b, m2)
-	closeObject(&b, m)
+	if d.Source != (Endpoint{}) {
+		b = d.Source.appendJSON(b, "source")
+	}
+	if d.Destination != (Endpoint{}) {
+		b = d.Destination.appendJSON(b, "destination")
+	}
+	if d.User != (User{}) {
+		m = openObject(&b, "user")
+		b = appendStringField(b, "name", d.User.Name)
+		b = appendStringField(b, "id", d.User.ID)
+		b = appendStringField(b, "domain", d.User.Domain)
+		closeObject(&b, m)
+	}
+	if d.UserAgent != "" {
+		m = openObject(&b, "user_agent")
+		b = appendStringField(b, "original", d.UserAgent)
+		closeObject(&b, m)
+	}
+	if len(d.Related.IP)+len(d.Related.User) > 0 {
+		m = openObject(&b, "related")
+		b = appendUniqueStrings(b, "ip", d.Related.IP)
+		b = appendUniqueStrings(b, "user", d.Related.User)
+		closeObject(&b, m)
+	}
+	if d.Network != (Network{}) {
+		b = d.Network.appendJSON(b)
+	}
+	if d.HTTP != (HTTP{}) {
+		b = d.HTTP.appendJSON(b)
+	}
+	if d.URL != (URL{}) {
+		b = d.URL.appendJSON(b)
+	}
+	if !d.DNS.isZero() {
+		b = d.DNS.appendJSON(b)
+	}
+	if d.Rule != (Rule{}) {
+		b = d.Rule.appendJSON(b)
+	}
+	if d.Observer != (Observer{}) {
+		b = d.Observer.appendJSON(b)
+	}
+	if d.Host != (Host{}) {
+		m = openObject(&b, "host")
+		b = appendStringField(b, "name", d.Host.Name)
+		b = appendStringField(b, "hostname", d.Host.Hostname)
+		closeObject(&b, m)
+	}
+	if d.Process != (Process{}) {
+		m = openObject(&b, "process")
+		b = appendStringField(b, "name", d.Process.Name)
+		b = appendIntField(b, "pid", d.Process.PID)
+		closeObject(&b, m)
+	}
+	if d.TLS != (TLS{}) {
+		m = openObject(&b, "tls")
+		b = appendStringField(b, "version", d.TLS.Version)
+		b = appendStringField(b, "cipher", d.TLS.Cipher)
+		m2 := openObject(&b, "client")
+		b = appendStringField(b, "server_name", d.TLS.ServerName)
+		closeObject(&b, m2)
+		closeObject(&b, m)
+	}
 
 	m = openObject(&b, "log")
-	m2 = openObject(&b, "file")
+	m2 := openObject(&b, "file")
 	b = appendStringField(b, "path", d.Log.FilePath)
 	closeObject(&b, m2)
 	b = appendKey(b, "offset")
@@ -119,6 +126,32 @@ func (d *Document) AppendJSON(buf []byte) []byte {
 	closeObject(&b, m)
 
 	return append(b, '}')
+}
+
+func (r *Rule) appendJSON(b []byte) []byte {
+	m := openObject(&b, "rule")
+	b = appendStringField(b, "id", r.ID)
+	b = appendStringField(b, "name", r.Name)
+	b = appendStringField(b, "ruleset", r.Ruleset)
+	b = appendStringField(b, "category", r.Category)
+	b = appendStringField(b, "description", r.Description)
+	closeObject(&b, m)
+	return b
+}
+
+func (o *Observer) appendJSON(b []byte) []byte {
+	m := openObject(&b, "observer")
+	b = appendStringField(b, "vendor", o.Vendor)
+	b = appendStringField(b, "product", o.Product)
+	b = appendStringField(b, "type", o.Type)
+	b = appendStringField(b, "name", o.Name)
+	b = appendStringField(b, "id", o.ID)
+	closeObject(&b, m)
+	return b
+}
+
+func (d *DNS) isZero() bool {
+	return d.QuestionName == "" && d.QuestionType == "" && d.QuestionClass == "" && d.ResponseCode == "" && len(d.Answers) == 0
 }
 
 func (e *Event) appendJSON(b []byte) []byte {
@@ -382,6 +415,11 @@ var safeASCII = func() (t [utf8.RuneSelf]bool) {
 	}
 	return t
 }()
+
+// AppendJSONString appends s as a JSON string, escaped as AppendJSON
+// escapes strings (invalid UTF-8 becomes U+FFFD). Parsers use it to build
+// the aws.<type> object of text formats.
+func AppendJSONString(b []byte, s string) []byte { return appendString(b, s) }
 
 // appendString writes s as a JSON string.
 func appendString(b []byte, s string) []byte {

@@ -71,10 +71,3 @@ var cloudTrailFields = []Field{
 	{Path: "insightDetails", Type: FlatObject},
 	{Path: "edgeDeviceDetails", Type: FlatObject},
 }
-
-// CloudTrailFlatObjects lists the top-level CloudTrail record fields stored
-// as flat_object; the CloudTrail parser wraps a non-object value of these.
-var CloudTrailFlatObjects = []string{
-	"requestParameters", "responseElements", "additionalEventData",
-	"serviceEventDetails", "insightDetails", "edgeDeviceDetails",
-}

@@ -29,6 +29,7 @@ package logs
 // tls.*, event.id (x-edge-request-id), event.outcome from the status.
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -89,8 +90,9 @@ type cfColumn struct {
 
 func newCFLayout(names []string) []cfColumn {
 	l := make([]cfColumn, len(names))
+	keys := headerKeys(names)
 	for i, n := range names {
-		l[i] = cfColumn{key: fieldKey(n), id: cfFieldIDs[n]}
+		l[i] = cfColumn{key: keys[i], id: cfFieldIDs[n]}
 	}
 	return l
 }
@@ -100,7 +102,7 @@ var cfDefaultLayout = newCFLayout(cfDefaultFields)
 type cloudFrontParser struct {
 	layout  []cfColumn // from #Fields; nil until one is seen
 	fields  []string
-	obj     jsonObject
+	obj     textObject
 	related [1]string
 }
 
@@ -115,7 +117,11 @@ func parseCloudFront(in *Input, out *Output) error {
 			return nil
 		}
 		d := out.Doc()
-		if err := p.record(d, string(line)); err != nil {
+		err := p.record(d, string(line))
+		if err == nil && d.Timestamp.IsZero() {
+			err = errors.New("the record has no date and time: no time to index it by")
+		}
+		if err != nil {
 			return out.Fail(line, fmt.Errorf("line %d: %w", lineNo, err))
 		}
 		return out.Emit(d)

@@ -22,11 +22,13 @@ package logs
 // cloud.region=awsRegion, source.ip only when sourceIPAddress parses as an IP
 // (else source.domain for service names), user.*, user_agent.original,
 // related.*. The record itself is aws.cloudtrail with its original names.
-// The flat_object fields (ecs.CloudTrailFlatObjects) always hold an object:
-// a value that is not an object or null is wrapped as {"_value": <value>}.
+// Every top-level value has the JSON type the schema declares (ctFix): a
+// flat_object field always holds an object (or null), a value that is not is
+// wrapped as {"_value": <value>}.
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +43,7 @@ import (
 )
 
 // skipCloudTrailDigest names digest files (integrity hashes, no events).
-const skipCloudTrailDigest = "cloudtrail-digest"
+const skipCloudTrailDigest = archive.SkipCloudTrailDigest
 
 func parseCloudTrail(in *Input, out *Output) error {
 	p := &ctParser{}
@@ -269,20 +271,17 @@ func (s *bracketState) complete() bool { return !s.inStr && s.depth <= 0 }
 // value handles one complete JSON value. In line mode (wrappers true) it
 // may also be a {"Records":[...]} wrapper, an array of records or a digest.
 func (p *ctParser) value(raw []byte, out *Output, wrappers bool) error {
-	if !gjson.ValidBytes(raw) {
-		return out.Fail(raw, errors.New("invalid JSON"))
-	}
 	s := string(raw) // every string of the document points into this copy
-	root := gjson.Parse(s)
-	if wrappers && root.IsArray() {
-		return p.elements(root, out)
-	}
 	var r ctRecord
-	if !root.IsObject() {
-		return out.Fail(raw, fmt.Errorf("a CloudTrail record must be a JSON object, found %s", root.Type))
-	}
-	r.read(root)
+	isObject, err := r.read(raw, s)
 	switch {
+	case err != nil:
+		return out.Fail(raw, err)
+	case !isObject:
+		if root := gjson.Parse(s); wrappers && root.IsArray() {
+			return p.elements(root, out)
+		}
+		return out.Fail(raw, errors.New("a CloudTrail record must be a JSON object"))
 	case wrappers && r.records.Exists():
 		if !r.records.IsArray() && r.records.Type != gjson.Null {
 			return out.Fail(raw, errors.New("Records is neither an array nor null"))
@@ -293,8 +292,10 @@ func (p *ctParser) value(raw []byte, out *Output, wrappers bool) error {
 		return nil
 	}
 	d := out.Doc()
-	p.mapTo(&r, d)
-	d.AWS = p.awsObject(raw, root, &r)
+	if err := p.mapTo(&r, d); err != nil {
+		return out.Fail(raw, err)
+	}
+	d.AWS = p.awsObject(raw, s, &r)
 	return out.Emit(d)
 }
 
@@ -311,19 +312,21 @@ func (p *ctParser) elements(arr gjson.Result, out *Output) error {
 // cloudTrailMessage maps one CloudTrail record delivered through CloudWatch
 // Logs (the message is the record) onto d and sets d.Type.
 func cloudTrailMessage(msg []byte, d *ecs.Document) error {
-	if !gjson.ValidBytes(msg) {
-		return errors.New("invalid JSON")
-	}
-	root := gjson.Parse(string(msg))
-	if !root.IsObject() {
-		return fmt.Errorf("a CloudTrail record must be a JSON object, found %s", root.Type)
-	}
+	s := string(msg)
 	var r ctRecord
-	r.read(root)
+	isObject, err := r.read(msg, s)
+	if err != nil {
+		return err
+	}
+	if !isObject {
+		return errors.New("a CloudTrail record must be a JSON object")
+	}
 	p := &ctParser{}
 	d.Type = archive.TypeCloudTrail
-	p.mapTo(&r, d)
-	d.AWS = p.awsObject(msg, root, &r)
+	if err := p.mapTo(&r, d); err != nil {
+		return err
+	}
+	d.AWS = p.awsObject(msg, s, &r)
 	return nil
 }
 
@@ -336,14 +339,18 @@ type ctRecord struct {
 	readOnly                                                gjson.Result
 	userIdentity, responseElements, insightDetails, records gjson.Result
 	digest                                                  bool // a digest file, not a record
-	badFlat                                                 bool // a flat_object field holds a non-object
+	rewrite                                                 bool // a declared field holds another JSON type (see ctFix)
 }
 
-// read takes the fields of one record in a single pass over its keys.
-func (r *ctRecord) read(root gjson.Result) {
+// read validates raw (s is the same bytes as a string) and takes the
+// fields of the record in the same pass. It reports whether raw is an
+// object.
+func (r *ctRecord) read(raw []byte, s string) (bool, error) {
 	var digestStart, logFiles bool
-	root.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	isObject, err := scanObject(raw, func(m member) {
+		key := s[m.keyStart:m.keyEnd]
+		v := rawResult(s[m.valStart:m.valEnd])
+		switch key {
 		case "eventTime":
 			r.eventTime = v.Str
 		case "eventName":
@@ -370,12 +377,8 @@ func (r *ctRecord) read(root gjson.Result) {
 			r.userIdentity = v
 		case "responseElements":
 			r.responseElements = v
-			r.badFlat = r.badFlat || notObject(v)
 		case "insightDetails":
 			r.insightDetails = v
-			r.badFlat = r.badFlat || notObject(v)
-		case "requestParameters", "additionalEventData", "serviceEventDetails", "edgeDeviceDetails":
-			r.badFlat = r.badFlat || notObject(v)
 		case "Records":
 			r.records = v
 		case "digestPublicKeyFingerprint":
@@ -385,13 +388,128 @@ func (r *ctRecord) read(root gjson.Result) {
 		case "logFiles":
 			logFiles = true
 		}
-		return true
+		if !r.rewrite {
+			_, r.rewrite = ctFix(key, v)
+		}
 	})
 	r.digest = r.digest || (digestStart && logFiles)
+	return isObject, err
 }
 
-// notObject reports a flat_object value that must be wrapped.
-func notObject(v gjson.Result) bool { return !v.IsObject() && v.Type != gjson.Null }
+// rawResult wraps a validated JSON value for gjson without rescanning
+// objects, arrays and strings without escapes.
+func rawResult(v string) gjson.Result {
+	switch v[0] {
+	case '{', '[':
+		return gjson.Result{Type: gjson.JSON, Raw: v}
+	case '"':
+		if strings.IndexByte(v, '\\') < 0 {
+			return gjson.Result{Type: gjson.String, Raw: v, Str: v[1 : len(v)-1]}
+		}
+	case 't':
+		return gjson.Result{Type: gjson.True, Raw: v}
+	case 'f':
+		return gjson.Result{Type: gjson.False, Raw: v}
+	case 'n':
+		return gjson.Result{Type: gjson.Null, Raw: v}
+	}
+	return gjson.Parse(v)
+}
+
+// ctTopLevel is the JSON shape the schema declares for each top-level key
+// of aws.cloudtrail: an ecs scalar type, or FlatObject for every key that
+// holds an object (flat_object fields and objects with declared sub-fields).
+var ctTopLevel = func() map[string]ecs.FieldType {
+	m := map[string]ecs.FieldType{}
+	const prefix = "aws." + archive.TypeCloudTrail + "."
+	for _, f := range ecs.FieldsFor(archive.TypeCloudTrail) {
+		path, ok := strings.CutPrefix(f.Path, prefix)
+		if !ok {
+			continue
+		}
+		if key, _, nested := strings.Cut(path, "."); nested || f.Type == ecs.FlatObject {
+			m[key] = ecs.FlatObject
+		} else {
+			m[key] = f.Type
+		}
+	}
+	return m
+}()
+
+// ctFix returns the replacement of a top-level value whose JSON type is not
+// the declared one, so every document indexes under one mapping:
+//   - an object field (flat_object, userIdentity, resources ...) holding
+//     anything but an object, an array of objects or null becomes
+//     {"_value": <value>};
+//   - a boolean field holding "true" or "false" (any case) becomes the boolean;
+//   - a keyword or date field holding a number, boolean, object or array
+//     becomes the JSON text of the value as a string.
+//
+// Other values are kept as they are.
+func ctFix(key string, v gjson.Result) (string, bool) {
+	if v.Type == gjson.Null {
+		return "", false
+	}
+	want := ctShape(key)
+	if want == "" {
+		if v.Type == gjson.String {
+			return "", false // the common case: no map lookup
+		}
+		if want = ctTopLevel[key]; want == "" {
+			return "", false // not declared
+		}
+	}
+	switch want {
+	case ecs.FlatObject:
+		if v.IsObject() || (v.IsArray() && allObjects(v)) {
+			return "", false
+		}
+		return `{"_value":` + v.Raw + `}`, true
+	case ecs.Boolean:
+		if v.Type == gjson.String {
+			switch strings.ToLower(v.Str) {
+			case "true":
+				return "true", true
+			case "false":
+				return "false", true
+			}
+		}
+	case ecs.Keyword, ecs.Date:
+		if v.Type != gjson.String {
+			return string(ecsQuote(v.Raw)), true
+		}
+	}
+	return "", false
+}
+
+// ctShape is the declared shape of the top-level keys that are not
+// keyword or date (the same as ctTopLevel; TestCloudTrailShapeMatchesSchema
+// keeps them in step), as a switch: it runs for every key of every record.
+func ctShape(key string) ecs.FieldType {
+	switch key {
+	case "readOnly", "managementEvent":
+		return ecs.Boolean
+	case "userIdentity", "resources", "tlsDetails", "addendum", "requestParameters", "responseElements",
+		"additionalEventData", "serviceEventDetails", "insightDetails", "edgeDeviceDetails":
+		return ecs.FlatObject
+	}
+	return ""
+}
+
+func allObjects(arr gjson.Result) bool {
+	ok := true
+	arr.ForEach(func(_, e gjson.Result) bool {
+		ok = e.IsObject()
+		return ok
+	})
+	return ok
+}
+
+// ecsQuote returns s as a JSON string.
+func ecsQuote(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
 
 // Event categories and types, shared by every document (never modified).
 var (
@@ -406,12 +524,20 @@ var (
 	ctTypeAccess        = []string{"access"}
 )
 
-// mapTo fills the ECS fields of d from r.
-func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) {
-	if t, err := time.Parse(time.RFC3339Nano, r.eventTime); err == nil {
-		d.Timestamp = t.UTC()
+// mapTo fills the ECS fields of d from r. A record without eventTime is
+// left without timestamp (Emit turns it into an error document); an
+// unparseable eventTime is an error.
+func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) error {
+	if r.eventTime != "" {
+		t, err := parseEventTime(r.eventTime)
+		if err != nil {
+			return err
+		}
+		d.Timestamp = t
 	}
-	d.ID = r.eventID
+	if r.eventID != "" {
+		d.ID = r.eventID
+	}
 	d.Event.ID = r.eventID
 	d.Event.Provider = r.eventSource
 	d.Event.Action = r.eventName
@@ -426,17 +552,30 @@ func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) {
 		d.Cloud.Region = r.awsRegion
 	}
 
-	ui := r.userIdentity
-	uiType := ui.Get("type").Str
-	userName := ui.Get("userName").Str
-	issuer := ui.Get("sessionContext.sessionIssuer.userName").Str
+	var uiType, userName, accountID, issuer string
+	if r.userIdentity.IsObject() {
+		r.userIdentity.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "type":
+				uiType = v.Str
+			case "userName":
+				userName = v.Str
+			case "accountId":
+				accountID = v.Str
+			case "principalId":
+				d.User.ID = v.Str
+			case "sessionContext":
+				issuer = v.Get("sessionIssuer.userName").Str
+			}
+			return true
+		})
+	}
 	switch {
 	case r.recipientAccountID != "":
 		d.Cloud.AccountID = r.recipientAccountID
-	case ui.Get("accountId").Str != "":
-		d.Cloud.AccountID = ui.Get("accountId").Str
+	case accountID != "":
+		d.Cloud.AccountID = accountID
 	}
-	d.User.ID = ui.Get("principalId").Str
 	switch uiType {
 	case "AssumedRole":
 		d.User.Name = issuer
@@ -464,6 +603,24 @@ func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) {
 		}
 	}
 	d.UserAgent = r.userAgent
+	return nil
+}
+
+// parseEventTime reads eventTime: RFC 3339 as CloudTrail writes it, or
+// "2006-01-02 15:04:05[.fraction][zone]" (a space for the T; UTC when no
+// zone is given) as tools that re-serialize records write it.
+func parseEventTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil && len(s) >= 19 && s[10] == ' ' {
+		alt := s[:10] + "T" + s[11:]
+		if t, err = time.Parse(time.RFC3339Nano, alt); err != nil {
+			t, err = time.Parse(time.RFC3339Nano, alt+"Z")
+		}
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("eventTime %q is not RFC 3339", s)
+	}
+	return t.UTC(), nil
 }
 
 // ctOutcome: failure when errorCode is present; sign-in events report
@@ -545,23 +702,21 @@ func ctCategorize(source, name string, readOnly gjson.Result) (cat, typ []string
 }
 
 // awsObject is the aws.cloudtrail object: the record as is, or, when a
-// flat_object field holds a non-object, the record with that value wrapped
-// as {"_value": <value>}.
-func (p *ctParser) awsObject(raw []byte, root gjson.Result, r *ctRecord) []byte {
-	if !r.badFlat {
+// top-level value has another JSON type than declared, the record with that
+// value replaced (see ctFix).
+func (p *ctParser) awsObject(raw []byte, s string, r *ctRecord) []byte {
+	if !r.rewrite {
 		return raw
 	}
 	b := append(p.wrap[:0], '{')
-	root.ForEach(func(k, v gjson.Result) bool {
+	gjson.Parse(s).ForEach(func(k, v gjson.Result) bool {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
 		b = append(b, k.Raw...)
 		b = append(b, ':')
-		if isCTFlat(k.Str) && notObject(v) {
-			b = append(b, `{"_value":`...)
-			b = append(b, v.Raw...)
-			b = append(b, '}')
+		if fixed, ok := ctFix(k.Str, v); ok {
+			b = append(b, fixed...)
 		} else {
 			b = append(b, v.Raw...)
 		}
@@ -570,13 +725,4 @@ func (p *ctParser) awsObject(raw []byte, root gjson.Result, r *ctRecord) []byte 
 	b = append(b, '}')
 	p.wrap = b
 	return b
-}
-
-func isCTFlat(key string) bool {
-	for _, f := range ecs.CloudTrailFlatObjects {
-		if f == key {
-			return true
-		}
-	}
-	return false
 }

@@ -20,6 +20,11 @@ import (
 // files add entries in a func init(). Event counts are not checked for them.
 var corpusKnownBad = map[string]string{}
 
+// corpusCountNotes lists corpus files whose manifest event count counts
+// something else than our records (e.g. one envelope holding several log
+// events), with the reason; their count is not compared.
+var corpusCountNotes = map[string]string{}
+
 // corpusNonEventSkips are skip reasons that do not stand for an event (e.g.
 // header lines), left out when comparing with the manifest's event count.
 var corpusNonEventSkips = map[string]bool{"header": true}
@@ -138,7 +143,9 @@ func TestCorpus(t *testing.T) {
 						events += n
 					}
 				}
-				if events != *f.Events {
+				if note, ok := corpusCountNotes[f.File]; ok {
+					t.Logf("event count not compared (%s): manifest %d, ours %d", note, *f.Events, events)
+				} else if events != *f.Events {
 					t.Errorf("manifest counts %d events, we accounted for %d (%+v)", *f.Events, events, r.stats)
 				}
 			}
@@ -345,6 +352,7 @@ func (c *kindChecker) problems() []string {
 	out := append([]string(nil), c.other...)
 	for typ, paths := range c.kinds {
 		for path, byKind := range paths {
+			delete(byKind, "empty-array") // an empty array fits any mapping
 			if len(byKind) > 1 {
 				out = append(out, fmt.Sprintf("%s: %s has several JSON types: %v", typ, path, byKind))
 			}

@@ -128,7 +128,7 @@ func elbKindOf(f []string) elbKind {
 
 type elbParser struct {
 	fields  []string
-	obj     jsonObject
+	obj     textObject
 	related [2]string
 }
 
@@ -181,7 +181,7 @@ func (p *elbParser) record(d *ecs.Document, s string) error {
 	d.Network.Transport = "tcp"
 	switch kind {
 	case elbALB:
-		return p.mapHTTPEntry(d, f[1], f[2], f[3], f[4], f[8], f[10], f[11], f[12], f[13], f[14], f[15], field(f, 18))
+		return p.mapHTTPEntry(d, f[1], f[2], f[3], f[4], f[8], f[10], f[11], f[12], f[13], f[14], f[15], fieldAt(f, 18))
 	case elbClassic:
 		return p.mapHTTPEntry(d, f[0], f[1], f[2], f[3], f[7], f[9], f[10], f[11], f[12], f[13], f[14], "")
 	case elbNLB:
@@ -191,8 +191,8 @@ func (p *elbParser) record(d *ecs.Document, s string) error {
 	}
 }
 
-// field returns f[i], or "" when the line is shorter.
-func field(f []string, i int) string {
+// fieldAt returns f[i], or "" when the line is shorter.
+func fieldAt(f []string, i int) string {
 	if i < len(f) {
 		return f[i]
 	}

@@ -66,7 +66,7 @@ type eventBridgeEnvelope struct {
 // metadata is the aws.<type>.eventbridge object (the envelope without its
 // detail).
 func (e *eventBridgeEnvelope) metadata() []byte {
-	var o jsonObject
+	var o textObject
 	o.reset()
 	o.str("id", e.ID)
 	o.str("detail-type", e.DetailType)
@@ -130,7 +130,7 @@ type gdService struct {
 		} `json:"rdsLoginAttemptAction"`
 		PortProbeAction *struct {
 			PortProbeDetails []struct {
-				RemoteIPDetails *gdRemoteIP `json:"remoteIpDetails"`
+				RemoteIPDetails  *gdRemoteIP `json:"remoteIpDetails"`
 				LocalPortDetails struct {
 					Port int64 `json:"port"`
 				} `json:"localPortDetails"`
@@ -228,6 +228,8 @@ func mapGuardDutyRecord(d *ecs.Document, w *awsObject, raw []byte, env *eventBri
 		}
 		finding = env.Detail
 		w.extra("eventbridge", env.metadata())
+		// The event's account and region; the finding's own win below.
+		setCloudDefaults(d, env.Account, env.Region)
 	}
 	var f gdFinding
 	if err := json.Unmarshal(finding, &f); err != nil {
@@ -235,14 +237,6 @@ func mapGuardDutyRecord(d *ecs.Document, w *awsObject, raw []byte, env *eventBri
 	}
 	if err := mapGuardDuty(d, &f, w); err != nil {
 		return err
-	}
-	if env.DetailType != "" {
-		if d.Cloud.AccountID == "" {
-			d.Cloud.AccountID = env.Account
-		}
-		if f.Region == "" && env.Region != "" {
-			d.Cloud.Region = env.Region
-		}
 	}
 	d.AWS = w.build(finding)
 	return nil

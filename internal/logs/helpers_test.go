@@ -26,6 +26,8 @@ package logs
 // over ../shared/corpus per MANIFEST.json. Per-type test files may add, in
 // a func init():
 //   corpusKnownBad["<corpus path>"] = "reason"  — errors allowed, counts unchecked
+//   corpusCountNotes["<corpus path>"] = "reason"  — manifest event count means
+//     something else; not compared
 //   corpusNonEventSkips["<skip reason>"] = true — skips that are not events
 //     (e.g. "header"); not compared with the manifest's event count
 //   elasticDifferences["<type>"]["<field>"] = "reason" — a deliberate
@@ -40,7 +42,8 @@ package logs
 // and every path outside aws.* is declared in the ecs schema.
 //
 // Benchmarks: benchNormalize(b, typ, data) sets b.SetBytes(decompressed
-// length) and b.ReportAllocs.
+// length), b.ReportAllocs and reports MB/cpu-s (CPU time, steadier than
+// wall time on a shared machine).
 
 import (
 	"bytes"
@@ -200,6 +203,7 @@ func benchNormalize(b *testing.B, typ string, data []byte) {
 	b.ReportAllocs()
 	var buf []byte
 	b.ResetTimer()
+	defer reportCPURate(b, cpuTime(), st.Bytes)
 	for range b.N {
 		_, err := Normalize(context.Background(), Object{Key: "bench", Type: typ, Body: bytes.NewReader(data)}, func(d *ecs.Document) error {
 			buf = d.AppendJSON(buf[:0])

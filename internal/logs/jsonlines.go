@@ -3,7 +3,7 @@ package logs
 // Shared reading and writing helpers of the JSON log formats (WAF, Route 53
 // Resolver, GuardDuty, Security Hub, Network Firewall).
 //
-// Reading: jsonScanner splits a decompressed object into records without
+// Reading: jsonSplitter splits a decompressed object into records without
 // decoding them. AWS delivers these types as JSON lines; the scanner also
 // accepts what lands in the archive through other paths: several objects on
 // one line (Firehose without a record delimiter writes "}{"), pretty-printed
@@ -50,33 +50,30 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// maxJSONRecord bounds one JSON record. A larger record becomes an error
-// document holding its first maxJSONOriginal bytes.
-const maxJSONRecord = 4 << 20
+// maxJSONRecord bounds one JSON record (which may span lines). A larger
+// record becomes an error document holding its first MaxOriginalBytes.
+const maxJSONRecord = MaxLineBytes
 
-// maxJSONOriginal bounds event.original of an oversized record.
-const maxJSONOriginal = 64 << 10
-
-// jsonKind says what the scanner found.
-type jsonKind uint8
+// jsonRecKind says what the scanner found.
+type jsonRecKind uint8
 
 const (
-	jsonObject jsonKind = iota // a complete {...} value (syntax not yet checked)
-	jsonText                   // a line that does not start a JSON object
-	jsonBroken                 // a value that cannot be complete JSON
+	jsonKindObject jsonRecKind = iota // a complete {...} value (syntax not yet checked)
+	jsonKindText                      // a line that does not start a JSON object
+	jsonKindBroken                    // a value that cannot be complete JSON
 )
 
-// jsonRecord is one record found by jsonScanner. Raw is valid until the
+// jsonRecord is one record found by jsonSplitter. Raw is valid until the
 // next call to next.
 type jsonRecord struct {
 	Raw  []byte
-	Kind jsonKind
+	Kind jsonRecKind
 	Line int64  // 1-based line where the record starts
-	Why  string // for jsonBroken: what is wrong
+	Why  string // for jsonKindBroken: what is wrong
 }
 
-// jsonScanner splits a stream into JSON records (see the file comment).
-type jsonScanner struct {
+// jsonSplitter splits a stream into JSON records (see the file comment).
+type jsonSplitter struct {
 	r       *bufio.Reader
 	arrays  bool // a top-level array's elements are records (finding types)
 	piece   []byte
@@ -90,12 +87,12 @@ type jsonScanner struct {
 	err     error // read error to return after the pending record
 }
 
-func newJSONScanner(r *bufio.Reader, arrays bool) *jsonScanner {
-	return &jsonScanner{r: r, arrays: arrays, bol: true}
+func newJSONSplitter(r *bufio.Reader, arrays bool) *jsonSplitter {
+	return &jsonSplitter{r: r, arrays: arrays, bol: true}
 }
 
 // fill reads the next piece (a line or a part of a long line).
-func (s *jsonScanner) fill() bool {
+func (s *jsonSplitter) fill() bool {
 	if s.eof || s.err != nil {
 		return false
 	}
@@ -123,7 +120,7 @@ func (s *jsonScanner) fill() bool {
 	return true
 }
 
-func (s *jsonScanner) keep(b []byte) {
+func (s *jsonSplitter) keep(b []byte) {
 	if s.over {
 		return
 	}
@@ -137,7 +134,7 @@ func (s *jsonScanner) keep(b []byte) {
 
 // next returns the next record, io.EOF after the last one, or the read error
 // that stopped the input (after returning the record it cut short).
-func (s *jsonScanner) next() (jsonRecord, error) {
+func (s *jsonSplitter) next() (jsonRecord, error) {
 	s.rec, s.over = s.rec[:0], false
 	// Between records: skip blanks (and array punctuation).
 	for {
@@ -208,7 +205,7 @@ func (s *jsonScanner) next() (jsonRecord, error) {
 					if s.over {
 						return s.broken(line, fmt.Sprintf("record larger than %d bytes", maxJSONRecord))
 					}
-					return jsonRecord{Raw: s.rec, Kind: jsonObject, Line: line}, nil
+					return jsonRecord{Raw: s.rec, Kind: jsonKindObject, Line: line}, nil
 				}
 			}
 		}
@@ -226,8 +223,8 @@ func (s *jsonScanner) next() (jsonRecord, error) {
 	}
 }
 
-// text returns the rest of the current line as a jsonText record.
-func (s *jsonScanner) text(line int64) (jsonRecord, error) {
+// text returns the rest of the current line as a jsonKindText record.
+func (s *jsonSplitter) text(line int64) (jsonRecord, error) {
 	for {
 		if i := bytes.IndexByte(s.piece, '\n'); i >= 0 {
 			s.keep(s.piece[:i])
@@ -244,15 +241,15 @@ func (s *jsonScanner) text(line int64) (jsonRecord, error) {
 	if s.over {
 		return s.broken(line, fmt.Sprintf("line longer than %d bytes", maxJSONRecord))
 	}
-	return jsonRecord{Raw: raw, Kind: jsonText, Line: line}, nil
+	return jsonRecord{Raw: raw, Kind: jsonKindText, Line: line}, nil
 }
 
-func (s *jsonScanner) broken(line int64, why string) (jsonRecord, error) {
+func (s *jsonSplitter) broken(line int64, why string) (jsonRecord, error) {
 	raw := s.rec
-	if len(raw) > maxJSONOriginal && s.over {
-		raw = raw[:maxJSONOriginal]
+	if len(raw) > MaxOriginalBytes && s.over {
+		raw = raw[:MaxOriginalBytes]
 	}
-	return jsonRecord{Raw: raw, Kind: jsonBroken, Line: line, Why: why}, nil
+	return jsonRecord{Raw: raw, Kind: jsonKindBroken, Line: line, Why: why}, nil
 }
 
 // jsonHandler handles one record of a JSON log type: it reports it (and, for
@@ -264,13 +261,8 @@ type jsonHandler func(out *Output, raw []byte, line int64) error
 // readJSONRecords streams every record of in to onObject; a line that is not
 // JSON goes to onText, or becomes an error document when onText is nil.
 func readJSONRecords(in *Input, out *Output, arrays bool, onObject, onText jsonHandler) error {
-	s := newJSONScanner(in.Reader, arrays)
-	for n := 0; ; n++ {
-		if n%256 == 0 && in.Ctx != nil {
-			if err := in.Ctx.Err(); err != nil {
-				return err
-			}
-		}
+	s := newJSONSplitter(in.Reader, arrays)
+	for {
 		rec, err := s.next()
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -279,9 +271,9 @@ func readJSONRecords(in *Input, out *Output, arrays bool, onObject, onText jsonH
 			return err
 		}
 		switch rec.Kind {
-		case jsonObject:
+		case jsonKindObject:
 			err = onObject(out, rec.Raw, rec.Line)
-		case jsonText:
+		case jsonKindText:
 			if onText != nil {
 				err = onText(out, rec.Raw, rec.Line)
 			} else {
@@ -370,6 +362,9 @@ func (w *awsObject) object(v []byte, inFlat, top bool) {
 		k1 := jsonValueEnd(v, i)
 		i = skipJSONSpace(v, k1)
 		i = skipJSONSpace(v, i+1) // ':'
+		if i >= len(v) {
+			break // cannot happen on valid JSON
+		}
 		v0 := i
 		v1 := jsonValueEnd(v, i)
 		w.spans = append(w.spans, memberSpan{k0, k1, v0, v1})
@@ -600,8 +595,11 @@ func jsonValueEnd(v []byte, i int) int {
 		return len(v)
 	}
 	j := i
-	for j < len(v) && !strings.ContainsRune(",}] \t\r\n", rune(v[j])) {
-		j++
+	for ; j < len(v); j++ {
+		switch v[j] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return j
+		}
 	}
 	return j
 }
@@ -647,9 +645,6 @@ func findingID(id string, updated time.Time) string {
 	return hex.EncodeToString(h[:])
 }
 
-// jsonStringValue encodes s as a JSON string value (for overrides).
-func jsonStringValue(s string) []byte { return appendJSONString(nil, s) }
-
 // jsonBool encodes b.
 func jsonBool(b bool) []byte {
 	if b {
@@ -671,6 +666,17 @@ func arnParts(arn string) (region, account string) {
 		account = parts[4]
 	}
 	return region, account
+}
+
+// setCloudDefaults sets cloud.account.id and cloud.region to the values of
+// an envelope, when it has them, before the record's own values are mapped.
+func setCloudDefaults(d *ecs.Document, account, region string) {
+	if account != "" {
+		d.Cloud.AccountID = account
+	}
+	if region != "" {
+		d.Cloud.Region = region
+	}
 }
 
 // ipNetworkType is network.type for an IP address ("ipv4", "ipv6" or "").

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +24,9 @@ type syntaxError struct {
 	Msg    string
 }
 
-func (e *syntaxError) Error() string { return fmt.Sprintf("JSON syntax error at byte %d: %s", e.Offset, e.Msg) }
+func (e *syntaxError) Error() string {
+	return fmt.Sprintf("JSON syntax error at byte %d: %s", e.Offset, e.Msg)
+}
 
 // peek skips whitespace and returns the next byte without consuming it.
 // At the end of input it returns io.EOF.
@@ -110,25 +113,35 @@ func (s *jsonStream) readValue(dst []byte, limit int) (out []byte, tooLong bool,
 		buf, _ := s.r.Peek(s.r.Buffered())
 		i, done := 0, false
 	scan:
-		for ; i < len(buf); i++ {
-			c := buf[i]
+		for i < len(buf) {
 			if inStr {
-				switch {
-				case esc:
+				if esc {
 					esc = false
-				case c == '\\':
+					i++
+					continue
+				}
+				q := bytes.IndexByte(buf[i:], '"')
+				if q < 0 {
+					q = len(buf) - i
+				}
+				if e := bytes.IndexByte(buf[i:i+q], '\\'); e >= 0 {
+					i += e + 1
 					esc = true
-				case c == '"':
-					inStr = false
-					if depth == 0 {
-						i++
-						done = true
-						break scan
-					}
+					continue
+				}
+				i += q
+				if i == len(buf) {
+					break
+				}
+				i++
+				inStr = false
+				if depth == 0 {
+					done = true
+					break
 				}
 				continue
 			}
-			switch c {
+			switch buf[i] {
 			case '"':
 				inStr = true
 			case '{', '[':
@@ -150,6 +163,7 @@ func (s *jsonStream) readValue(dst []byte, limit int) (out []byte, tooLong bool,
 					break scan
 				}
 			}
+			i++
 		}
 		if !tooLong && len(dst)-start+i <= limit {
 			dst = append(dst, buf[:i]...)

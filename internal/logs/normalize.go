@@ -43,6 +43,12 @@ func normalize(ctx context.Context, obj Object, emit Emit) (st Stats, err error)
 	if err != nil {
 		return st, err
 	}
+	return normalizeType(ctx, obj, typ, errTime, emit)
+}
+
+// normalizeType runs the parser of typ over obj; errTime is the
+// @timestamp of error documents (zero: now).
+func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time, emit Emit) (st Stats, err error) {
 	if errTime.IsZero() {
 		errTime = time.Now()
 	}
@@ -64,9 +70,14 @@ func normalize(ctx context.Context, obj Object, emit Emit) (st Stats, err error)
 			}
 		}
 	}()
-	if perr := typ.Parse(in, out); perr != nil {
+	if perr := typ.Parse(in, out); perr != nil && !errors.Is(perr, io.EOF) {
+		// (io.EOF from a parser is the end of input, not an error.)
 		if stop := (*stopError)(nil); errors.As(perr, &stop) {
 			return st, fmt.Errorf("logs: %s: %w", obj.Key, stop.err)
+		}
+		if errors.Is(perr, io.ErrUnexpectedEOF) {
+			// A truncated gzip member or a value cut by the end of input.
+			perr = fmt.Errorf("input ends early (truncated object?): %w", perr)
 		}
 		if ctx.Err() != nil {
 			return st, fmt.Errorf("logs: %s: %w", obj.Key, ctx.Err())

@@ -179,8 +179,9 @@ func (o *Output) Emit(d *ecs.Document) error {
 	return o.send(d)
 }
 
+// checkContext checks for cancellation at the first record and every 256th.
 func (o *Output) checkContext() error {
-	if o.pos&255 == 0 {
+	if o.pos&255 == 1 {
 		if err := o.ctx.Err(); err != nil {
 			return &stopError{err: err}
 		}

@@ -91,7 +91,7 @@ var typeProtocol = []string{"protocol"}
 // resolverParser keeps the buffers reused across the records of an object.
 type resolverParser struct {
 	aws    *awsObject
-	text   jsonObject
+	text   textObject
 	fields []string
 }
 

@@ -42,7 +42,7 @@ const s3AccessMinFields = 18
 
 type s3AccessParser struct {
 	fields  []string
-	obj     jsonObject
+	obj     textObject
 	related [1]string
 	users   [1]string
 }

@@ -7,7 +7,6 @@ package logs
 // fields it has. Nothing here uses regular expressions.
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -20,89 +19,40 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// maxLineBytes bounds one record of a text log. Longer lines are reported as
-// error documents holding their first maxLineBytes bytes.
-const maxLineBytes = 1 << 20
-
-// ctxCheckEvery is how many lines are read between context checks.
-const ctxCheckEvery = 1024
-
-// lineReader yields the lines of a decompressed object without their line
-// terminator (\n or \r\n). The returned bytes are valid until the next call.
-type lineReader struct {
-	r       *bufio.Reader
-	long    []byte // reused when a line is longer than the bufio buffer
-	tooLong bool   // the last line exceeded maxLineBytes and was cut
-	n       int64  // lines returned so far
-}
-
-// next returns the next line, or io.EOF after the last one. A final line
-// without a terminator is returned as a line.
-func (lr *lineReader) next() ([]byte, error) {
-	lr.tooLong = false
-	line, err := lr.r.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		lr.long = append(lr.long[:0], line...)
-		for errors.Is(err, bufio.ErrBufferFull) {
-			line, err = lr.r.ReadSlice('\n')
-			if len(lr.long) < maxLineBytes {
-				lr.long = append(lr.long, line...)
-			} else {
-				lr.tooLong = true
-			}
-		}
-		if len(lr.long) > maxLineBytes {
-			lr.long = lr.long[:maxLineBytes]
-			lr.tooLong = true
-		}
-		line = lr.long
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	if len(line) == 0 && err != nil {
-		return nil, io.EOF
-	}
-	lr.n++
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line = line[:n-1]
-	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line, nil
-}
-
 // scanLines drives a line-oriented parser: it reads every line of in and
-// calls record for each, after reporting overlong lines as errors and
-// blank lines as skipped ("blank-line"). It returns what stops reading.
+// calls record for each, after reporting overlong lines as error documents
+// and blank lines as skipped ("blank-line"). It returns what stops reading.
 func scanLines(in *Input, out *Output, record func(line []byte, lineNo int64) error) error {
-	lr := &lineReader{r: in.Reader}
 	for {
-		line, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("line %d: %w", lr.n+1, err)
-		}
-		if lr.n%ctxCheckEvery == 0 && in.Ctx != nil {
-			if cerr := in.Ctx.Err(); cerr != nil {
-				return cerr
-			}
-		}
+		line, err := in.ReadLine()
 		switch {
-		case lr.tooLong:
-			err = out.Fail(line, fmt.Errorf("line %d: longer than %d bytes", lr.n, maxLineBytes))
+		case err != nil:
+			if err = readLineError(in, out, err); errors.Is(err, io.EOF) {
+				return nil
+			}
 		case len(trimSpaceBytes(line)) == 0:
 			out.Skip("blank-line")
 		default:
-			err = record(line, lr.n)
+			err = record(line, in.LineNumber())
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// readLineError handles what ReadLine returned instead of a line: nil at
+// the end, an error document for an overlong line (reading goes on), else
+// the error that stops reading.
+func readLineError(in *Input, out *Output, err error) error {
+	var tooLong *LineTooLongError
+	switch {
+	case errors.Is(err, io.EOF):
+		return io.EOF
+	case errors.As(err, &tooLong):
+		return out.Fail(tooLong.Prefix, tooLong)
+	}
+	return fmt.Errorf("line %d: %w", in.LineNumber()+1, err)
 }
 
 func trimSpaceBytes(b []byte) []byte {
@@ -447,18 +397,18 @@ func parseISOTime(s string) (time.Time, bool) {
 	return parseDateTime(s[:10], clock)
 }
 
-// jsonObject writes the aws.<type> object into a reused buffer. Values are
+// textObject writes the aws.<type> object into a reused buffer. Values are
 // JSON strings holding the field as logged; absent ("-") and empty values
 // are left out.
-type jsonObject struct {
+type textObject struct {
 	buf []byte
 }
 
-func (o *jsonObject) reset() { o.buf = append(o.buf[:0], '{') }
+func (o *textObject) reset() { o.buf = append(o.buf[:0], '{') }
 
 // str adds key: value unless value is empty or "-". key must not need
 // escaping (field names are ASCII identifiers).
-func (o *jsonObject) str(key, value string) {
+func (o *textObject) str(key, value string) {
 	if value == "" || value == "-" {
 		return
 	}
@@ -472,7 +422,7 @@ func (o *jsonObject) str(key, value string) {
 }
 
 // bytes closes the object and returns it; valid until the next reset.
-func (o *jsonObject) bytes() []byte {
+func (o *textObject) bytes() []byte {
 	o.buf = append(o.buf, '}')
 	return o.buf
 }
@@ -484,11 +434,11 @@ func appendJSONString(buf []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if jsonPlain[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			buf = append(buf, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -520,6 +470,15 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
+// jsonPlain marks the bytes that appear unchanged in a JSON string: printable
+// ASCII except '"' and '\\'.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 const hexDigits = "0123456789abcdef"
 
 // fieldKey turns a logged field name into its aws.<type> key: lower case,
@@ -546,6 +505,27 @@ func fieldKey(name string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// headerKeys turns the field names of a header line into aws.<type> keys
+// (fieldKey), made unique and never empty so that the object stays
+// indexable: a name without letters or digits becomes column_<n>, a repeated
+// key gets _<n> appended.
+func headerKeys(names []string) []string {
+	keys := make([]string, len(names))
+	seen := make(map[string]bool, len(names))
+	for i, n := range names {
+		k := fieldKey(n)
+		if k == "" {
+			k = "column_" + strconv.Itoa(i+1)
+		}
+		for j := 2; seen[k]; j++ {
+			k = fieldKey(n) + "_" + strconv.Itoa(j)
+		}
+		seen[k] = true
+		keys[i] = k
+	}
+	return keys
 }
 
 // splitURL splits an absolute or origin-form URL into its parts without
@@ -597,13 +577,13 @@ func setRequestLine(d *ecs.Document, req string) {
 	if i := strings.LastIndexByte(target, ' '); i >= 0 && strings.HasPrefix(target[i+1:], "HTTP/") {
 		d.HTTP.Version = target[i+6:]
 		target = strings.TrimSpace(target[:i])
-	} else if strings.HasPrefix(target, "HTTP/") || target == "-" {
+	} else if strings.HasPrefix(target, "HTTP/") {
 		target = ""
 	}
 	if i := strings.LastIndexByte(target, ' '); i >= 0 && target[i+1:] == "-" {
-		target = strings.TrimSpace(target[:i])
+		target = strings.TrimSpace(target[:i]) // "- - -": no URL, no version
 	}
-	if target == "" {
+	if target == "" || target == "-" {
 		return
 	}
 	d.URL.Original = target

@@ -1,12 +1,9 @@
 package logs
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -152,9 +149,9 @@ func TestSetRequestLine(t *testing.T) {
 
 func TestSetHostPort(t *testing.T) {
 	tests := []struct {
-		name, in   string
-		ip, addr   string
-		port       int64
+		name, in string
+		ip, addr string
+		port     int64
 	}{
 		{"IPv4 with port", "192.168.131.39:2817", "192.168.131.39", "192.168.131.39", 2817},
 		{"bracketed IPv6 with port", "[fe80::202:b3ff:fe1e:8329]:443", "fe80::202:b3ff:fe1e:8329", "fe80::202:b3ff:fe1e:8329", 443},
@@ -175,14 +172,16 @@ func TestSetHostPort(t *testing.T) {
 }
 
 func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"plain", `q"uote\back`, "ctl\x00\x1f\n\t\r", "utf8 é ✓", "bad \xff\xfe utf8", ""} {
+	for s, want := range map[string]string{
+		"plain": "plain", `q"uote\back`: `q"uote\back`, "ctl\x00\x1f\n\t\r": "ctl\x00\x1f\n\t\r",
+		"utf8 é ✓": "utf8 é ✓", "bad \xff\xfe utf8": "bad \ufffd\ufffd utf8", "": "",
+	} {
 		out := appendJSONString(nil, s)
 		var got string
 		if err := json.Unmarshal(out, &got); err != nil {
 			t.Errorf("appendJSONString(%q) = %s: invalid JSON: %v", s, out, err)
 			continue
 		}
-		want := strings.ToValidUTF8(s, "\ufffd")
 		if got != want {
 			t.Errorf("round trip of %q gave %q", s, got)
 		}
@@ -200,6 +199,14 @@ func TestFieldKey(t *testing.T) {
 	}
 }
 
+func TestHeaderKeys(t *testing.T) {
+	got := headerKeys([]string{"srcaddr", "()", "srcaddr", "cs(Host)", "srcaddr"})
+	want := []string{"srcaddr", "column_2", "srcaddr_2", "cs_host", "srcaddr_3"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("headerKeys = %q, want %q", got, want)
+	}
+}
+
 func TestURLUnescape(t *testing.T) {
 	for in, want := range map[string]string{
 		"Mozilla/5.0%20(X11)": "Mozilla/5.0 (X11)", "a%2520b": "a%20b", "100%": "100%", "%zz": "%zz", "a+b": "a+b", "%e2%9c%93": "✓",
@@ -210,40 +217,15 @@ func TestURLUnescape(t *testing.T) {
 	}
 }
 
-func TestLineReader(t *testing.T) {
-	long := strings.Repeat("x", maxLineBytes+10)
-	in := "a\r\nb\n\n" + long + "\nlast"
-	lr := &lineReader{r: bufio.NewReaderSize(strings.NewReader(in), 16)}
-	var got []string
-	var tooLong []bool
-	for {
-		line, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, string(line))
-		tooLong = append(tooLong, lr.tooLong)
-	}
-	if len(got) != 5 || got[0] != "a" || got[1] != "b" || got[2] != "" || got[4] != "last" {
-		t.Fatalf("lines = %q", firstN(got, 5))
-	}
-	if len(got[3]) != maxLineBytes || !tooLong[3] || tooLong[0] || tooLong[4] {
-		t.Errorf("overlong line: len %d, tooLong %v", len(got[3]), tooLong)
-	}
-}
-
 func TestOverlongLinesAndBlankLinesAreAccounted(t *testing.T) {
 	good := "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1418530010 1418530070 ACCEPT OK\n"
-	data := []byte(good + "\n" + strings.Repeat("9", maxLineBytes+1) + "\n" + good)
+	data := []byte(good + "\n" + strings.Repeat("9", MaxLineBytes+1) + "\n" + good)
 	r := normalizeBytes(t, "vpcflow", "k", data)
 	if r.stats.Documents != 2 || r.stats.Errors != 1 || r.stats.Skipped["blank-line"] != 1 || r.stats.Records != 4 {
 		t.Fatalf("stats %+v", r.stats)
 	}
 	msgs := r.errorMessages()
-	if len(msgs) != 1 || !strings.Contains(msgs[0], "longer than") {
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "byte limit") {
 		t.Errorf("error messages %q", msgs)
 	}
 	if !bytes.Contains(r.lines[1], []byte(`"pipeline_error"`)) {
@@ -299,6 +281,24 @@ func fuzzTextType(t *testing.T, typ string, data []byte) {
 	if docs != st.Documents+st.Errors {
 		t.Fatalf("%d documents emitted, stats say %+v", docs, st)
 	}
+}
+
+// benchText measures a text type twice: "json" is the shared harness
+// (Normalize plus ecs AppendJSON of every document, what the loader does),
+// "parse" is Normalize alone (the parser, the framework's Doc/Emit and the
+// fallback _id) with a callback that does nothing.
+func benchText(b *testing.B, typ string, data []byte) {
+	b.Run("json", func(b *testing.B) { benchNormalize(b, typ, data) })
+	b.Run("parse", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for range b.N {
+			st, err := Normalize(b.Context(), Object{Key: "bench", Type: typ, Body: bytes.NewReader(data)}, func(*ecs.Document) error { return nil })
+			if err != nil || st.Errors > 0 {
+				b.Fatalf("Normalize: %v, %+v", err, st)
+			}
+		}
+	})
 }
 
 // repeatToSize repeats body after header until the result holds at least

@@ -120,8 +120,15 @@ type vpcLayout []vpcColumn
 
 func newVPCLayout(names []string) vpcLayout {
 	l := make(vpcLayout, len(names))
+	keys := headerKeys(names)
+	seen := map[vpcField]bool{}
 	for i, n := range names {
-		l[i] = vpcColumn{key: fieldKey(n), id: vpcFieldIDs[n]}
+		id := vpcFieldIDs[n]
+		if seen[id] {
+			id = vfOther // a repeated field is kept, but mapped once
+		}
+		seen[id] = id != vfOther
+		l[i] = vpcColumn{key: keys[i], id: id}
 	}
 	return l
 }
@@ -178,7 +185,7 @@ func splitBlank(s string, dst []string) []string {
 type vpcParser struct {
 	layout  vpcLayout // from the header; nil until one is seen
 	fields  []string
-	obj     jsonObject
+	obj     textObject
 	related [4]string
 }
 
@@ -193,7 +200,11 @@ func parseVPCFlow(in *Input, out *Output) error {
 			return nil
 		}
 		d := out.Doc()
-		if err := p.record(d, p.layout); err != nil {
+		err := p.record(d, p.layout)
+		if err == nil && d.Timestamp.IsZero() {
+			err = errors.New("the record has neither start nor end: no time to index it by")
+		}
+		if err != nil {
 			return out.Fail(line, fmt.Errorf("line %d: %w", lineNo, err))
 		}
 		return out.Emit(d)
@@ -265,9 +276,9 @@ func (p *vpcParser) record(d *ecs.Document, layout vpcLayout) error {
 			d.Network.Bytes, err = vpcInt(col.key, v)
 			d.Source.Bytes = d.Network.Bytes
 		case vfStart:
-			start, err = vpcInt(col.key, v)
+			start, err = vpcTime(col.key, v)
 		case vfEnd:
-			end, err = vpcInt(col.key, v)
+			end, err = vpcTime(col.key, v)
 		case vfAction:
 			switch v {
 			case "ACCEPT":
@@ -305,9 +316,6 @@ func (p *vpcParser) record(d *ecs.Document, layout vpcLayout) error {
 	case end > 0:
 		d.Timestamp = time.Unix(end, 0).UTC()
 	}
-	if start < 0 || end < 0 {
-		return errors.New("negative start or end time")
-	}
 	d.AWS = p.obj.bytes()
 	return nil
 }
@@ -329,6 +337,17 @@ func vpcInt(key, v string) (int64, error) {
 	n, ok := parseDecimal(v)
 	if !ok || n < 0 {
 		return 0, &fieldError{Field: key, Value: v, Want: "a non-negative integer"}
+	}
+	return n, nil
+}
+
+// maxUnixTime is 10000-01-01T00:00:00Z: later times have no RFC 3339 form.
+const maxUnixTime = 253402300800
+
+func vpcTime(key, v string) (int64, error) {
+	n, ok := parseDecimal(v)
+	if !ok || n < 0 || n >= maxUnixTime {
+		return 0, &fieldError{Field: key, Value: v, Want: "a Unix time in seconds"}
 	}
 	return n, nil
 }

@@ -1,0 +1,31 @@
+// Command subscribe is the log-subscribing Lambda (see functions/subscribe).
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+
+	"github.com/orgsiem/orgsiem/functions/subscribe"
+)
+
+func main() {
+	cfg, err := subscribe.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The Subscriber retries throttling with backoff; the SDK does not.
+	aws, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, err := subscribe.New(cfg, cloudwatchlogs.NewFromConfig(aws))
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(s.Handle)
+}

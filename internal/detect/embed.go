@@ -1,0 +1,13 @@
+package detect
+
+import "embed"
+
+// builtinRules is the catalog shipped with orgsiem: one YAML file per rule
+// under rules/<group>/<id>.yml.
+//
+//go:embed rules
+var builtinRules embed.FS
+
+// Builtin loads and validates the embedded catalog. Each call returns a
+// fresh catalog, so SetParameter on one never affects another.
+func Builtin() (*Catalog, error) { return Load(builtinRules, "rules") }

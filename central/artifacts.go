@@ -37,8 +37,9 @@ func NewArtifacts(ctx *pulumi.Context, name string, a *ArtifactsArgs, opts ...pu
 		return nil, err
 	}
 	b, err := newBucket(ctx, name+"-bucket", BucketArgs{
-		Name:   a.Org.ArtifactBucket(a.Region),
-		Policy: pulumi.String(policies.ArtifactBucketPolicy(a.Org, a.Region).JSON()),
+		Name:         a.Org.ArtifactBucket(a.Region),
+		ForceDestroy: true, // only rebuildable Lambda zips
+		Policy:       pulumi.String(policies.ArtifactBucketPolicy(a.Org, a.Region).JSON()),
 		Lifecycle: s3.BucketLifecycleConfigurationV2RuleArray{
 			&s3.BucketLifecycleConfigurationV2RuleArgs{
 				Id: pulumi.String("expire-replaced-code"), Status: pulumi.String("Enabled"),

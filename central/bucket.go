@@ -21,6 +21,9 @@ type BucketArgs struct {
 	ObjectLockDays int
 	// Lifecycle rules; at least one is always given (Security Hub S3.13).
 	Lifecycle s3.BucketLifecycleConfigurationV2RuleArray
+	// ForceDestroy lets `pulumi destroy` delete remaining object versions;
+	// only for buckets holding nothing but rebuildable artifacts.
+	ForceDestroy bool
 	// PolicyDependsOn must exist before the policy is set (S3 validates
 	// principals named in a policy).
 	PolicyDependsOn []pulumi.Resource
@@ -41,7 +44,7 @@ func newBucket(ctx *pulumi.Context, name string, a BucketArgs, opts ...pulumi.Re
 	b, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		Bucket:            pulumi.String(a.Name),
 		ObjectLockEnabled: pulumi.Bool(a.ObjectLockDays > 0),
-		ForceDestroy:      pulumi.Bool(false),
+		ForceDestroy:      pulumi.Bool(a.ForceDestroy && a.ObjectLockDays == 0),
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", a.Name, err)

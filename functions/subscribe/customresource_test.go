@@ -215,3 +215,18 @@ func TestTruncateKeepsUTF8Whole(t *testing.T) {
 		t.Fatal("truncate split a UTF-8 sequence")
 	}
 }
+
+func TestCustomResourceWithOddPropertiesIsStillAnswered(t *testing.T) {
+	rs := newResponseServer(t)
+	hs := newHarness(t, testConfig(), WithHTTPClient(rs.srv.Client()))
+	var ev map[string]any
+	_ = json.Unmarshal(request(t, "cfn_delete.json", rs.srv.URL), &ev)
+	ev["ResourceProperties"] = "not an object"
+	raw, _ := json.Marshal(ev)
+	if _, err := hs.s.Handle(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	if got := rs.responses(); len(got) != 1 || got[0].Status != cfn.StatusSuccess {
+		t.Fatalf("responses %+v", got)
+	}
+}

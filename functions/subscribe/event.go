@@ -22,9 +22,14 @@ const (
 )
 
 type envelope struct {
-	// CloudFormation custom resource request.
-	RequestType string `json:"RequestType"`
-	ResponseURL string `json:"ResponseURL"`
+	// CloudFormation custom resource request (ResourceProperties are not
+	// used, so no shape of theirs can keep the request from being answered).
+	RequestType        cfn.RequestType `json:"RequestType"`
+	ResponseURL        string          `json:"ResponseURL"`
+	RequestID          string          `json:"RequestId"`
+	StackID            string          `json:"StackId"`
+	LogicalResourceID  string          `json:"LogicalResourceId"`
+	PhysicalResourceID string          `json:"PhysicalResourceId"`
 	// EventBridge event.
 	DetailType string          `json:"detail-type"`
 	Source     string          `json:"source"`
@@ -60,18 +65,20 @@ func (s *Subscriber) Handle(ctx context.Context, raw json.RawMessage) (Coverage,
 	)
 	switch {
 	case env.RequestType != "" || env.ResponseURL != "":
-		var ev cfn.Event
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return newCoverage(), fmt.Errorf("subscribe: custom resource request: %w", err)
-		}
-		trigger = "custom-resource-" + string(ev.RequestType)
-		cov, err = s.HandleCustomResource(ctx, ev)
+		trigger = "custom-resource-" + string(env.RequestType)
+		cov, err = s.HandleCustomResource(ctx, cfn.Event{
+			RequestType: env.RequestType, ResponseURL: env.ResponseURL, RequestID: env.RequestID,
+			StackID: env.StackID, LogicalResourceID: env.LogicalResourceID, PhysicalResourceID: env.PhysicalResourceID,
+		})
 	case env.DetailType == DetailTypeCloudTrail:
 		trigger = "create-log-group"
 		cov, err = s.handleCloudTrail(ctx, env.Detail)
 	case env.DetailType == DetailTypeScheduled, env.Action == ActionSweep:
+		// Stop early enough to report the coverage before the deadline.
 		trigger = "sweep"
-		cov, err = s.Sweep(ctx)
+		sweepCtx, cancel := s.sweepContext(ctx)
+		cov, err = s.Sweep(sweepCtx)
+		cancel()
 	default:
 		return newCoverage(), fmt.Errorf("subscribe: unrecognized event (detail-type %q, source %q): want a CloudFormation request, a CloudTrail CreateLogGroup event, a scheduled event or {\"action\":\"sweep\"}", env.DetailType, env.Source)
 	}

@@ -183,8 +183,8 @@ func WithClock(now func() time.Time) Option { return func(s *Subscriber) { s.now
 // (default: a client with a 30 s timeout). Response URLs must be https.
 func WithHTTPClient(c *http.Client) Option { return func(s *Subscriber) { s.http = c } }
 
-// WithResponseReserve sets how much of the invocation's time a custom
-// resource sweep leaves for answering CloudFormation (default 20 s).
+// WithResponseReserve sets how much of the invocation's time a sweep
+// leaves for answering CloudFormation and reporting (default 20 s).
 func WithResponseReserve(d time.Duration) Option { return func(s *Subscriber) { s.reserve = d } }
 
 // New returns a Subscriber using logs. The client should have the SDK's own

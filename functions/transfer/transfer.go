@@ -192,7 +192,14 @@ func (h *Handler) Handle(ctx context.Context, ev events.CloudwatchLogsEvent) err
 		m.InvalidPayloads++
 		return fmt.Errorf("transfer: log group %s: %w", d.LogGroup, err)
 	}
-	existed, retries, err := h.put(ctx, obj)
+	// Stop writing a moment before the deadline so the failure is reported
+	// (metrics, log line, error) rather than cut off by a timeout.
+	wctx, cancel := context.WithCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		wctx, cancel = context.WithDeadline(ctx, deadline.Add(-writeReserve))
+	}
+	existed, retries, err := h.put(wctx, obj)
+	cancel()
 	m.WriteRetries += int64(retries)
 	if err != nil {
 		m.WriteFailures++
@@ -210,6 +217,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.CloudwatchLogsEvent) err
 	h.log.InfoContext(ctx, "archived", "key", obj.Key, "events", obj.Events, "bytes", obj.RawBytes, "alreadyArchived", existed)
 	return nil
 }
+
+// writeReserve is the time kept after the last write attempt to report.
+const writeReserve = 500 * time.Millisecond
 
 // put writes obj once: If-None-Match makes a retry of a delivery that was
 // already archived a no-op (existed is true then).

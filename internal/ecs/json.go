@@ -117,7 +117,11 @@ func (d *Document) AppendJSON(buf []byte) []byte {
 	m = openObject(&b, "aws")
 	hasAWS := len(d.AWS) > 0 && d.Type != ""
 	if hasAWS {
-		b = appendKey(b, d.Type)
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+		b = appendString(b, d.Type) // a registry name; escaped all the same
+		b = append(b, ':')
 		b = appendRawJSON(b, d.AWS)
 	}
 	if !(hasAWS && d.Type == CloudWatchLogsType) {

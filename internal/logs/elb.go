@@ -152,19 +152,19 @@ func (p *elbParser) record(d *ecs.Document, s string) error {
 	f := p.fields
 	kind := elbKindOf(f)
 	var cols []elbColumn
-	var min int
+	var minFields int
 	switch kind {
 	case elbALB:
-		cols, min = albColumns, albMinFields
+		cols, minFields = albColumns, albMinFields
 	case elbNLB:
-		cols, min = nlbColumns, nlbMinFields
+		cols, minFields = nlbColumns, nlbMinFields
 	case elbClassic:
-		cols, min = classicColumns, classicMinFields
+		cols, minFields = classicColumns, classicMinFields
 	case elbALBConnection:
-		cols, min = albConnColumns, albConnMinFields
+		cols, minFields = albConnColumns, albConnMinFields
 	}
-	if len(f) < min {
-		return fmt.Errorf("%s entry with %d fields, want at least %d", elbProducts[kind], len(f), min)
+	if len(f) < minFields {
+		return fmt.Errorf("%s entry with %d fields, want at least %d", elbProducts[kind], len(f), minFields)
 	}
 	if len(f) > len(cols) {
 		f = f[:len(cols)] // later fields are newer than this parser: ignored as AWS documents

@@ -78,7 +78,8 @@ func (e *eventBridgeEnvelope) metadata() []byte {
 	return o.bytes()
 }
 
-// gdFinding holds the typed fields of a GuardDuty finding.
+// gdFinding holds the typed fields of a GuardDuty finding (every declared
+// non-flat aws.guardduty field, so a wrong JSON type is an error document).
 type gdFinding struct {
 	SchemaVersion string          `json:"schemaVersion"`
 	AccountID     string          `json:"accountId"`

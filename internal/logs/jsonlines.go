@@ -293,18 +293,26 @@ func lineError(line int64, err error) error {
 	return fmt.Errorf("line %d: %w", line, err)
 }
 
-// flatPaths returns the aws.<logType>.* paths (relative) the schema
-// declares flat_object.
-func flatPaths(logType string) map[string]bool {
-	prefix := "aws." + logType + "."
-	m := map[string]bool{}
-	for _, f := range ecs.FieldsFor(logType) {
-		if f.Type == ecs.FlatObject && strings.HasPrefix(f.Path, prefix) {
-			m[f.Path[len(prefix):]] = true
+// flatPathsByType holds, per log type, the aws.<type>.* paths (relative)
+// the schema declares flat_object. Built once from the ecs schema; read only.
+var flatPathsByType = func() map[string]map[string]bool {
+	byType := map[string]map[string]bool{}
+	for _, f := range ecs.Fields() {
+		if f.Type != ecs.FlatObject || f.LogType == "" {
+			continue
 		}
+		prefix := "aws." + f.LogType + "."
+		if byType[f.LogType] == nil {
+			byType[f.LogType] = map[string]bool{}
+		}
+		byType[f.LogType][strings.TrimPrefix(f.Path, prefix)] = true
 	}
-	return m
-}
+	return byType
+}()
+
+// flatPaths returns the flat_object paths of a log type (see
+// flatPathsByType); callers must not modify it.
+func flatPaths(logType string) map[string]bool { return flatPathsByType[logType] }
 
 // awsObject writes aws.<type> objects (see the file comment). One is reused
 // across the records of an object; the result is valid until the next reset.

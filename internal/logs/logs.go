@@ -94,9 +94,9 @@ func (e *UnknownTypeError) Error() string {
 // Normalize streams obj through its log type's parser and emits documents.
 // It returns a non-nil error only when the object as a whole cannot be read:
 // an unknown key (*archive.UnknownKeyError) or type (*UnknownTypeError), an
-// unreadable gzip header, an emit error (returned unchanged, wrapped), or a
-// cancelled context. A bad record, a truncated gzip or a parser panic become
-// error documents instead, after the documents read before them.
+// emit error (wrapped), or a cancelled context. A bad record, a broken or
+// truncated gzip stream or a parser panic become error documents instead,
+// after the documents read before them.
 func Normalize(ctx context.Context, obj Object, emit Emit) (Stats, error) {
 	return normalize(ctx, obj, emit)
 }

@@ -34,7 +34,9 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// nfwRecord is one Network Firewall log record.
+// nfwRecord is one Network Firewall log record. Every declared non-flat
+// aws.networkfirewall field is decoded, so a wrong JSON type is an error
+// document.
 type nfwRecord struct {
 	FirewallName     string   `json:"firewall_name"`
 	AvailabilityZone string   `json:"availability_zone"`

@@ -52,13 +52,19 @@ func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time
 	if errTime.IsZero() {
 		errTime = time.Now()
 	}
+	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st, ctx: ctx, errTime: errTime.UTC()}
+	counter := &countingReader{}
 	plain, err := decompress(obj.Body)
 	if err != nil {
-		return st, fmt.Errorf("logs: %s: %w", obj.Key, err)
+		// Nothing readable (a broken gzip header): one error document, so
+		// the object is accounted for and not retried forever.
+		if ferr := out.failKind("read", nil, fmt.Errorf("reading stopped at byte 0: %w", err)); ferr != nil {
+			return st, fmt.Errorf("logs: %s: %w", obj.Key, ferr)
+		}
+		return st, nil
 	}
-	counter := &countingReader{r: plain}
+	counter.r = plain
 	in := &Input{Reader: bufio.NewReaderSize(counter, readBufferSize), Object: obj, Ctx: ctx}
-	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st, ctx: ctx, errTime: errTime.UTC()}
 	defer func() {
 		st.Bytes = counter.n
 		if r := recover(); r != nil {

@@ -61,7 +61,9 @@ func (a *resolverAnswers) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*[]resolverAnswer)(a))
 }
 
-// resolverRecord is one Resolver query log record.
+// resolverRecord is one Resolver query log record. Every declared
+// aws.route53resolver field is decoded, so a wrong JSON type is an error
+// document rather than a mapping conflict.
 type resolverRecord struct {
 	Version        string          `json:"version"`
 	AccountID      string          `json:"account_id"`

@@ -64,7 +64,8 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// shFinding holds the typed fields of an ASFF finding.
+// shFinding holds the typed fields of an ASFF finding (every declared
+// non-flat aws.securityhub field, so a wrong JSON type is an error document).
 type shFinding struct {
 	SchemaVersion     string   `json:"SchemaVersion"`
 	ID                string   `json:"Id"`

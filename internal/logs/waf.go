@@ -37,7 +37,9 @@ import (
 )
 
 // wafRecord holds the typed fields of a WAF log record. Free-form rule
-// details are kept raw (flat_object in aws.waf).
+// details are kept raw (flat_object in aws.waf). Fields the mapping does not
+// read are decoded too: they are declared in the schema, and decoding them
+// makes a record with a wrong JSON type an error document.
 type wafRecord struct {
 	Timestamp                     json.RawMessage `json:"timestamp"`
 	FormatVersion                 *int64          `json:"formatVersion"`

@@ -237,7 +237,7 @@ func TestFromSearch(t *testing.T) {
 		if len(g.TopAccounts) != 2 || g.TopAccounts[0] != want {
 			t.Errorf("top accounts = %+v", g.TopAccounts)
 		}
-		if len(g.TopPrincipals) != 1 || g.TopPrincipals[0].Key != "alice" {
+		if len(g.TopPrincipals) != 1 || g.TopPrincipals[0].Key != "alice<script>" {
 			t.Errorf("top principals = %+v", g.TopPrincipals)
 		}
 	})

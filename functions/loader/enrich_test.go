@@ -1,0 +1,254 @@
+package loader
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maxmind/mmdbwriter"
+	"github.com/maxmind/mmdbwriter/mmdbtype"
+
+	"github.com/orgsiem/orgsiem/internal/ecs"
+)
+
+func TestAccountsAreCachedForTheirTTL(t *testing.T) {
+	srv := newOrgServer(t, map[string]struct{ name, parent string }{
+		"123456789012": {"prod-payments", "ou-ab12-cdefgh34"},
+		"210987654321": {"sandbox", "r-ab12"},
+	})
+	clk := &clock{}
+	clk.set(time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC), 0)
+	accts := NewAccounts(srv.client, time.Hour, time.Minute, clk.Now)
+	ctx := context.Background()
+
+	tests := []struct {
+		name       string
+		advance    time.Duration
+		id         string
+		want       Account
+		wantErr    bool
+		wantCalls  int // DescribeAccount calls so far
+		wantParent int // ListParents calls so far
+	}{
+		{"the first lookup asks Organizations for name and parent", 0, "123456789012", Account{"123456789012", "prod-payments", "ou-ab12-cdefgh34"}, false, 1, 1},
+		{"a second lookup within the TTL is served from the cache", 30 * time.Minute, "123456789012", Account{"123456789012", "prod-payments", "ou-ab12-cdefgh34"}, false, 1, 1},
+		{"an account under the root reports the root as parent", 0, "210987654321", Account{"210987654321", "sandbox", "r-ab12"}, false, 2, 2},
+		{"after the TTL the account is asked again", 31 * time.Minute, "123456789012", Account{"123456789012", "prod-payments", "ou-ab12-cdefgh34"}, false, 3, 3},
+		{"an unknown account is an error", 0, "999999999999", Account{ID: "999999999999"}, true, 4, 3},
+		{"the failure is cached for the error TTL", 30 * time.Second, "999999999999", Account{ID: "999999999999"}, true, 4, 3},
+		{"after the error TTL the account is asked again", 31 * time.Second, "999999999999", Account{ID: "999999999999"}, true, 5, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk.set(clk.Now().Add(tt.advance), 0)
+			got, err := accts.Lookup(ctx, tt.id)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			calls := srv.callCount()
+			if calls["AWSOrganizationsV20161128.DescribeAccount"] != tt.wantCalls || calls["AWSOrganizationsV20161128.ListParents"] != tt.wantParent {
+				t.Errorf("calls %v, want %d DescribeAccount and %d ListParents", calls, tt.wantCalls, tt.wantParent)
+			}
+		})
+	}
+}
+
+// testGeoDB builds a small City+ASN style database with mmdbwriter.
+func testGeoDB(t testing.TB) []byte {
+	t.Helper()
+	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "orgsiem-Test-City-ASN", RecordSize: 24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(cidr string, rec mmdbtype.Map) {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tree.Insert(n, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert("81.2.69.0/24", mmdbtype.Map{
+		"country":  mmdbtype.Map{"iso_code": mmdbtype.String("GB"), "names": mmdbtype.Map{"en": mmdbtype.String("United Kingdom")}},
+		"city":     mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String("London")}},
+		"location": mmdbtype.Map{"latitude": mmdbtype.Float64(51.5142), "longitude": mmdbtype.Float64(-0.0931)},
+		"autonomous_system_number":       mmdbtype.Uint32(20712),
+		"autonomous_system_organization": mmdbtype.String("Andrews & Arnold Ltd"),
+	})
+	insert("2001:db8:1::/48", mmdbtype.Map{
+		"country": mmdbtype.Map{"iso_code": mmdbtype.String("SE"), "names": mmdbtype.Map{"en": mmdbtype.String("Sweden")}},
+	})
+	var buf bytes.Buffer
+	if _, err := tree.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestGeoIPEnrichesPublicSourceAddresses(t *testing.T) {
+	g, err := OpenGeoIP(map[string][]byte{"test.mmdb": testGeoDB(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	tests := []struct {
+		name string
+		ip   string
+		want string // source object as JSON
+	}{
+		{"a known IPv4 address gets geo and as", "81.2.69.160",
+			`{"ip":"81.2.69.160","geo":{"country_iso_code":"GB","country_name":"United Kingdom","city_name":"London","location":{"lat":51.5142,"lon":-0.0931}},"as":{"number":20712,"organization":{"name":"Andrews & Arnold Ltd"}}}`},
+		{"an IPv4-mapped IPv6 address is looked up as IPv4", "::ffff:81.2.69.1",
+			`{"ip":"::ffff:81.2.69.1","geo":{"country_iso_code":"GB","country_name":"United Kingdom","city_name":"London","location":{"lat":51.5142,"lon":-0.0931}},"as":{"number":20712,"organization":{"name":"Andrews & Arnold Ltd"}}}`},
+		{"an IPv6 address with country only gets geo without as", "2001:db8:1::5",
+			`{"ip":"2001:db8:1::5","geo":{"country_iso_code":"SE","country_name":"Sweden"}}`},
+		{"a private address is left alone", "10.1.2.3", `{"ip":"10.1.2.3"}`},
+		{"an unknown public address is left alone", "8.8.8.8", `{"ip":"8.8.8.8"}`},
+		{"a source that is not an IP is left alone", "", `null`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := ecs.Document{Timestamp: time.Unix(0, 0), Source: ecs.Endpoint{IP: tt.ip}}
+			if err := g.Enrich(&d); err != nil {
+				t.Fatal(err)
+			}
+			var body struct {
+				Source json.RawMessage `json:"source"`
+			}
+			if err := json.Unmarshal(d.AppendJSON(nil), &body); err != nil {
+				t.Fatal(err)
+			}
+			got := string(body.Source)
+			if got == "" {
+				got = "null"
+			}
+			if got != tt.want {
+				t.Errorf("source = %s\nwant     %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenGeoIPNamesABrokenDatabase(t *testing.T) {
+	_, err := OpenGeoIP(map[string][]byte{"GeoLite2-City.mmdb": []byte("not a database")})
+	if err == nil || !strings.Contains(err.Error(), "GeoLite2-City.mmdb") {
+		t.Errorf("got %v, want an error naming the database", err)
+	}
+}
+
+func TestMetricsAreEmbeddedMetricFormatPerLogType(t *testing.T) {
+	var buf bytes.Buffer
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	err := writeEMF(&buf, now, map[string]*Metrics{
+		"vpcflow":    {Objects: 1, Records: 10, DocumentsIndexed: 9, Skipped: 1, Lag: []time.Duration{1500 * time.Millisecond}},
+		"cloudtrail": {Objects: 2, Records: 5, DocumentsIndexed: 4, DeadLettered: 1, Errors: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want one per log type:\n%s", len(lines), buf.String())
+	}
+	var doc struct {
+		LogType          string  `json:"LogType"`
+		DocumentsIndexed float64 `json:"DocumentsIndexed"`
+		DeadLettered     float64 `json:"DeadLettered"`
+		Lag              []int64 `json:"Lag"`
+		AWS              struct {
+			Timestamp         int64 `json:"Timestamp"`
+			CloudWatchMetrics []struct {
+				Namespace  string     `json:"Namespace"`
+				Dimensions [][]string `json:"Dimensions"`
+				Metrics    []struct{ Name, Unit string }
+			} `json:"CloudWatchMetrics"`
+		} `json:"_aws"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	d := doc.AWS.CloudWatchMetrics[0]
+	if doc.LogType != "cloudtrail" || doc.DocumentsIndexed != 4 || doc.DeadLettered != 1 || doc.AWS.Timestamp != now.UnixMilli() ||
+		d.Namespace != "OrgSIEM" || len(d.Dimensions) != 1 || d.Dimensions[0][0] != "LogType" {
+		t.Errorf("first line %s", lines[0])
+	}
+	names := map[string]bool{}
+	for _, m := range d.Metrics {
+		names[m.Name] = true
+	}
+	for _, want := range []string{"Objects", "ObjectsFailed", "Records", "DocumentsIndexed", "Errors", "DeadLettered", "NotIndexed", "Skipped", "Bytes", "Continuations", "EnrichmentErrors"} {
+		if !names[want] {
+			t.Errorf("metric %s not declared in %s", want, lines[0])
+		}
+	}
+	if names["Lag"] {
+		t.Error("Lag declared without values")
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.LogType != "vpcflow" || len(doc.Lag) != 1 || doc.Lag[0] != 1500 {
+		t.Errorf("second line %s", lines[1])
+	}
+}
+
+// TestNamesMatchCentral pins the environment variable and metric names to
+// the constants the Pulumi program (central/env.go) sets and alarms on,
+// read from its source since Lambda code does not import Pulumi packages.
+func TestNamesMatchCentral(t *testing.T) {
+	consts := goConsts(t, filepath.Join(repoRoot(t), "central", "env.go"))
+	pairs := map[string]string{
+		"EnvOpenSearchEndpoint": EnvOpenSearchEndpoint, "EnvIngestQueueURL": EnvIngestQueueURL,
+		"EnvArchiveBucket": EnvArchiveBucket, "EnvRegion": EnvRegion,
+		"MetricNamespace": MetricNamespace, "MetricDocumentsIndexed": MetricDocumentsIndexed, "DimensionLogType": DimensionLogType,
+	}
+	for name, ours := range pairs {
+		t.Run(name+" matches central", func(t *testing.T) {
+			if got, ok := consts[name]; !ok || got != ours {
+				t.Errorf("central.%s = %q (declared %v), loader uses %q", name, got, ok, ours)
+			}
+		})
+	}
+}
+
+// goConsts returns the string constants declared in a Go source file.
+func goConsts(t testing.TB, path string) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		t.Skipf("%s not readable: %v", path, err)
+	}
+	out := map[string]string{}
+	for _, decl := range f.Decls {
+		g, ok := decl.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if i < len(vs.Values) {
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						if s, err := strconv.Unquote(lit.Value); err == nil {
+							out[n.Name] = s
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,236 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// Environment variables read by ConfigFromEnv (the names central/env.go
+// sets; ORGSIEM_GEOIP is the loader's own). None holds a secret: the
+// function signs OpenSearch requests with its execution role.
+const (
+	EnvOpenSearchEndpoint = "ORGSIEM_OPENSEARCH_ENDPOINT" // domain endpoint host, without scheme (required)
+	EnvIngestQueueURL     = "ORGSIEM_INGEST_QUEUE_URL"    // ingest queue, for continuations (required)
+	EnvArchiveBucket      = "ORGSIEM_ARCHIVE_BUCKET"      // archive bucket, for dead letters (required)
+	EnvRegion             = "ORGSIEM_REGION"              // home region (default AWS_REGION)
+	// EnvGeoIP lists MaxMind databases to enrich with, as comma-separated
+	// s3://bucket/key locations (optional: no GeoIP when empty).
+	EnvGeoIP = "ORGSIEM_GEOIP"
+)
+
+// Config is the loader function's configuration.
+type Config struct {
+	Endpoint      string // https://<host>
+	QueueURL      string
+	ArchiveBucket string
+	Region        string
+	GeoIP         []S3Location
+}
+
+// S3Location is one s3://bucket/key.
+type S3Location struct{ Bucket, Key string }
+
+// ParseS3URL reads s3://bucket/key (key may be empty or a prefix).
+func ParseS3URL(s string) (S3Location, error) {
+	rest, ok := strings.CutPrefix(s, "s3://")
+	if !ok {
+		return S3Location{}, fmt.Errorf("%q is not an s3://bucket/key URL", s)
+	}
+	bucket, key, _ := strings.Cut(rest, "/")
+	if bucket == "" {
+		return S3Location{}, fmt.Errorf("%q names no bucket", s)
+	}
+	return S3Location{Bucket: bucket, Key: key}, nil
+}
+
+// ConfigFromEnv reads Config from the Env* variables.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		QueueURL:      getenv(EnvIngestQueueURL),
+		ArchiveBucket: getenv(EnvArchiveBucket),
+		Region:        getenv(EnvRegion),
+	}
+	if c.Region == "" {
+		c.Region = getenv("AWS_REGION")
+	}
+	if host := getenv(EnvOpenSearchEndpoint); host != "" {
+		c.Endpoint = "https://" + strings.TrimPrefix(host, "https://")
+	}
+	for _, s := range strings.Split(getenv(EnvGeoIP), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		loc, err := ParseS3URL(s)
+		if err != nil || loc.Key == "" {
+			return c, fmt.Errorf("loader config: %s: %q is not s3://bucket/key", EnvGeoIP, s)
+		}
+		c.GeoIP = append(c.GeoIP, loc)
+	}
+	switch {
+	case c.Endpoint == "":
+		return c, fmt.Errorf("loader config: %s is empty", EnvOpenSearchEndpoint)
+	case c.QueueURL == "":
+		return c, fmt.Errorf("loader config: %s is empty", EnvIngestQueueURL)
+	case c.ArchiveBucket == "":
+		return c, fmt.Errorf("loader config: %s is empty", EnvArchiveBucket)
+	case c.Region == "":
+		return c, fmt.Errorf("loader config: %s and AWS_REGION are empty", EnvRegion)
+	}
+	return c, nil
+}
+
+// SendMessageAPI is the part of the SQS client continuations are sent with.
+type SendMessageAPI interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
+// Handler is the SQS-triggered Lambda handler. It is safe for concurrent
+// use.
+type Handler struct {
+	loader   *Loader
+	sqs      SendMessageAPI
+	queueURL string
+	metrics  io.Writer
+	log      *slog.Logger
+	now      func() time.Time
+	mu       sync.Mutex // guards metrics
+}
+
+// NewHandler returns a handler loading with l and enqueueing continuations
+// to queueURL; metrics go to w (nil: stdout).
+func NewHandler(l *Loader, client SendMessageAPI, queueURL string, w io.Writer) (*Handler, error) {
+	if l == nil || client == nil || queueURL == "" {
+		return nil, errors.New("loader: handler needs a loader, an SQS client and the queue URL")
+	}
+	if w == nil {
+		w = os.Stdout
+	}
+	return &Handler{loader: l, sqs: client, queueURL: queueURL, metrics: w, log: l.opts.Log, now: l.opts.Now}, nil
+}
+
+// Handle loads the objects of every message and reports the messages that
+// must be redelivered. Messages are handled in order; once the deadline is
+// near, the current object continues in a continuation message and the
+// messages not started yet are re-enqueued as they are.
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	byType := map[string]*Metrics{}
+	defer h.emit(byType)
+	deferred := false // the deadline came: re-enqueue instead of loading
+	for _, msg := range ev.Records {
+		m, err := ParseMessage(msg.Body)
+		if err != nil {
+			h.log.ErrorContext(ctx, "message not loadable", "messageId", msg.MessageId, "poison", isEnvelopeError(err), "error", err.Error())
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+			continue
+		}
+		for _, ig := range m.Ignored {
+			h.log.InfoContext(ctx, "notification ignored", "messageId", msg.MessageId, "reason", ig.Reason)
+		}
+		ok := true
+		for _, ref := range m.Objects {
+			if !deferred && h.nearDeadline(ctx) {
+				deferred = true
+			}
+			if deferred {
+				if err := h.enqueue(ctx, ref); err != nil {
+					h.log.ErrorContext(ctx, "re-enqueue failed", "messageId", msg.MessageId, "object", ref.String(), "error", err.Error())
+					ok = false
+					break
+				}
+				continue
+			}
+			p, err := h.loader.Load(ctx, ref)
+			if err != nil {
+				metricsFor(byType, p.LogType).ObjectsFailed++
+				h.log.ErrorContext(ctx, "object not loaded", "messageId", msg.MessageId, "object", ref.String(), "error", err.Error())
+				ok = false
+				break
+			}
+			metricsFor(byType, p.LogType).add(p.metrics())
+			h.logPart(ctx, msg.MessageId, &p)
+			if !p.Complete() {
+				ok = false
+				break
+			}
+			if p.Next != nil {
+				deferred = true
+				if err := h.enqueue(ctx, *p.Next); err != nil {
+					h.log.ErrorContext(ctx, "continuation not enqueued", "messageId", msg.MessageId, "object", p.Next.String(), "error", err.Error())
+					ok = false
+					break
+				}
+			}
+		}
+		if !ok {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		}
+	}
+	return resp, nil
+}
+
+// nearDeadline reports whether the margin before the deadline has begun.
+func (h *Handler) nearDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !h.now().Before(d.Add(-h.loader.opts.DeadlineMargin))
+}
+
+// enqueue sends a continuation (or a deferred object) to the ingest queue.
+func (h *Handler) enqueue(ctx context.Context, ref ObjectRef) error {
+	body, err := continuationBody(ref)
+	if err != nil {
+		return err
+	}
+	_, err = h.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(h.queueURL), MessageBody: aws.String(body)})
+	if err != nil {
+		return fmt.Errorf("loader: enqueue %s: %w", ref, err)
+	}
+	return nil
+}
+
+func (h *Handler) logPart(ctx context.Context, messageID string, p *Part) {
+	attrs := []any{"messageId", messageID, "object", p.Object.String(), "logType", p.LogType, "records", p.Records,
+		"created", p.Created, "existed", p.Existed, "deadLettered", p.DeadLettered, "notIndexed", p.NotIndexed,
+		"skipped", p.Skipped, "errors", p.Stats.Errors}
+	switch {
+	case !p.Complete():
+		h.log.ErrorContext(ctx, "documents not indexed; message will be redelivered", append(attrs, "failure", p.Failure)...)
+	case p.Next != nil:
+		h.log.InfoContext(ctx, "deadline near; continuing in a new message", append(attrs, "resumeAt", p.Next.SkipRecords)...)
+	default:
+		h.log.InfoContext(ctx, "object loaded", attrs...)
+	}
+}
+
+func metricsFor(byType map[string]*Metrics, logType string) *Metrics {
+	if logType == "" {
+		logType = "unknown"
+	}
+	m := byType[logType]
+	if m == nil {
+		m = &Metrics{}
+		byType[logType] = m
+	}
+	return m
+}
+
+// emit writes the invocation's metrics; a failure to write them is logged,
+// it never fails the invocation.
+func (h *Handler) emit(byType map[string]*Metrics) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := writeEMF(h.metrics, h.now(), byType); err != nil {
+		h.log.Error("metrics not written", "error", err.Error())
+	}
+}

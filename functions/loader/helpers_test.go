@@ -1,0 +1,281 @@
+package loader
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+const (
+	testBucket = "orgsiem-archive-111122223333"
+	testQueue  = "https://sqs.eu-west-1.amazonaws.com/111122223333/orgsiem-ingest"
+)
+
+// repoRoot walks up from the package directory to the directory holding
+// go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the package directory")
+		}
+		dir = parent
+	}
+}
+
+// corpusRoot is ../shared/corpus beside the repository; tests skip when it
+// is absent.
+func corpusRoot(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus")
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.json")); err != nil {
+		t.Skipf("shared corpus not found at %s (it sits beside the checkout in CI): %v", dir, err)
+	}
+	return dir
+}
+
+func testCreds() aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+}
+
+// s3Server is an in-process S3 (gofakes3, in-memory) reached by the real
+// SDK client over HTTP; it counts GetObject requests.
+type s3Server struct {
+	client *s3.Client
+	mu     sync.Mutex
+	gets   int
+}
+
+func newS3Server(t testing.TB) *s3Server {
+	t.Helper()
+	backend := s3mem.New()
+	if err := backend.CreateBucket(testBucket); err != nil {
+		t.Fatal(err)
+	}
+	fake := gofakes3.New(backend).Server()
+	s := &s3Server{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			s.mu.Lock()
+			s.gets++
+			s.mu.Unlock()
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	s.client = s3.New(s3.Options{
+		Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+		Credentials: testCreds(), Retryer: aws.NopRetryer{},
+	})
+	return s
+}
+
+func (s *s3Server) put(t testing.TB, key string, body []byte) {
+	t.Helper()
+	_, err := s.client.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(testBucket), Key: aws.String(key), Body: bytes.NewReader(body),
+	})
+	if err != nil {
+		t.Fatalf("put %s: %v", key, err)
+	}
+}
+
+// keys lists the keys under prefix.
+func (s *s3Server) keys(t testing.TB, prefix string) []string {
+	t.Helper()
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(testBucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (s *s3Server) get(t testing.TB, key string) []byte {
+	t.Helper()
+	out, err := s.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sqsServer speaks the SQS JSON protocol (application/x-amz-json-1.0,
+// X-Amz-Target AmazonSQS.SendMessage) and keeps the bodies sent.
+type sqsServer struct {
+	client *sqs.Client
+	mu     sync.Mutex
+	bodies []string
+	fail   int // SendMessage calls still to answer with a 500
+}
+
+func newSQSServer(t testing.TB) *sqsServer {
+	t.Helper()
+	s := &sqsServer{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		if got := r.Header.Get("X-Amz-Target"); got != "AmazonSQS.SendMessage" || r.Header.Get("Content-Type") != "application/x-amz-json-1.0" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"com.amazonaws.sqs#InvalidAction","message":"unexpected target %q"}`, got)
+			return
+		}
+		var in struct {
+			QueueURL    string `json:"QueueUrl"`
+			MessageBody string `json:"MessageBody"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.QueueURL != testQueue || in.MessageBody == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"com.amazonaws.sqs#InvalidParameterValue","message":"bad request"}`)
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.fail > 0 {
+			s.fail--
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"__type":"com.amazonaws.sqs#InternalError","message":"simulated"}`)
+			return
+		}
+		s.bodies = append(s.bodies, in.MessageBody)
+		sum := md5.Sum([]byte(in.MessageBody))
+		fmt.Fprintf(w, `{"MD5OfMessageBody":%q,"MessageId":"msg-%d"}`, hex.EncodeToString(sum[:]), len(s.bodies))
+	}))
+	t.Cleanup(srv.Close)
+	s.client = sqs.New(sqs.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), Credentials: testCreds(), Retryer: aws.NopRetryer{}})
+	return s
+}
+
+// take returns and forgets the bodies sent so far.
+func (s *sqsServer) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.bodies
+	s.bodies = nil
+	return b
+}
+
+// orgServer speaks the Organizations JSON protocol
+// (application/x-amz-json-1.1, X-Amz-Target AWSOrganizationsV20161128.*).
+type orgServer struct {
+	client   *organizations.Client
+	accounts map[string]struct{ name, parent string }
+	mu       sync.Mutex
+	calls    map[string]int
+}
+
+func newOrgServer(t testing.TB, accounts map[string]struct{ name, parent string }) *orgServer {
+	t.Helper()
+	s := &orgServer{accounts: accounts, calls: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		target := r.Header.Get("X-Amz-Target")
+		var in struct{ AccountId, ChildId string }
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || r.Header.Get("Content-Type") != "application/x-amz-json-1.1" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"InvalidInputException","Message":"bad request"}`)
+			return
+		}
+		s.mu.Lock()
+		s.calls[target]++
+		s.mu.Unlock()
+		switch target {
+		case "AWSOrganizationsV20161128.DescribeAccount":
+			a, ok := s.accounts[in.AccountId]
+			if !ok {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"__type":"AccountNotFoundException","Message":"You specified an account that doesn't exist: %s"}`, in.AccountId)
+				return
+			}
+			fmt.Fprintf(w, `{"Account":{"Id":%q,"Arn":"arn:aws:organizations::111122223333:account/o-abcd123456/%s","Name":%q,"Email":"a@example.com","Status":"ACTIVE","JoinedMethod":"CREATED","JoinedTimestamp":1.7e9}}`,
+				in.AccountId, in.AccountId, a.name)
+		case "AWSOrganizationsV20161128.ListParents":
+			a, ok := s.accounts[in.ChildId]
+			if !ok {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"__type":"ChildNotFoundException","Message":"not found"}`)
+				return
+			}
+			typ := "ORGANIZATIONAL_UNIT"
+			if len(a.parent) > 2 && a.parent[:2] == "r-" {
+				typ = "ROOT"
+			}
+			fmt.Fprintf(w, `{"Parents":[{"Id":%q,"Type":%q}]}`, a.parent, typ)
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"UnknownOperationException","Message":"%s"}`, target)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	s.client = organizations.New(organizations.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: testCreds(), Retryer: aws.NopRetryer{}})
+	return s
+}
+
+func (s *orgServer) callCount() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range s.calls {
+		out[k] = v
+	}
+	return out
+}
+
+// clock is an injected clock advancing by step on every reading.
+type clock struct {
+	mu   sync.Mutex
+	t    time.Time
+	step time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(c.step)
+	return c.t
+}
+
+func (c *clock) set(t time.Time, step time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t, c.step = t, step
+}

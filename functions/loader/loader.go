@@ -1,0 +1,272 @@
+// Package loader is the loader Lambda: it reads S3 event notifications from
+// the ingest queue, streams each archive object from S3, normalizes it with
+// internal/logs, enriches the documents (account names from AWS
+// Organizations, optional GeoIP) and indexes them into OpenSearch with the
+// bulk indexer, create-only with deterministic _ids.
+//
+// Guarantees:
+//   - A message is acknowledged only when every document of its objects was
+//     indexed (created, or already there: a 409 on create) or dead-lettered
+//     (refused by OpenSearch for a reason of its own and written to the
+//     archive's DeadLetter/ prefix). Anything else makes the message a batch
+//     item failure, so SQS redelivers it; redelivery creates nothing twice.
+//   - Every record has one outcome, and per object part
+//     Records == indexed + dead-lettered + not indexed + skipped.
+//   - Large objects: when the invocation nears its deadline (context
+//     deadline minus a margin), the loader stops before the next document,
+//     indexes what it has, and enqueues a continuation (the object and the
+//     record offset to resume at, logs.Object.SkipRecords) on the ingest
+//     queue; the original message is then acknowledged. Messages not started
+//     yet are re-enqueued the same way instead of being failed.
+//   - Memory is bounded by the batch size, whatever the object size.
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/orgsiem/orgsiem/internal/archive"
+	"github.com/orgsiem/orgsiem/internal/ecs"
+	"github.com/orgsiem/orgsiem/internal/logs"
+)
+
+// GetObjectAPI is the part of the S3 client the loader reads objects with.
+type GetObjectAPI interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Defaults of Options' zero fields.
+const (
+	// DefaultDeadlineMargin is kept free before the invocation's deadline to
+	// index the last batch and enqueue the continuation.
+	DefaultDeadlineMargin = 30 * time.Second
+	// DefaultBatchBytes bounds the document bytes of one Indexer call.
+	DefaultBatchBytes = 5 << 20
+	// DefaultBatchDocs bounds the documents of one Indexer call.
+	DefaultBatchDocs = 10000
+)
+
+// Options tunes a Loader. The zero value takes the defaults.
+type Options struct {
+	// Accounts resolves cloud.account.name (nil: no account enrichment).
+	Accounts *Accounts
+	// GeoIP fills source.geo and source.as (nil: no GeoIP).
+	GeoIP *GeoIP
+	// DeadlineMargin, BatchBytes, BatchDocs: see the Default* constants.
+	DeadlineMargin time.Duration
+	BatchBytes     int
+	BatchDocs      int
+	// Now is the clock compared with the deadline and used for the lag
+	// (nil: time.Now).
+	Now func() time.Time
+	// Log receives one line per object part and per failure; it never
+	// receives record contents (nil: discard).
+	Log *slog.Logger
+}
+
+// Loader loads archive objects into OpenSearch. The SQS handler and the
+// CLI backfill (orgsiem load) share it. It is safe for concurrent use.
+type Loader struct {
+	s3   GetObjectAPI
+	ix   Indexer
+	opts Options
+}
+
+// NewLoader returns a Loader reading with client and indexing with ix.
+func NewLoader(client GetObjectAPI, ix Indexer, opts Options) (*Loader, error) {
+	if client == nil || ix == nil {
+		return nil, errors.New("loader: nil S3 client or indexer")
+	}
+	if opts.DeadlineMargin <= 0 {
+		opts.DeadlineMargin = DefaultDeadlineMargin
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = DefaultBatchBytes
+	}
+	if opts.BatchDocs <= 0 {
+		opts.BatchDocs = DefaultBatchDocs
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Loader{s3: client, ix: ix, opts: opts}, nil
+}
+
+// Part is the accounting of one object part: a whole object, or the part
+// of it one invocation loaded before its deadline.
+type Part struct {
+	Object  ObjectRef
+	LogType string // from the key ("" for a folder marker)
+	// Stats are logs.Normalize's counts for the records it read, including
+	// the record it was stopped at when the deadline came (not loaded here:
+	// it is the continuation's first record).
+	Stats logs.Stats
+	// Records is the number of records this part accounts for: those at
+	// positions [Object.SkipRecords, end), where end is the continuation's
+	// offset or the end of the object.
+	Records int64
+	// Created, Existed, DeadLettered, NotIndexed count document outcomes.
+	Created, Existed, DeadLettered, NotIndexed int64
+	// Skipped counts records not indexed, by reason (logs.Stats.Skipped).
+	Skipped map[string]int64
+	// EnrichmentErrors counts documents whose account or GeoIP lookup failed.
+	EnrichmentErrors int64
+	// Next is the continuation to enqueue when the deadline stopped the part.
+	Next *ObjectRef
+	// Failure describes the first document not indexed.
+	Failure string
+	// Done is when indexing of the part ended.
+	Done time.Time
+}
+
+// Indexed is the number of documents OpenSearch holds from this part.
+func (p *Part) Indexed() int64 { return p.Created + p.Existed }
+
+// Complete reports whether every document was indexed or dead-lettered.
+func (p *Part) Complete() bool { return p.NotIndexed == 0 }
+
+// Balanced reports whether every record of the part has one outcome:
+// Records == Created + Existed + DeadLettered + NotIndexed + sum(Skipped).
+func (p *Part) Balanced() bool {
+	n := p.Created + p.Existed + p.DeadLettered + p.NotIndexed
+	for _, v := range p.Skipped {
+		n += v
+	}
+	return n == p.Records
+}
+
+// metrics returns the part's contribution to its log type's metrics.
+func (p *Part) metrics() *Metrics {
+	m := &Metrics{
+		Objects: 1, Records: p.Records, DocumentsIndexed: p.Indexed(), Errors: p.Stats.Errors,
+		DeadLettered: p.DeadLettered, NotIndexed: p.NotIndexed, Bytes: p.Stats.Bytes,
+		EnrichmentErrors: p.EnrichmentErrors,
+	}
+	for _, v := range p.Skipped {
+		m.Skipped += v
+	}
+	if p.Next != nil {
+		m.Continuations = 1
+	}
+	if p.Complete() && !p.Object.Time.IsZero() && !p.Done.IsZero() {
+		m.Lag = []time.Duration{p.Done.Sub(p.Object.Time)}
+	}
+	return m
+}
+
+var (
+	// errDeadline stops normalization when the invocation nears its end.
+	errDeadline = errors.New("invocation deadline near")
+	// errNotIndexed stops normalization once a document could not be
+	// indexed: the message will be redelivered, going on is wasted work.
+	errNotIndexed = errors.New("a document was not indexed")
+)
+
+// Load loads one object part. With a context deadline it stops before the
+// next document once the clock passes the deadline minus the margin and
+// returns the continuation in Part.Next. It returns an error when the
+// object cannot be read (missing, unknown key layout, S3 failure, cancelled
+// context); documents the indexer did not take are counted in NotIndexed,
+// not returned as an error.
+func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
+	p := Part{Object: ref}
+	loc, err := archive.Parse(ref.Key)
+	if err != nil {
+		return p, fmt.Errorf("loader: %s: %w", ref, err)
+	}
+	p.LogType = loc.LogType
+	obj := logs.Object{Key: ref.Key, Time: ref.Time, SkipRecords: ref.SkipRecords, Body: strings.NewReader("")}
+	if loc.Skip == "" {
+		in := &s3.GetObjectInput{Bucket: aws.String(ref.Bucket), Key: aws.String(ref.Key)}
+		if ref.VersionID != "" {
+			in.VersionId = aws.String(ref.VersionID)
+		}
+		out, err := l.s3.GetObject(ctx, in)
+		if err != nil {
+			return p, fmt.Errorf("loader: get %s: %w", ref, err)
+		}
+		defer out.Body.Close()
+		obj.Body = out.Body
+	}
+
+	deadline, hasDeadline := ctx.Deadline()
+	stopAt := deadline.Add(-l.opts.DeadlineMargin)
+	b := batch{maxBytes: l.opts.BatchBytes, maxDocs: l.opts.BatchDocs}
+	var t tally
+	stopped := int64(-1)
+	var enrichErr error
+	emit := func(d *ecs.Document) error {
+		if hasDeadline && !l.opts.Now().Before(stopAt) {
+			stopped = d.Position
+			return errDeadline
+		}
+		if err := l.enrich(ctx, d); err != nil {
+			p.EnrichmentErrors++
+			enrichErr = cmpErr(enrichErr, err)
+		}
+		b.add(Doc{Index: d.Index(), ID: d.ID, LogType: d.Type, Account: d.Cloud.AccountID, Key: ref.Key, Position: d.Position}, d.AppendJSON)
+		if b.full() {
+			_ = b.flush(ctx, l.ix, &t) // failures are counted in t
+			if t.notIndexed > 0 {
+				return errNotIndexed
+			}
+		}
+		return nil
+	}
+	st, err := logs.Normalize(ctx, obj, emit)
+	p.Stats = st
+	if err != nil && !errors.Is(err, errDeadline) && !errors.Is(err, errNotIndexed) {
+		return p, fmt.Errorf("loader: %s: %w", ref, err)
+	}
+	_ = b.flush(ctx, l.ix, &t)
+	p.Done = l.opts.Now()
+	p.Created, p.Existed, p.DeadLettered, p.NotIndexed, p.Failure = t.created, t.existed, t.deadLettered, t.notIndexed, t.firstFailure
+	p.Skipped = st.Skipped
+	p.Records = st.Records - st.Resumed
+	if stopped >= 0 {
+		p.Records = stopped - ref.SkipRecords
+		if p.Complete() {
+			next := ref
+			next.SkipRecords = stopped
+			next.Part++
+			p.Next = &next
+		}
+	}
+	if enrichErr != nil {
+		l.opts.Log.WarnContext(ctx, "enrichment failed", "object", ref.String(), "documents", p.EnrichmentErrors, "error", enrichErr.Error())
+	}
+	return p, nil
+}
+
+// enrich adds the account name and GeoIP fields.
+func (l *Loader) enrich(ctx context.Context, d *ecs.Document) error {
+	var errs []error
+	if a := l.opts.Accounts; a != nil && d.Cloud.AccountID != "" && d.Cloud.AccountName == "" {
+		acct, err := a.Lookup(ctx, d.Cloud.AccountID)
+		d.Cloud.AccountName = acct.Name
+		errs = append(errs, err)
+	}
+	if g := l.opts.GeoIP; g != nil {
+		errs = append(errs, g.Enrich(d))
+	}
+	return errors.Join(errs...)
+}
+
+// cmpErr keeps the first error.
+func cmpErr(have, err error) error {
+	if have != nil {
+		return have
+	}
+	return err
+}

@@ -1,0 +1,166 @@
+package ecs
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAppendJSON(t *testing.T) {
+	ts := time.Date(2024, 3, 5, 10, 0, 0, 120000000, time.FixedZone("X", 3600))
+	tests := []struct {
+		name string
+		doc  Document
+		want string
+	}{
+		{"an empty document has only ecs.version and log.offset", Document{},
+			`{"ecs":{"version":"8.11.0"},"log":{"offset":0}}`},
+		{"the timestamp is RFC 3339 in UTC and the index follows it", Document{Type: "cloudtrail", Timestamp: ts, Position: 7},
+			`{"@timestamp":"2024-03-05T09:00:00.12Z","ecs":{"version":"8.11.0"},"log":{"offset":7}}`},
+		{"strings are escaped and invalid UTF-8 is replaced", Document{Message: "a\"b\\c\n\t\x01\xff\u2028é"},
+			`{"message":"a\"b\\c\n\t\u0001\ufffd\u2028é","ecs":{"version":"8.11.0"},"log":{"offset":0}}`},
+		{"related values are deduplicated and empty ones dropped", Document{Related: Related{IP: []string{"1.2.3.4", "", "1.2.3.4", "::1"}, User: []string{"", "a", "a"}}},
+			`{"ecs":{"version":"8.11.0"},"related":{"ip":["1.2.3.4","::1"],"user":["a"]},"log":{"offset":0}}`},
+		{"aws raw JSON is compacted to one line and repaired", Document{Type: "waf", AWS: []byte("{\n  \"a\": \"x\xffy\",\n  \"b\": [1, 2]\n}")},
+			`{"ecs":{"version":"8.11.0"},"log":{"offset":0},"aws":{"waf":{"a":"x` + "\ufffd" + `y","b":[1,2]}}}`},
+		{"cloudwatch fields sit beside aws.<type>", Document{Type: "linux", AWS: []byte(`{"p":"sshd"}`), CloudWatch: CloudWatch{LogGroup: "/var/log/secure", ID: "1"}},
+			`{"ecs":{"version":"8.11.0"},"log":{"offset":0},"aws":{"linux":{"p":"sshd"},"cloudwatchlogs":{"id":"1","log_group":"/var/log/secure"}}}`},
+		{"nested sets appear only when set", Document{Source: Endpoint{IP: "1.2.3.4", Port: 22, Geo: &Geo{CountryISOCode: "SE", Lat: 58.4, Lon: 15.6}, AS: &AS{Number: 1}}, HTTP: HTTP{StatusCode: 200}, DNS: DNS{Answers: []string{"a"}}},
+			`{"ecs":{"version":"8.11.0"},"source":{"ip":"1.2.3.4","port":22,"geo":{"country_iso_code":"SE","location":{"lat":58.4,"lon":15.6}},"as":{"number":1}},"http":{"response":{"status_code":200}},"dns":{"answers":[{"data":"a"}]},"log":{"offset":0}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(tt.doc.AppendJSON([]byte("prefix")))
+			if !strings.HasPrefix(got, "prefix") {
+				t.Fatal("AppendJSON must append to its buffer")
+			}
+			got = strings.TrimPrefix(got, "prefix")
+			if got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			if !json.Valid([]byte(got)) {
+				t.Errorf("invalid JSON")
+			}
+		})
+	}
+}
+
+func TestIndex(t *testing.T) {
+	d := Document{Type: "vpcflow", Timestamp: time.Date(2024, 12, 31, 23, 30, 0, 0, time.FixedZone("minus2", -2*3600))}
+	if got := d.Index(); got != "log-aws-vpcflow-2025.01" {
+		t.Errorf("Index() = %q (the month is taken in UTC)", got)
+	}
+}
+
+func TestSchema(t *testing.T) {
+	tests := []struct {
+		path string
+		want FieldType
+		ok   bool
+	}{
+		{"source.ip", IP, true},
+		{"@timestamp", Date, true},
+		{"aws.cloudtrail.requestParameters", FlatObject, true},
+		{"aws.cloudtrail.requestParameters.bucketName.x", FlatObject, true},
+		{"aws.cloudtrail.readOnly", Boolean, true},
+		{"aws.cloudtrail.unknownField", "", false},
+		{"nope", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := FieldTypeOf(tt.path)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("FieldTypeOf(%q) = %q, %v; want %q, %v", tt.path, got, ok, tt.want, tt.ok)
+		}
+	}
+	fields := Fields()
+	for i := 1; i < len(fields); i++ {
+		if fields[i-1].Path >= fields[i].Path {
+			t.Fatalf("Fields not sorted and unique at %q, %q", fields[i-1].Path, fields[i].Path)
+		}
+	}
+	for _, f := range FieldsFor("cloudtrail") {
+		if f.LogType != "" && f.LogType != "cloudtrail" {
+			t.Errorf("FieldsFor(cloudtrail) holds %+v", f)
+		}
+	}
+	// Every path the writer can emit is declared.
+	full := Document{Type: "x", Timestamp: time.Unix(1, 0), Message: "m", UserAgent: "u",
+		Event:  Event{Kind: "k", Category: []string{"c"}, Type: []string{"t"}, Action: "a", Outcome: "o", Dataset: "d", Module: "m", Provider: "p", ID: "i", Created: time.Unix(1, 0), Severity: 1, Original: "o"},
+		Cloud:  Cloud{Provider: "p", AccountID: "a", AccountName: "n", Region: "r", ServiceName: "s", InstanceID: "i"},
+		Source: Endpoint{IP: "1.1.1.1", Port: 1, Address: "a", Domain: "d", Bytes: 1, Packets: 1, Geo: &Geo{CountryISOCode: "c", CountryName: "n", CityName: "c", Lat: 1, Lon: 1}, AS: &AS{Number: 1, Organization: "o"}},
+		User:   User{Name: "n", ID: "i", Domain: "d"}, Related: Related{IP: []string{"1.1.1.1"}, User: []string{"u"}},
+		Network:  Network{Transport: "t", Protocol: "p", Type: "t", Direction: "d", IANANumber: "6", Bytes: 1, Packets: 1},
+		HTTP:     HTTP{Method: "m", StatusCode: 1, RequestBytes: 1, ResponseBytes: 1, Referrer: "r", Version: "v"},
+		URL:      URL{Original: "o", Domain: "d", Path: "p", Query: "q", Scheme: "s", Port: 1},
+		DNS:      DNS{QuestionName: "n", QuestionType: "t", QuestionClass: "c", ResponseCode: "r", Answers: []string{"a"}},
+		Rule:     Rule{ID: "i", Name: "n", Ruleset: "r", Category: "c", Description: "d"},
+		Observer: Observer{Vendor: "v", Product: "p", Type: "t", Name: "n", ID: "i"},
+		Host:     Host{Name: "n", Hostname: "h"}, Process: Process{Name: "n", PID: 1},
+		TLS: TLS{Version: "v", Cipher: "c", ServerName: "s"}, Log: Log{FilePath: "f", Level: "l"},
+		Error: Error{Message: "m", Type: "t"}, CloudWatch: CloudWatch{ID: "i", LogGroup: "g", LogStream: "s", Owner: "o", SubscriptionFilters: []string{"f"}},
+	}
+	full.Destination = full.Source
+	var m map[string]any
+	if err := json.Unmarshal(full.AppendJSON(nil), &m); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if obj, ok := v.(map[string]any); ok {
+			if typ, ok := FieldTypeOf(prefix); ok && typ == GeoPoint {
+				return
+			}
+			for k, sub := range obj {
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, sub)
+			}
+			return
+		}
+		if arr, ok := v.([]any); ok && len(arr) > 0 {
+			walk(prefix, arr[0])
+			return
+		}
+		if _, ok := FieldTypeOf(prefix); !ok {
+			t.Errorf("AppendJSON writes %s, which the schema does not declare", prefix)
+		}
+	}
+	walk("", m)
+}
+
+func TestClone(t *testing.T) {
+	d := Document{Event: Event{Category: []string{"a"}}, AWS: []byte(`{}`), Source: Endpoint{Geo: &Geo{CityName: "x"}}}
+	c := d.Clone()
+	d.Event.Category[0] = "b"
+	d.AWS[0] = '['
+	d.Source.Geo.CityName = "y"
+	if c.Event.Category[0] != "a" || c.AWS[0] != '{' || c.Source.Geo.CityName != "x" {
+		t.Errorf("clone shares memory: %+v", c)
+	}
+}
+
+func FuzzAppendJSON(f *testing.F) {
+	f.Add("message", "cloudtrail", []byte(`{"a":[1,"x"]}`), int64(3))
+	f.Add("\xff\u2028\"\\", "", []byte("{\n\"b\":\"\xfe\"}"), int64(-1))
+	f.Fuzz(func(t *testing.T, s, typ string, aws []byte, n int64) {
+		d := Document{Type: typ, Message: s, Position: n, UserAgent: s, Timestamp: time.Unix(n, n),
+			Event:   Event{Category: []string{s, s}, Action: s, Severity: n},
+			Related: Related{IP: []string{s, s, ""}, User: []string{s}},
+			Source:  Endpoint{IP: s, Port: n, Geo: &Geo{Lat: float64(n), Lon: 1 / float64(n)}},
+			DNS:     DNS{Answers: []string{s}}}
+		if json.Valid(aws) && bytes.HasPrefix(bytes.TrimSpace(aws), []byte("{")) {
+			d.AWS = aws
+		}
+		out := d.AppendJSON(nil)
+		if !json.Valid(out) {
+			t.Fatalf("invalid JSON: %q", out)
+		}
+		if bytes.IndexByte(out, '\n') >= 0 {
+			t.Fatalf("output spans lines: %q", out)
+		}
+	})
+}

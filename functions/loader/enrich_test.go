@@ -82,13 +82,13 @@ func testGeoDB(t testing.TB) []byte {
 		}
 	}
 	insert("81.2.69.0/24", mmdbtype.Map{
-		"country":  mmdbtype.Map{"iso_code": mmdbtype.String("GB"), "names": mmdbtype.Map{"en": mmdbtype.String("United Kingdom")}},
-		"city":     mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String("London")}},
-		"location": mmdbtype.Map{"latitude": mmdbtype.Float64(51.5142), "longitude": mmdbtype.Float64(-0.0931)},
+		"country":                        mmdbtype.Map{"iso_code": mmdbtype.String("GB"), "names": mmdbtype.Map{"en": mmdbtype.String("United Kingdom")}},
+		"city":                           mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String("London")}},
+		"location":                       mmdbtype.Map{"latitude": mmdbtype.Float64(51.5142), "longitude": mmdbtype.Float64(-0.0931)},
 		"autonomous_system_number":       mmdbtype.Uint32(20712),
 		"autonomous_system_organization": mmdbtype.String("Andrews & Arnold Ltd"),
 	})
-	insert("2001:db8:1::/48", mmdbtype.Map{
+	insert("2a01:4f8::/32", mmdbtype.Map{
 		"country": mmdbtype.Map{"iso_code": mmdbtype.String("SE"), "names": mmdbtype.Map{"en": mmdbtype.String("Sweden")}},
 	})
 	var buf bytes.Buffer
@@ -113,8 +113,8 @@ func TestGeoIPEnrichesPublicSourceAddresses(t *testing.T) {
 			`{"ip":"81.2.69.160","geo":{"country_iso_code":"GB","country_name":"United Kingdom","city_name":"London","location":{"lat":51.5142,"lon":-0.0931}},"as":{"number":20712,"organization":{"name":"Andrews & Arnold Ltd"}}}`},
 		{"an IPv4-mapped IPv6 address is looked up as IPv4", "::ffff:81.2.69.1",
 			`{"ip":"::ffff:81.2.69.1","geo":{"country_iso_code":"GB","country_name":"United Kingdom","city_name":"London","location":{"lat":51.5142,"lon":-0.0931}},"as":{"number":20712,"organization":{"name":"Andrews & Arnold Ltd"}}}`},
-		{"an IPv6 address with country only gets geo without as", "2001:db8:1::5",
-			`{"ip":"2001:db8:1::5","geo":{"country_iso_code":"SE","country_name":"Sweden"}}`},
+		{"an IPv6 address with country only gets geo without as", "2a01:4f8::5",
+			`{"ip":"2a01:4f8::5","geo":{"country_iso_code":"SE","country_name":"Sweden"}}`},
 		{"a private address is left alone", "10.1.2.3", `{"ip":"10.1.2.3"}`},
 		{"an unknown public address is left alone", "8.8.8.8", `{"ip":"8.8.8.8"}`},
 		{"a source that is not an IP is left alone", "", `null`},

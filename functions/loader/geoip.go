@@ -65,10 +65,12 @@ func (g *GeoIP) Enrich(d *ecs.Document) error {
 		return nil
 	}
 	ip, err := netip.ParseAddr(d.Source.IP)
-	if err != nil || !public(ip) {
+	if err != nil {
 		return nil
 	}
-	ip = ip.Unmap()
+	if ip = ip.Unmap(); !public(ip) {
+		return nil
+	}
 	var geo ecs.Geo
 	var as ecs.AS
 	for _, db := range g.dbs {

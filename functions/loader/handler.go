@@ -90,6 +90,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// replyReserve is kept after the last OpenSearch or SQS call of an
+// invocation to return the batch response.
+const replyReserve = 3 * time.Second
+
 // SendMessageAPI is the part of the SQS client continuations are sent with.
 type SendMessageAPI interface {
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
@@ -124,6 +128,13 @@ func NewHandler(l *Loader, client SendMessageAPI, queueURL string, w io.Writer) 
 // near, the current object continues in a continuation message and the
 // messages not started yet are re-enqueued as they are.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	if d, ok := ctx.Deadline(); ok {
+		// Keep time to answer: a handler still working at the deadline
+		// loses the whole batch's report.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-replyReserve))
+		defer cancel()
+	}
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	byType := map[string]*Metrics{}
 	defer h.emit(byType)

@@ -3,111 +3,32 @@ package loader
 import (
 	"context"
 	"fmt"
+
+	"github.com/orgsiem/orgsiem/internal/search"
 )
 
-// Doc is one document handed to the bulk indexer, always with the create
-// operation (a document already there is a 409, which counts as indexed).
-type Doc struct {
-	Index string // log-aws-<type>-YYYY.MM
-	ID    string // deterministic _id
-	// Body is the document's JSON (ecs.Document.AppendJSON); it is only
-	// valid during the Indexer call.
-	Body []byte
-	// LogType, Account and Key/Position locate the document for the
-	// dead-letter object of a refused document.
-	LogType  string
-	Account  string
-	Key      string
-	Position int64
-}
-
-// Outcome is the final state of one document after the indexer is done
-// with it.
-type Outcome uint8
-
-// Outcomes. Created and Existed count as indexed; DeadLettered documents
-// were refused for a reason of their own (400) and written to the archive's
-// DeadLetter/ prefix; Failed documents were not indexed (429/5xx until the
-// deadline, or the dead-letter write failed), so their message is retried.
-const (
-	Failed Outcome = iota
-	Created
-	Existed
-	DeadLettered
-)
-
-func (o Outcome) String() string {
-	switch o {
-	case Created:
-		return "created"
-	case Existed:
-		return "existed"
-	case DeadLettered:
-		return "dead-lettered"
-	}
-	return "failed"
-}
-
-// Result is one document's outcome, with OpenSearch's status and reason
-// where it refused the document.
-type Result struct {
-	Outcome Outcome
-	Status  int    // HTTP status of the item (0: never answered)
-	Reason  string // error type and reason of a refused or failed item
-}
-
-// Indexer is what the loader needs from the bulk indexer: index a batch of
-// documents and report exactly one Result per document, in order. It
-// retries what can be retried (429, 5xx) until ctx's deadline and
-// dead-letters what OpenSearch refuses for a document reason. An error
-// means no results at all (e.g. the request could not be built); the
-// loader then counts every document of the batch as failed.
+// Indexer is the part of the bulk indexer (*search.Indexer) the loader
+// uses: Add batches create operations (flushing when a batch is full),
+// Flush sends the rest; every item's outcome arrives through the OnResult
+// callback the loader installs (see NewIndexerFunc).
 type Indexer interface {
-	Index(ctx context.Context, docs []Doc) ([]Result, error)
+	Add(ctx context.Context, it search.Item) error
+	Flush(ctx context.Context) error
 }
 
-// batch accumulates documents for one Indexer call, bounded by bytes and
-// count; the bodies share one buffer.
-type batch struct {
-	buf      []byte
-	docs     []Doc
-	ends     []int // end of each body in buf
-	maxBytes int
-	maxDocs  int
-}
+// NewIndexerFunc builds the loader's bulk indexer with onResult as its
+// search.IndexerConfig.OnResult, e.g.
+//
+//	func(on func(search.Result)) (loader.Indexer, error) {
+//		return client.NewIndexer(search.IndexerConfig{OnResult: on, DeadLetter: sink})
+//	}
+type NewIndexerFunc func(onResult func(search.Result)) (Indexer, error)
 
-func (b *batch) add(d Doc, appendBody func([]byte) []byte) {
-	b.buf = appendBody(b.buf)
-	b.docs = append(b.docs, d)
-	b.ends = append(b.ends, len(b.buf))
-}
-
-func (b *batch) full() bool { return len(b.buf) >= b.maxBytes || len(b.docs) >= b.maxDocs }
-
-// flush indexes the batch, tallies the results into t and resets it.
-func (b *batch) flush(ctx context.Context, ix Indexer, t *tally) error {
-	if len(b.docs) == 0 {
-		return nil
-	}
-	start := 0
-	for i := range b.docs {
-		b.docs[i].Body = b.buf[start:b.ends[i]:b.ends[i]]
-		start = b.ends[i]
-	}
-	results, err := ix.Index(ctx, b.docs)
-	if err == nil && len(results) != len(b.docs) {
-		err = fmt.Errorf("indexer returned %d results for %d documents", len(results), len(b.docs))
-	}
-	if err != nil {
-		t.notIndexed += int64(len(b.docs))
-		t.firstFailure = firstOf(t.firstFailure, err.Error())
-	} else {
-		for i, r := range results {
-			t.record(&b.docs[i], r)
-		}
-	}
-	b.buf, b.docs, b.ends = b.buf[:0], b.docs[:0], b.ends[:0]
-	return err
+// docRef locates a document for the indexer's results and dead-letter
+// records ("ref" in search.DeadLetterRecord).
+type docRef struct {
+	Object string `json:"object"` // s3://bucket/key
+	Record int64  `json:"record"` // the record's position in the object
 }
 
 // tally counts the outcomes of one object part's documents.
@@ -116,23 +37,22 @@ type tally struct {
 	firstFailure                               string
 }
 
-func (t *tally) record(d *Doc, r Result) {
+func (t *tally) record(r search.Result) {
 	switch r.Outcome {
-	case Created:
+	case search.Indexed:
 		t.created++
-	case Existed:
+	case search.AlreadyIndexed:
 		t.existed++
-	case DeadLettered:
+	case search.DeadLettered:
 		t.deadLettered++
 	default:
 		t.notIndexed++
-		t.firstFailure = firstOf(t.firstFailure, fmt.Sprintf("document %s (record %d): status %d: %s", d.ID, d.Position, r.Status, r.Reason))
+		if t.firstFailure == "" {
+			rec := int64(-1)
+			if ref, ok := r.Ref.(docRef); ok {
+				rec = ref.Record
+			}
+			t.firstFailure = fmt.Sprintf("document %s in %s (record %d): status %d: %s", r.ID, r.Index, rec, r.Status, r.Reason)
+		}
 	}
-}
-
-func firstOf(have, s string) string {
-	if have != "" {
-		return have
-	}
-	return s
 }

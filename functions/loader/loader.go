@@ -36,6 +36,7 @@ import (
 	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/ecs"
 	"github.com/orgsiem/orgsiem/internal/logs"
+	"github.com/orgsiem/orgsiem/internal/search"
 )
 
 // GetObjectAPI is the part of the S3 client the loader reads objects with.
@@ -48,10 +49,6 @@ const (
 	// DefaultDeadlineMargin is kept free before the invocation's deadline to
 	// index the last batch and enqueue the continuation.
 	DefaultDeadlineMargin = 30 * time.Second
-	// DefaultBatchBytes bounds the document bytes of one Indexer call.
-	DefaultBatchBytes = 5 << 20
-	// DefaultBatchDocs bounds the documents of one Indexer call.
-	DefaultBatchDocs = 10000
 )
 
 // Options tunes a Loader. The zero value takes the defaults.
@@ -60,10 +57,8 @@ type Options struct {
 	Accounts *Accounts
 	// GeoIP fills source.geo and source.as (nil: no GeoIP).
 	GeoIP *GeoIP
-	// DeadlineMargin, BatchBytes, BatchDocs: see the Default* constants.
+	// DeadlineMargin: see DefaultDeadlineMargin.
 	DeadlineMargin time.Duration
-	BatchBytes     int
-	BatchDocs      int
 	// Now is the clock compared with the deadline and used for the lag
 	// (nil: time.Now).
 	Now func() time.Time
@@ -73,26 +68,24 @@ type Options struct {
 }
 
 // Loader loads archive objects into OpenSearch. The SQS handler and the
-// CLI backfill (orgsiem load) share it. It is safe for concurrent use.
+// CLI backfill (orgsiem load) share it. Like the bulk indexer it owns, it
+// is not safe for concurrent use: run one per goroutine.
 type Loader struct {
-	s3   GetObjectAPI
-	ix   Indexer
-	opts Options
+	s3    GetObjectAPI
+	ix    Indexer
+	opts  Options
+	tally *tally // the part being loaded receives the indexer's results
+	buf   []byte // document JSON, reused (the indexer copies it)
 }
 
-// NewLoader returns a Loader reading with client and indexing with ix.
-func NewLoader(client GetObjectAPI, ix Indexer, opts Options) (*Loader, error) {
-	if client == nil || ix == nil {
-		return nil, errors.New("loader: nil S3 client or indexer")
+// NewLoader returns a Loader reading with client and indexing through the
+// indexer newIndexer builds.
+func NewLoader(client GetObjectAPI, newIndexer NewIndexerFunc, opts Options) (*Loader, error) {
+	if client == nil || newIndexer == nil {
+		return nil, errors.New("loader: nil S3 client or indexer constructor")
 	}
 	if opts.DeadlineMargin <= 0 {
 		opts.DeadlineMargin = DefaultDeadlineMargin
-	}
-	if opts.BatchBytes <= 0 {
-		opts.BatchBytes = DefaultBatchBytes
-	}
-	if opts.BatchDocs <= 0 {
-		opts.BatchDocs = DefaultBatchDocs
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -100,7 +93,16 @@ func NewLoader(client GetObjectAPI, ix Indexer, opts Options) (*Loader, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Loader{s3: client, ix: ix, opts: opts}, nil
+	l := &Loader{s3: client, opts: opts, tally: &tally{}}
+	ix, err := newIndexer(func(r search.Result) { l.tally.record(r) })
+	if err != nil {
+		return nil, fmt.Errorf("loader: bulk indexer: %w", err)
+	}
+	if ix == nil {
+		return nil, errors.New("loader: nil bulk indexer")
+	}
+	l.ix = ix
+	return l, nil
 }
 
 // Part is the accounting of one object part: a whole object, or the part
@@ -202,10 +204,11 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 
 	deadline, hasDeadline := ctx.Deadline()
 	stopAt := deadline.Add(-l.opts.DeadlineMargin)
-	b := batch{maxBytes: l.opts.BatchBytes, maxDocs: l.opts.BatchDocs}
-	var t tally
+	t := &tally{}
+	l.tally = t
 	stopped := int64(-1)
 	var enrichErr error
+	object := "s3://" + ref.Bucket + "/" + ref.Key
 	emit := func(d *ecs.Document) error {
 		if hasDeadline && !l.opts.Now().Before(stopAt) {
 			stopped = d.Position
@@ -215,21 +218,22 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 			p.EnrichmentErrors++
 			enrichErr = cmpErr(enrichErr, err)
 		}
-		b.add(Doc{Index: d.Index(), ID: d.ID, LogType: d.Type, Account: d.Cloud.AccountID, Key: ref.Key, Position: d.Position}, d.AppendJSON)
-		if b.full() {
-			_ = b.flush(ctx, l.ix, &t) // failures are counted in t
-			if t.notIndexed > 0 {
-				return errNotIndexed
-			}
+		l.buf = d.AppendJSON(l.buf[:0])
+		// An Add error is a flush with failed items (counted in t) or an
+		// invalid item (reported failed through OnResult as well).
+		_ = l.ix.Add(ctx, search.Item{Index: d.Index(), ID: d.ID, Body: l.buf, Ref: docRef{Object: object, Record: d.Position}})
+		if t.notIndexed > 0 {
+			return errNotIndexed
 		}
 		return nil
 	}
 	st, err := logs.Normalize(ctx, obj, emit)
 	p.Stats = st
+	// Whatever happened, the documents added get their outcome now.
+	_ = l.ix.Flush(ctx)
 	if err != nil && !errors.Is(err, errDeadline) && !errors.Is(err, errNotIndexed) {
 		return p, fmt.Errorf("loader: %s: %w", ref, err)
 	}
-	_ = b.flush(ctx, l.ix, &t)
 	p.Done = l.opts.Now()
 	p.Created, p.Existed, p.DeadLettered, p.NotIndexed, p.Failure = t.created, t.existed, t.deadLettered, t.notIndexed, t.firstFailure
 	p.Skipped = st.Skipped

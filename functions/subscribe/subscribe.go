@@ -145,11 +145,20 @@ func (c Config) OwnLogGroups() []string {
 	if c.FunctionLogGroup != "" {
 		own = append(own, c.FunctionLogGroup)
 	}
-	return append(own, c.PipelineLogGroups...)
+	own = append(own, c.PipelineLogGroups...)
+	seen := map[string]bool{}
+	unique := own[:0]
+	for _, g := range own {
+		if !seen[g] {
+			seen[g] = true
+			unique = append(unique, g)
+		}
+	}
+	return unique
 }
 
-// Subscriber does the work. It is safe for sequential use by one Lambda
-// instance; Coverage is per call.
+// Subscriber keeps log groups subscribed. It is safe for concurrent use;
+// each call returns its own Coverage.
 type Subscriber struct {
 	cfg     Config
 	logs    LogsAPI

@@ -194,7 +194,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.CloudwatchLogsEvent) err
 	}
 	// Stop writing a moment before the deadline so the failure is reported
 	// (metrics, log line, error) rather than cut off by a timeout.
-	wctx, cancel := context.WithCancel(ctx)
+	wctx, cancel := ctx, context.CancelFunc(func() {})
 	if deadline, ok := ctx.Deadline(); ok {
 		wctx, cancel = context.WithDeadline(ctx, deadline.Add(-writeReserve))
 	}

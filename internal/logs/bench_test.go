@@ -2,7 +2,6 @@ package logs
 
 import (
 	"bytes"
-	"syscall"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 

@@ -31,7 +31,8 @@ package logs
 //   corpusNonEventSkips["<skip reason>"] = true — skips that are not events
 //     (e.g. "header"); not compared with the manifest's event count
 //   elasticDifferences["<type>"]["<field>"] = "reason" — a deliberate
-//     difference from Elastic's expected output (see compareElastic)
+//     difference from Elastic's expected output (see compareElastic); the
+//     field "count" excuses a different number of documents
 // A file with a sibling "<file>-expected.json" (Elastic ECS) is compared
 // record by record on @timestamp, event.action, event.outcome, source.ip,
 // cloud.account.id, cloud.region, user.name.

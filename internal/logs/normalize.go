@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/orgsiem/orgsiem/internal/archive"
@@ -54,7 +55,9 @@ func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time
 	}
 	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st, ctx: ctx, errTime: errTime.UTC()}
 	counter := &countingReader{}
-	plain, err := decompress(obj.Body)
+	raw := getReader(obj.Body)
+	defer putReader(raw) // deferred calls run after the parser is done with it
+	plain, err := decompress(raw)
 	if err != nil {
 		// Nothing readable (a broken gzip header): one error document, so
 		// the object is accounted for and not retried forever.
@@ -64,7 +67,8 @@ func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time
 		return st, nil
 	}
 	counter.r = plain
-	in := &Input{Reader: bufio.NewReaderSize(counter, readBufferSize), Object: obj, Ctx: ctx}
+	in := &Input{Reader: getReader(counter), Object: obj, Ctx: ctx}
+	defer putReader(in.Reader)
 	defer func() {
 		st.Bytes = counter.n
 		if r := recover(); r != nil {
@@ -105,10 +109,9 @@ type stopError struct{ err error }
 func (e *stopError) Error() string { return e.err.Error() }
 func (e *stopError) Unwrap() error { return e.err }
 
-// decompress returns a reader over the plain content, unwrapping gzip (all
-// members) when the first two bytes are the gzip magic number.
-func decompress(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, readBufferSize)
+// decompress returns a reader over the plain content of br, unwrapping
+// gzip (all members) when the first two bytes are the gzip magic number.
+func decompress(br *bufio.Reader) (io.Reader, error) {
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
@@ -121,6 +124,21 @@ func decompress(r io.Reader) (io.Reader, error) {
 		return zr, nil
 	}
 	return br, nil
+}
+
+// readerPool recycles the read buffers (readBufferSize each): small objects
+// would otherwise cost two fresh 256 KiB buffers apiece.
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+
+func getReader(r io.Reader) *bufio.Reader {
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+func putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readerPool.Put(br)
 }
 
 // countingReader counts the decompressed bytes read (Stats.Bytes).

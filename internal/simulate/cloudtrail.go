@@ -168,7 +168,7 @@ var background = []template{
 	}},
 	{10, false, func(s *state, a *account, region string) call {
 		return call{who: a.instanceRole, service: "kms", name: "Decrypt", readOnly: true,
-			params: map[string]any{"encryptionAlgorithm": "SYMMETRIC_DEFAULT", "encryptionContext": map[string]any{"aws:ssm:parameterName": "/app/config"}},
+			params:    map[string]any{"encryptionAlgorithm": "SYMMETRIC_DEFAULT", "encryptionContext": map[string]any{"aws:ssm:parameterName": "/app/config"}},
 			resources: []ctResource{{AccountID: a.ID, Type: "AWS::KMS::Key", ARN: "arn:aws:kms:" + region + ":" + a.ID + ":key/" + s.g.uuid()}}}
 	}},
 	{15, false, func(s *state, a *account, region string) call {
@@ -251,7 +251,7 @@ var background = []template{
 	{0.1, false, func(s *state, a *account, region string) call {
 		return call{who: a.ciDeploy, service: "rds", name: "AddTagsToResource", params: map[string]any{
 			"resourceName": "arn:aws:rds:" + region + ":" + a.ID + ":db:" + a.Name + "-db",
-			"tags": []any{map[string]any{"key": "backup", "value": "daily"}}}}
+			"tags":         []any{map[string]any{"key": "backup", "value": "daily"}}}}
 	}},
 	{0.1, false, func(s *state, a *account, region string) call {
 		it := pick(s.g, []string{"t3.micro", "t3.small", "m5.large"})

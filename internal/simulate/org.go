@@ -107,8 +107,8 @@ type org struct {
 	// security is the GuardDuty delegated administrator (exports findings);
 	// archive is the log archive account.
 	security, archive *account
-	archiveBucket      string
-	officeIPs          []string
+	archiveBucket     string
+	officeIPs         []string
 }
 
 // accountNames are the first accounts' names; later ones are workload-NN.

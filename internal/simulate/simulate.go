@@ -154,6 +154,11 @@ func (k *AnswerKey) WriteJSON(w io.Writer) error {
 	return enc.Encode(k)
 }
 
+// Validate reports whether the options (with their defaults) are usable:
+// the accounts, days and rates in range and the regions AWS Region codes.
+func (o Options) Validate() error { return o.defaults() }
+
+// defaults fills in the zero values and validates.
 func (o *Options) defaults() error {
 	if o.Accounts == 0 {
 		o.Accounts = DefaultAccounts

@@ -1,0 +1,666 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orgsiem/orgsiem/internal/archive"
+	"github.com/orgsiem/orgsiem/internal/detect"
+	"github.com/orgsiem/orgsiem/internal/ecs"
+	"github.com/orgsiem/orgsiem/internal/logs"
+	"github.com/orgsiem/orgsiem/internal/report"
+)
+
+func scanCommand() *command {
+	return &command{
+		name:    "scan",
+		summary: "run the rules over log files or a copy of the archive; print alerts and the compliance report",
+		usage:   "orgsiem scan [flags] PATH...",
+		help: `Scan reads log files, folders (recursively) and copies of the log archive laid out as in S3,
+normalizes every record to ECS exactly as the loader does, runs the detection catalog on each
+document and prints the alerts (severity, rule, account, principal, time, source attribution)
+and the Logging Compliance Report.
+
+Each file's log type comes from its path, read as an archive key (AWSLogs/..., CWLogs/...,
+a folder named after a log type such as cloudtrail/ or vpcflow/, or a self-identifying AWS file
+name); --type gives the type of files that follow no layout. Gzip is detected from the content.
+Files are scanned in the order of the delivery time their key carries, so threshold rules see
+events roughly in time order across accounts.
+
+A bad record or file never stops the scan: unknown layouts, unreadable files, truncated gzip
+streams and malformed records are reported on stderr with the file and the record position,
+counted in the summary, and (records) kept as pipeline_error documents. Hidden files (.name)
+are skipped and counted.
+
+Output (stdout): --format text prints the alerts as they are found, then the report; json prints
+one object {"alerts": [...], "report": {...}, "stats": {...}}; ndjson prints one alert per line.
+A summary of the counts goes to stderr, with a progress bar when stderr is a terminal.
+
+--out FILE writes every normalized document as NDJSON in the OpenSearch _bulk format: an action
+line {"index":{"_index":"log-aws-<type>-YYYY.MM","_id":"<id>"}} followed by the document, so the
+file loads with  curl -H 'Content-Type: application/x-ndjson' --data-binary @FILE <domain>/_bulk.
+
+The report covers the events scanned within --since/--until unless --report-window says
+otherwise; "now" is the wall clock unless --now sets it.`,
+		examples: []string{
+			"orgsiem scan demo-out/archive",
+			"orgsiem scan --format json --fail-on high --since 2026-11-01 --until 2026-11-02 ./AWSLogs",
+			"orgsiem scan --type cloudtrail --rules ./site-rules --param allowed_instance_types=t3.*,m5.* --out docs.ndjson events.json.gz",
+		},
+		run: runScan,
+	}
+}
+
+// scanConfig holds the parsed scan flags.
+type scanConfig struct {
+	catalog      catalogFlags
+	typ          string
+	format       string
+	failOn       string
+	out          string
+	since, until string
+	reportWindow string
+	reportOut    string
+	now          string
+	maxProblems  int
+	noProgress   bool
+}
+
+// levels are the rule levels from lowest to highest.
+var levels = []string{"informational", "low", "medium", "high", "critical"}
+
+func levelRank(l string) int { return slices.Index(levels, strings.ToLower(l)) }
+
+func runScan(ctx context.Context, e *env, args []string) int {
+	c := scanCommand()
+	var cfg scanConfig
+	fs := newFlagSet(c.name)
+	cfg.catalog.register(fs)
+	fs.StringVar(&cfg.typ, "type", "", "log `TYPE` of files whose path follows no archive layout (one of: "+strings.Join(logs.Names(), ", ")+")")
+	fs.StringVar(&cfg.format, "format", "text", "output `FORMAT`: text, json or ndjson")
+	fs.StringVar(&cfg.failOn, "fail-on", "none", "exit with code 1 when an alert at or above `LEVEL` is found: informational, low, medium, high, critical or none")
+	fs.StringVar(&cfg.out, "out", "", "write the normalized documents to `FILE` as NDJSON in the _bulk format (action line + document)")
+	fs.StringVar(&cfg.since, "since", "", "only events at or after `TIME` (RFC 3339, a day 2026-11-01, or relative: now-1d, -24h)")
+	fs.StringVar(&cfg.until, "until", "", "only events before `TIME` (same forms as --since)")
+	fs.StringVar(&cfg.reportWindow, "report-window", "", "report over `WINDOW`: now-1d (any duration), FROM..TO, or all; default: the --since/--until range")
+	fs.StringVar(&cfg.reportOut, "report-out", "", "also write the report to `FILE`; .html, .json or text by the extension")
+	fs.StringVar(&cfg.now, "now", "", "the `TIME` relative times refer to (default: the wall clock)")
+	fs.IntVar(&cfg.maxProblems, "max-problems", 100, "print at most `N` problems (bad files and records) on stderr; all are counted")
+	fs.BoolVar(&cfg.noProgress, "no-progress", false, "never draw the progress bar")
+	paths, code, ok := e.parse(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(paths) == 0 {
+		return e.usageError(c, "no PATH to scan")
+	}
+	s, code, ok := newScanner(e, c, &cfg)
+	if !ok {
+		return code
+	}
+	return s.run(ctx, paths)
+}
+
+// scanner is one scan: it walks the inputs, normalizes each object, feeds
+// every document to the matcher, the report builder and --out, and counts.
+type scanner struct {
+	e   *env
+	c   *command
+	cfg *scanConfig
+
+	cat          *detect.Catalog
+	matcher      *detect.Matcher
+	builder      *report.Builder
+	since, until time.Time
+	now          time.Time
+	failRank     int
+
+	out    *bufio.Writer
+	outBuf []byte
+	alerts []alertJSON // json format: kept for the final object
+	cur    *ecs.Document
+	stats  scanStats
+	prog   *progress
+}
+
+// scanStats is the summary of a scan (stderr; "stats" of --format json).
+type scanStats struct {
+	Objects        int64               `json:"objects"`         // objects read
+	ObjectsSkipped map[string]int64    `json:"objects_skipped"` // objects not read, by reason (cloudtrail-digest, hidden ...)
+	ObjectsFailed  int64               `json:"objects_failed"`  // objects that could not be read at all
+	Records        int64               `json:"records"`
+	Documents      int64               `json:"documents"`
+	Errors         int64               `json:"errors"`  // records kept as pipeline_error documents
+	Skipped        map[string]int64    `json:"skipped"` // records not indexed, by reason
+	OutsideWindow  int64               `json:"outside_since_until"`
+	Bytes          int64               `json:"bytes"`      // decompressed bytes read
+	FileBytes      int64               `json:"file_bytes"` // bytes on disk
+	Seconds        float64             `json:"seconds"`
+	MBPerSecond    float64             `json:"mb_per_second"` // decompressed MB (10^6 bytes) per second
+	Alerts         map[string]int64    `json:"alerts"`        // by level
+	Matcher        detect.MatcherStats `json:"matcher"`
+	RulesLoaded    int                 `json:"rules"`
+}
+
+// alertJSON is an alert as json and ndjson print it.
+type alertJSON struct {
+	Time        time.Time         `json:"time"`
+	Level       string            `json:"level"`
+	Severity    int               `json:"severity"`
+	RuleID      string            `json:"rule_id"`
+	Title       string            `json:"title"`
+	Account     string            `json:"account,omitempty"`
+	Region      string            `json:"region,omitempty"`
+	Principal   string            `json:"principal,omitempty"`
+	Source      string            `json:"source,omitempty"`
+	Count       int               `json:"count"`
+	WindowStart time.Time         `json:"window_start,omitzero"`
+	WindowEnd   time.Time         `json:"window_end,omitzero"`
+	Group       map[string]string `json:"group,omitempty"`
+	DocID       string            `json:"doc_id,omitempty"`
+	Index       string            `json:"index,omitempty"`
+	Author      string            `json:"author"`
+	License     string            `json:"license"`
+	RuleSource  string            `json:"rule_source"`
+}
+
+func toAlertJSON(a detect.Alert) alertJSON {
+	return alertJSON{Time: a.Time.UTC(), Level: a.Level, Severity: a.Severity, RuleID: a.RuleID, Title: a.Title,
+		Account: a.Account, Region: a.Region, Principal: a.Principal, Source: a.Source, Count: a.Count,
+		WindowStart: a.WindowStart.UTC(), WindowEnd: a.WindowEnd.UTC(), Group: a.Group, DocID: a.DocID, Index: a.Index,
+		Author: a.Author, License: a.License, RuleSource: a.RuleSource}
+}
+
+func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
+	s := &scanner{e: e, c: c, cfg: cfg, stats: scanStats{ObjectsSkipped: map[string]int64{}, Skipped: map[string]int64{}, Alerts: map[string]int64{}}}
+	switch cfg.format {
+	case "text", "json", "ndjson":
+	default:
+		return nil, e.usageError(c, "--format %q: want text, json or ndjson", cfg.format), false
+	}
+	s.failRank = len(levels)
+	if cfg.failOn != "none" {
+		if s.failRank = levelRank(cfg.failOn); s.failRank < 0 {
+			return nil, e.usageError(c, "--fail-on %q: want one of %s or none", cfg.failOn, strings.Join(levels, ", ")), false
+		}
+	}
+	if cfg.typ != "" {
+		if _, err := logs.Lookup(cfg.typ); err != nil {
+			return nil, e.usageError(c, "--type: %v", err), false
+		}
+	}
+	if cfg.maxProblems < 0 {
+		return nil, e.usageError(c, "--max-problems must not be negative"), false
+	}
+	s.now = e.now().UTC()
+	var err error
+	if cfg.now != "" {
+		if s.now, err = parseTime(cfg.now, s.now); err != nil {
+			return nil, e.usageError(c, "--now: %v", err), false
+		}
+	}
+	for _, t := range []struct {
+		flag, value string
+		dst         *time.Time
+	}{{"since", cfg.since, &s.since}, {"until", cfg.until, &s.until}} {
+		if t.value == "" {
+			continue
+		}
+		if *t.dst, err = parseTime(t.value, s.now); err != nil {
+			return nil, e.usageError(c, "--%s: %v", t.flag, err), false
+		}
+	}
+	if !s.since.IsZero() && !s.until.IsZero() && !s.since.Before(s.until) {
+		return nil, e.usageError(c, "--since %s is not before --until %s", s.since.Format(time.RFC3339), s.until.Format(time.RFC3339)), false
+	}
+	w, err := reportWindow(cfg.reportWindow, s.since, s.until, s.now)
+	if err != nil {
+		return nil, e.usageError(c, "--report-window: %v", err), false
+	}
+	switch strings.ToLower(filepath.Ext(cfg.reportOut)) {
+	case "", ".html", ".htm", ".json", ".txt", ".text":
+	default:
+		return nil, e.usageError(c, "--report-out %q: want a .html, .json or .txt file", cfg.reportOut), false
+	}
+	cat, code, ok := cfg.catalog.load(e, c)
+	if !ok {
+		return nil, code, false
+	}
+	s.cat, s.matcher = cat, cat.NewMatcher()
+	s.stats.RulesLoaded = cat.Len()
+	s.builder = report.NewBuilder(report.BuilderOptions{From: w.From, To: w.To, Spec: w.Spec})
+	return s, exitOK, true
+}
+
+// reportWindow resolves --report-window against the --since/--until range
+// and now.
+func reportWindow(spec string, since, until, now time.Time) (report.Window, error) {
+	switch {
+	case spec == "":
+		w := report.Window{From: since, To: until, Spec: "all events scanned"}
+		if !since.IsZero() || !until.IsZero() {
+			w.Spec = "--since/--until"
+		}
+		return w, nil
+	case spec == "all":
+		return report.Window{Spec: "all"}, nil
+	case strings.Contains(spec, ".."):
+		a, b, _ := strings.Cut(spec, "..")
+		from, err := parseTime(a, now)
+		if err != nil {
+			return report.Window{}, err
+		}
+		to, err := parseTime(b, now)
+		if err != nil {
+			return report.Window{}, err
+		}
+		if !from.Before(to) {
+			return report.Window{}, fmt.Errorf("%s is not before %s", a, b)
+		}
+		return report.Window{From: from, To: to}, nil
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(spec, "now"), "-")
+	d, err := parseDuration(rel)
+	if err != nil || d == 0 {
+		return report.Window{}, fmt.Errorf("%q: want now-1d (any duration), FROM..TO or all", spec)
+	}
+	return report.Window{From: now.Add(-d), To: now, Spec: "now-" + rel}, nil
+}
+
+// input is one file to scan.
+type input struct {
+	path string
+	size int64
+	loc  archive.Location
+	err  error // the path follows no layout (or a malformed one), and no --type
+}
+
+// collect walks the paths and returns the files to scan in delivery order:
+// files whose key carries no time first (in path order), then by the time
+// of the key, then by path. Paths that cannot be walked are reported.
+func (s *scanner) collect(paths []string) []input {
+	var ins []input
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				s.objectFailed(p, err)
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if p != root && strings.HasPrefix(d.Name(), ".") {
+				s.stats.ObjectsSkipped["hidden"]++
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				s.objectFailed(p, fmt.Errorf("not a regular file (%s)", d.Type()))
+				return nil
+			}
+			in := input{path: p}
+			if info, err := d.Info(); err == nil {
+				in.size = info.Size()
+			}
+			in.loc, in.err = archive.ParseLocal(filepath.ToSlash(p))
+			if in.err != nil && s.cfg.typ != "" {
+				in.loc, in.err = archive.Location{Key: p, LogType: s.cfg.typ}, nil
+			}
+			ins = append(ins, in)
+			return nil
+		})
+		if err != nil {
+			s.objectFailed(root, err)
+		}
+	}
+	slices.SortStableFunc(ins, func(a, b input) int {
+		if c := a.loc.Time.Compare(b.loc.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.path, b.path)
+	})
+	return ins
+}
+
+// problems counts what was printed so far (for --max-problems).
+func (s *scanner) problem(format string, args ...any) {
+	n := s.stats.ObjectsFailed + s.stats.Errors
+	if n <= int64(s.cfg.maxProblems) {
+		s.prog.print(func() {
+			fmt.Fprintf(s.e.stderr, format+"\n", args...)
+			if n == int64(s.cfg.maxProblems) {
+				fmt.Fprintf(s.e.stderr, "(further problems are counted in the summary, not printed: --max-problems %d)\n", s.cfg.maxProblems)
+			}
+		})
+	}
+}
+
+func (s *scanner) objectFailed(path string, err error) {
+	s.stats.ObjectsFailed++
+	s.problem("%s: %v", path, err)
+}
+
+func (s *scanner) run(ctx context.Context, paths []string) int {
+	start := time.Now()
+	ins := s.collect(paths)
+	if len(ins) == 0 {
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: no file to scan in %s\n", strings.Join(paths, " "))
+		return exitError
+	}
+	if s.cfg.out != "" {
+		f, err := os.Create(s.cfg.out)
+		if err != nil {
+			fmt.Fprintf(s.e.stderr, "orgsiem scan: --out: %v\n", err)
+			return exitError
+		}
+		defer f.Close()
+		s.out = bufio.NewWriterSize(f, 1<<20)
+	}
+	var total int64
+	for _, in := range ins {
+		total += in.size
+	}
+	if s.e.terminal && !s.cfg.noProgress {
+		s.prog = newProgress(s.e.stderr, total, len(ins))
+		defer s.prog.stop()
+	}
+	for _, in := range ins {
+		if err := ctx.Err(); err != nil {
+			fmt.Fprintf(s.e.stderr, "orgsiem scan: interrupted: %v\n", err)
+			return exitError
+		}
+		s.scanFile(ctx, in)
+	}
+	s.matcher.Flush(s.alert)
+	s.prog.stop()
+	s.stats.Matcher = s.matcher.Stats()
+	s.stats.Seconds = time.Since(start).Seconds()
+	if s.stats.Seconds > 0 {
+		s.stats.MBPerSecond = float64(s.stats.Bytes) / 1e6 / s.stats.Seconds
+	}
+	if s.out != nil {
+		if err := s.out.Flush(); err != nil {
+			fmt.Fprintf(s.e.stderr, "orgsiem scan: --out: %v\n", err)
+			return exitError
+		}
+	}
+	rep := s.builder.Report(s.e.now())
+	if err := s.print(rep); err != nil {
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: %v\n", err)
+		return exitError
+	}
+	if err := s.writeReport(rep); err != nil {
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: --report-out: %v\n", err)
+		return exitError
+	}
+	s.summary()
+	if s.stats.Objects == 0 {
+		return exitError
+	}
+	for l, n := range s.stats.Alerts {
+		if n > 0 && levelRank(l) >= s.failRank {
+			return exitAlerts
+		}
+	}
+	return exitOK
+}
+
+func (s *scanner) scanFile(ctx context.Context, in input) {
+	defer s.prog.object()
+	if in.err != nil {
+		var unknown *archive.UnknownKeyError
+		if errors.As(in.err, &unknown) {
+			s.objectFailed(in.path, errors.New("no known archive layout or log type in the path (use --type)"))
+		} else {
+			s.objectFailed(in.path, in.err)
+		}
+		s.prog.add(in.size)
+		return
+	}
+	if in.loc.Skip != "" {
+		s.stats.ObjectsSkipped[in.loc.Skip]++
+		s.prog.add(in.size)
+		return
+	}
+	f, err := os.Open(in.path)
+	if err != nil {
+		s.objectFailed(in.path, err)
+		s.prog.add(in.size)
+		return
+	}
+	defer f.Close()
+	body := &countingReader{r: f, prog: s.prog}
+	st, err := logs.Normalize(ctx, logs.Object{Key: in.path, Type: in.loc.LogType, Body: body,
+		Account: in.loc.Account, Region: in.loc.Region, Time: in.loc.Time}, s.emit)
+	s.stats.FileBytes += body.n
+	s.prog.add(in.size - body.n)
+	s.stats.Records += st.Records
+	s.stats.Documents += st.Documents
+	s.stats.Bytes += st.Bytes
+	for k, v := range st.Skipped {
+		s.stats.Skipped[k] += v
+	}
+	if err != nil {
+		s.objectFailed(in.path, err)
+		return
+	}
+	s.stats.Objects++
+}
+
+// emit handles one document: problems, the --since/--until filter, the
+// report, --out and the matcher.
+func (s *scanner) emit(d *ecs.Document) error {
+	if d.Event.Kind == logs.KindPipelineError {
+		s.stats.Errors++
+		s.problem("%s: record %d: %s", d.Log.FilePath, d.Position, d.Error.Message)
+	}
+	if (!s.since.IsZero() && d.Timestamp.Before(s.since)) || (!s.until.IsZero() && !d.Timestamp.Before(s.until)) {
+		s.stats.OutsideWindow++
+		return nil
+	}
+	s.builder.Document(d)
+	if s.out != nil {
+		s.outBuf = append(s.outBuf[:0], `{"index":{"_index":`...)
+		s.outBuf = ecs.AppendJSONString(s.outBuf, d.Index())
+		s.outBuf = append(s.outBuf, `,"_id":`...)
+		s.outBuf = ecs.AppendJSONString(s.outBuf, d.ID)
+		s.outBuf = append(s.outBuf, "}}\n"...)
+		s.outBuf = d.AppendJSON(s.outBuf)
+		s.outBuf = append(s.outBuf, '\n')
+		if _, err := s.out.Write(s.outBuf); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	s.cur = d
+	s.matcher.Match(d, s.alert)
+	s.cur = nil
+	return nil
+}
+
+// alert handles one alert: counts it, feeds the report and prints it
+// (text, ndjson) or keeps it (json).
+func (s *scanner) alert(a detect.Alert) {
+	s.stats.Alerts[a.Level]++
+	var d *ecs.Document
+	if s.cur != nil && !a.Rule.IsThreshold() && a.DocID == s.cur.ID {
+		d = s.cur
+	}
+	s.builder.Alert(a, d)
+	switch s.cfg.format {
+	case "json":
+		s.alerts = append(s.alerts, toAlertJSON(a))
+	case "ndjson":
+		b, _ := json.Marshal(toAlertJSON(a)) // plain strings, times and maps: cannot fail
+		s.prog.print(func() { fmt.Fprintf(s.e.stdout, "%s\n", b) })
+	default:
+		s.prog.print(func() { fmt.Fprint(s.e.stdout, formatAlert(a)) })
+	}
+}
+
+// formatAlert is the two-line text form of an alert.
+func formatAlert(a detect.Alert) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-8s %s: %s\n", a.Time.UTC().Format(time.RFC3339), strings.ToUpper(a.Level), a.RuleID, a.Title)
+	var ctx []string
+	acct := "account " + orDash(a.Account)
+	if a.Region != "" {
+		acct += " " + a.Region
+	}
+	ctx = append(ctx, acct, "principal "+orDash(a.Principal))
+	if a.Source != "" {
+		ctx = append(ctx, "source "+a.Source)
+	}
+	if a.Rule != nil && a.Rule.IsThreshold() {
+		ctx = append(ctx, fmt.Sprintf("%d events %s..%s", a.Count, a.WindowStart.UTC().Format("15:04:05"), a.WindowEnd.UTC().Format("15:04:05")))
+	}
+	attribution := "rule by " + orDash(a.Author)
+	if a.License != "" {
+		attribution += ", " + a.License
+	}
+	if a.RuleSource != "" && a.RuleSource != a.Author {
+		attribution += "; " + a.RuleSource
+	}
+	fmt.Fprintf(&b, "    %s (%s)\n", strings.Join(ctx, " · "), attribution)
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// print writes the scan's result to stdout in the chosen format.
+func (s *scanner) print(rep *report.Report) error {
+	switch s.cfg.format {
+	case "json":
+		alerts := s.alerts
+		if alerts == nil {
+			alerts = []alertJSON{}
+		}
+		enc := json.NewEncoder(s.e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Alerts []alertJSON    `json:"alerts"`
+			Report *report.Report `json:"report"`
+			Stats  scanStats      `json:"stats"`
+		}{alerts, rep, s.stats})
+	case "ndjson":
+		return nil
+	}
+	if s.stats.Matcher.Alerts == 0 {
+		fmt.Fprintln(s.e.stdout, "No alerts.")
+	}
+	fmt.Fprintln(s.e.stdout)
+	return report.Text(s.e.stdout, rep)
+}
+
+func (s *scanner) writeReport(rep *report.Report) error {
+	if s.cfg.reportOut == "" {
+		return nil
+	}
+	f, err := os.Create(s.cfg.reportOut)
+	if err != nil {
+		return err
+	}
+	switch strings.ToLower(filepath.Ext(s.cfg.reportOut)) {
+	case ".html", ".htm":
+		err = report.HTML(f, rep)
+	case ".json":
+		err = report.JSON(f, rep)
+	default:
+		err = report.Text(f, rep)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// summary prints the counts on stderr.
+func (s *scanner) summary() {
+	st := &s.stats
+	w := s.e.stderr
+	fmt.Fprintf(w, "\nscanned %d objects in %.1fs with %d rules", st.Objects, st.Seconds, st.RulesLoaded)
+	if n := sum(st.ObjectsSkipped); n > 0 {
+		fmt.Fprintf(w, "; %d skipped (%s)", n, byReason(st.ObjectsSkipped))
+	}
+	if st.ObjectsFailed > 0 {
+		fmt.Fprintf(w, "; %d FAILED", st.ObjectsFailed)
+	}
+	fmt.Fprintf(w, "\nrecords %d: documents %d, errors %d, skipped %d", st.Records, st.Documents, st.Errors, sum(st.Skipped))
+	if len(st.Skipped) > 0 {
+		fmt.Fprintf(w, " (%s)", byReason(st.Skipped))
+	}
+	if st.OutsideWindow > 0 {
+		fmt.Fprintf(w, ", outside --since/--until %d", st.OutsideWindow)
+	}
+	fmt.Fprintf(w, "\nread %.1f MB (%.1f MB on disk), %.1f MB/s, %.0f records/s\n",
+		float64(st.Bytes)/1e6, float64(st.FileBytes)/1e6, st.MBPerSecond, float64(st.Records)/max(st.Seconds, 1e-9))
+	fmt.Fprintf(w, "alerts %d", st.Matcher.Alerts)
+	var parts []string
+	for i := len(levels) - 1; i >= 0; i-- {
+		if n := st.Alerts[levels[i]]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", levels[i], n))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, ": %s", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
+	if m := st.Matcher; m.LateEvents+m.Ungrouped+m.Evicted > 0 {
+		fmt.Fprintf(w, "threshold events not counted: late %d, without a group_by field %d, evicted %d\n", m.LateEvents, m.Ungrouped, m.Evicted)
+	}
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func byReason(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// countingReader counts the bytes read from a file and reports them to the
+// progress bar.
+type countingReader struct {
+	r    io.Reader
+	n    int64
+	prog *progress
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.prog.add(int64(n))
+	return n, err
+}

@@ -1,0 +1,79 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/orgsiem/orgsiem/internal/search"
+)
+
+// maxGeoIPBytes bounds a GeoIP database read into memory (GeoLite2-City is
+// about 60 MB).
+const maxGeoIPBytes = 256 << 20
+
+// LoadGeoIP reads the MaxMind databases at locs from S3 and opens them; no
+// locations is no GeoIP (nil, nil).
+func LoadGeoIP(ctx context.Context, client GetObjectAPI, locs []S3Location) (*GeoIP, error) {
+	if len(locs) == 0 {
+		return nil, nil
+	}
+	dbs := map[string][]byte{}
+	for _, loc := range locs {
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(loc.Bucket), Key: aws.String(loc.Key)})
+		if err != nil {
+			return nil, fmt.Errorf("geoip database s3://%s/%s: %w", loc.Bucket, loc.Key, err)
+		}
+		b, err := io.ReadAll(io.LimitReader(out.Body, maxGeoIPBytes+1))
+		out.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("geoip database s3://%s/%s: %w", loc.Bucket, loc.Key, err)
+		}
+		if len(b) > maxGeoIPBytes {
+			return nil, fmt.Errorf("geoip database s3://%s/%s is over %d bytes", loc.Bucket, loc.Key, maxGeoIPBytes)
+		}
+		dbs["s3://"+loc.Bucket+"/"+loc.Key] = b
+	}
+	return OpenGeoIP(dbs)
+}
+
+// NewFromAWS builds the Lambda handler from its configuration and the
+// execution role's AWS configuration: SigV4-signed OpenSearch client, bulk
+// indexer dead-lettering to the archive bucket, S3, SQS and Organizations
+// clients, and the GeoIP databases when configured. The SDK clients should
+// not retry (RetryMaxAttempts 1): the bulk indexer retries OpenSearch and
+// SQS redelivers what failed.
+func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, error) {
+	sc, err := search.New(search.Config{URL: cfg.Endpoint, AWS: &awsCfg})
+	if err != nil {
+		return nil, err
+	}
+	s3c := s3.NewFromConfig(awsCfg)
+	geo, err := LoadGeoIP(ctx, s3c, cfg.GeoIP)
+	if err != nil {
+		return nil, err
+	}
+	// Organizations is a global service served from us-east-1 (aws partition).
+	orgCfg := awsCfg.Copy()
+	orgCfg.Region = "us-east-1"
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	sink := &search.S3DeadLetter{Bucket: cfg.ArchiveBucket, Client: s3c}
+	l, err := NewLoader(s3c, func(on func(search.Result)) (Indexer, error) {
+		return sc.NewIndexer(search.IndexerConfig{OnResult: on, DeadLetter: sink})
+	}, Options{
+		Accounts: NewAccounts(organizations.NewFromConfig(orgCfg), 0, 0, nil),
+		GeoIP:    geo,
+		Log:      log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewHandler(l, sqs.NewFromConfig(awsCfg), cfg.QueueURL, os.Stdout)
+}

@@ -1,0 +1,319 @@
+// Package report is the report Lambda: the daily Logging Compliance Report
+// built from the OpenSearch domain with ONE search (the rule catalog's
+// detect.Catalog.ReportQuery: a filters aggregation with one filter per
+// PCI-DSS guideline, top accounts and principals, and the last event per
+// account), filled into internal/report's model, then
+//
+//   - published as text to the alert SNS topic (the e-mail),
+//   - stored as JSON and HTML in the report bucket under
+//     reports/YYYY/MM/DD/, and
+//   - indexed as a document in reports-YYYY.MM.
+//
+// The CLI (orgsiem report) runs the same Build directly against a domain,
+// or invokes this function with dry_run to get the report without
+// publishing it.
+package report
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/orgsiem/orgsiem/internal/detect"
+	rpt "github.com/orgsiem/orgsiem/internal/report"
+)
+
+// Environment variables read by ConfigFromEnv (names from central/env.go).
+const (
+	EnvOpenSearchEndpoint = "ORGSIEM_OPENSEARCH_ENDPOINT" // domain endpoint host (required)
+	EnvReportBucket       = "ORGSIEM_SNAPSHOT_BUCKET"     // bucket the JSON and HTML go to (required)
+	EnvAlertTopicARN      = "ORGSIEM_ALERT_TOPIC_ARN"     // topic the text goes to (required)
+	EnvReportWindow       = "ORGSIEM_REPORT_WINDOW"       // look-back window, e.g. "24h" or "now-1d" (default 24h)
+	EnvRegion             = "ORGSIEM_REGION"              // home region (default AWS_REGION)
+)
+
+// Config is the report function's configuration.
+type Config struct {
+	Endpoint string // https://<host>
+	Bucket   string
+	TopicARN string
+	Window   string
+	Region   string
+}
+
+// ConfigFromEnv reads Config from the Env* variables.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{Bucket: getenv(EnvReportBucket), TopicARN: getenv(EnvAlertTopicARN), Window: getenv(EnvReportWindow), Region: getenv(EnvRegion)}
+	if c.Region == "" {
+		c.Region = getenv("AWS_REGION")
+	}
+	if c.Window == "" {
+		c.Window = DefaultWindow
+	}
+	if h := getenv(EnvOpenSearchEndpoint); h != "" {
+		c.Endpoint = "https://" + strings.TrimPrefix(h, "https://")
+	}
+	switch {
+	case c.Endpoint == "":
+		return c, fmt.Errorf("report config: %s is empty", EnvOpenSearchEndpoint)
+	case c.Bucket == "":
+		return c, fmt.Errorf("report config: %s is empty", EnvReportBucket)
+	case !strings.HasPrefix(c.TopicARN, "arn:") || !strings.Contains(c.TopicARN, ":sns:"):
+		return c, fmt.Errorf("report config: %s %q is not an SNS topic ARN", EnvAlertTopicARN, c.TopicARN)
+	case c.Region == "":
+		return c, fmt.Errorf("report config: %s and AWS_REGION are empty", EnvRegion)
+	}
+	if _, err := ParseWindow(c.Window, time.Now()); err != nil {
+		return c, fmt.Errorf("report config: %s: %w", EnvReportWindow, err)
+	}
+	return c, nil
+}
+
+// DefaultWindow is the report's look-back window when none is configured.
+const DefaultWindow = "now-1d"
+
+// ParseWindow reads a look-back window ending at now: "now-1d", "now-12h",
+// "1d", "24h", "90m" (units: the Go duration units plus d for days and w
+// for weeks). The Spec of the result is the text given.
+func ParseWindow(spec string, now time.Time) (rpt.Window, error) {
+	s := strings.TrimPrefix(strings.TrimSpace(spec), "now-")
+	var d time.Duration
+	var err error
+	switch {
+	case s == "":
+		err = errors.New("empty")
+	case strings.HasSuffix(s, "d"), strings.HasSuffix(s, "w"):
+		unit := 24 * time.Hour
+		if strings.HasSuffix(s, "w") {
+			unit *= 7
+		}
+		var n int
+		n, err = strconv.Atoi(s[:len(s)-1])
+		d = time.Duration(n) * unit
+	default:
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d <= 0 || d > 366*24*time.Hour {
+		return rpt.Window{}, fmt.Errorf("window %q: want a positive look-back of at most a year such as now-1d, now-12h, 7d or 24h", spec)
+	}
+	now = now.UTC()
+	return rpt.Window{From: now.Add(-d), To: now, Spec: spec}, nil
+}
+
+// SearchAPI is the part of the OpenSearch client (*search.Client) the
+// report uses: one JSON request at a time.
+type SearchAPI interface {
+	JSON(ctx context.Context, method, path string, in, out any) error
+}
+
+// PutObjectAPI is the part of the S3 client the report is stored with.
+type PutObjectAPI interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// PublishAPI is the part of the SNS client the text is published with.
+type PublishAPI interface {
+	Publish(ctx context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+// Request is the function's input. The schedule sends {"action":"report"};
+// the CLI adds a window and dry_run.
+type Request struct {
+	Action string `json:"action,omitempty"` // "report" or empty
+	// Window overrides the configured look-back ("now-1d", "24h").
+	Window string `json:"window,omitempty"`
+	// DryRun builds the report and returns it without publishing, storing
+	// or indexing it (on-demand reports from the CLI).
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// Response is the function's output.
+type Response struct {
+	Report *rpt.Report `json:"report"`
+	// JSONKey and HTMLKey are where the renderings were stored (empty on a
+	// dry run), MessageID the SNS message, Document the reports-* document
+	// as index/_id.
+	JSONKey   string `json:"json_key,omitempty"`
+	HTMLKey   string `json:"html_key,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+	Document  string `json:"document,omitempty"`
+}
+
+// Reporter builds and delivers reports.
+type Reporter struct {
+	cfg     Config
+	search  SearchAPI
+	s3      PutObjectAPI
+	sns     PublishAPI
+	catalog *detect.Catalog
+	now     func() time.Time
+}
+
+// New returns a Reporter. s3 and sns may be nil for a Reporter that only
+// builds (the CLI's --endpoint mode); Handle then refuses to publish.
+func New(cfg Config, search SearchAPI, s3 PutObjectAPI, sns PublishAPI, catalog *detect.Catalog, now func() time.Time) (*Reporter, error) {
+	if search == nil || catalog == nil {
+		return nil, errors.New("report: nil search client or catalog")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Reporter{cfg: cfg, search: search, s3: s3, sns: sns, catalog: catalog, now: now}, nil
+}
+
+// SearchPath is the request path of the report search: the catalog's
+// report indices, tolerating months with no index yet.
+func SearchPath(c *detect.Catalog) string {
+	idx := c.ReportIndices()
+	if len(idx) == 0 {
+		idx = []string{"log-aws-*"}
+	}
+	for i := range idx {
+		idx[i] = url.PathEscape(idx[i])
+	}
+	return "/" + strings.Join(idx, ",") + "/_search?ignore_unavailable=true&allow_no_indices=true"
+}
+
+// Build runs the report's single search over w and fills the report.
+func (r *Reporter) Build(ctx context.Context, w rpt.Window) (*rpt.Report, error) {
+	var resp json.RawMessage
+	if err := r.search.JSON(ctx, "POST", SearchPath(r.catalog), r.catalog.ReportQuery(w.From, w.To), &resp); err != nil {
+		return nil, fmt.Errorf("report: search %s: %w", w.Spec, err)
+	}
+	rep, err := rpt.FromSearch(resp, w, nil, 0, r.now())
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return rep, nil
+}
+
+// Handle builds the report over the requested (or configured) window and,
+// unless it is a dry run, publishes the text, stores JSON and HTML, and
+// indexes the report document. Every delivery is attempted; the error joins
+// those that failed.
+func (r *Reporter) Handle(ctx context.Context, req Request) (Response, error) {
+	if req.Action != "" && req.Action != "report" {
+		return Response{}, fmt.Errorf("report: unknown action %q (want \"report\")", req.Action)
+	}
+	spec := req.Window
+	if spec == "" {
+		spec = r.cfg.Window
+	}
+	if spec == "" {
+		spec = DefaultWindow
+	}
+	w, err := ParseWindow(spec, r.now())
+	if err != nil {
+		return Response{}, fmt.Errorf("report: %w", err)
+	}
+	rep, err := r.Build(ctx, w)
+	if err != nil {
+		return Response{}, err
+	}
+	out := Response{Report: rep}
+	if req.DryRun {
+		return out, nil
+	}
+	if r.s3 == nil || r.sns == nil {
+		return out, errors.New("report: no S3 or SNS client to deliver the report with")
+	}
+	var errs []error
+	if out.JSONKey, out.HTMLKey, err = r.store(ctx, rep); err != nil {
+		errs = append(errs, err)
+	}
+	if out.MessageID, err = r.publish(ctx, rep); err != nil {
+		errs = append(errs, err)
+	}
+	if out.Document, err = r.index(ctx, rep); err != nil {
+		errs = append(errs, err)
+	}
+	return out, errors.Join(errs...)
+}
+
+// Keys returns where a report's JSON and HTML are stored:
+// reports/YYYY/MM/DD/logging-compliance-<date>-<generated>.{json,html}.
+func Keys(rep *rpt.Report) (jsonKey, htmlKey string) {
+	day := rep.Window.To.UTC()
+	base := fmt.Sprintf("reports/%s/logging-compliance-%s-%s", day.Format("2006/01/02"), rep.Date, rep.Generated.UTC().Format("20060102T150405Z"))
+	return base + ".json", base + ".html"
+}
+
+func (r *Reporter) store(ctx context.Context, rep *rpt.Report) (string, string, error) {
+	jsonKey, htmlKey := Keys(rep)
+	var jb, hb bytes.Buffer
+	if err := rpt.JSON(&jb, rep); err != nil {
+		return "", "", fmt.Errorf("report: render JSON: %w", err)
+	}
+	if err := rpt.HTML(&hb, rep); err != nil {
+		return "", "", fmt.Errorf("report: render HTML: %w", err)
+	}
+	for _, o := range []struct {
+		key, ctype string
+		body       []byte
+	}{{jsonKey, "application/json", jb.Bytes()}, {htmlKey, "text/html; charset=utf-8", hb.Bytes()}} {
+		_, err := r.s3.PutObject(ctx, &s3.PutObjectInput{
+			Bucket: aws.String(r.cfg.Bucket), Key: aws.String(o.key), Body: bytes.NewReader(o.body),
+			ContentLength: aws.Int64(int64(len(o.body))), ContentType: aws.String(o.ctype),
+		})
+		if err != nil {
+			return "", "", fmt.Errorf("report: store s3://%s/%s: %w", r.cfg.Bucket, o.key, err)
+		}
+	}
+	return jsonKey, htmlKey, nil
+}
+
+// Subject is the SNS subject of a report (ASCII, under SNS's 100
+// characters).
+func Subject(rep *rpt.Report) string { return "Logging Compliance Report " + rep.Date }
+
+func (r *Reporter) publish(ctx context.Context, rep *rpt.Report) (string, error) {
+	var tb bytes.Buffer
+	if err := rpt.Text(&tb, rep); err != nil {
+		return "", fmt.Errorf("report: render text: %w", err)
+	}
+	out, err := r.sns.Publish(ctx, &sns.PublishInput{
+		TopicArn: aws.String(r.cfg.TopicARN), Subject: aws.String(Subject(rep)), Message: aws.String(tb.String()),
+	})
+	if err != nil {
+		return "", fmt.Errorf("report: publish to %s: %w", r.cfg.TopicARN, err)
+	}
+	return aws.ToString(out.MessageId), nil
+}
+
+// ReportIndex is the reports-YYYY.MM index of a report (its date's month).
+func ReportIndex(rep *rpt.Report) string {
+	return "reports-" + rep.Window.To.Add(-time.Nanosecond).UTC().Format("2006.01")
+}
+
+// reportDocument is the indexed form: the report's fields plus @timestamp
+// (when it was generated) and the window as a range of dates.
+type reportDocument struct {
+	Timestamp time.Time `json:"@timestamp"`
+	Kind      string    `json:"kind"`
+	*rpt.Report
+}
+
+// index stores the report as a document whose _id is a hash of its window,
+// so a re-run for the same window replaces it.
+func (r *Reporter) index(ctx context.Context, rep *rpt.Report) (string, error) {
+	sum := sha256.Sum256([]byte(rep.Window.From.UTC().Format(time.RFC3339Nano) + "/" + rep.Window.To.UTC().Format(time.RFC3339Nano)))
+	id := "logging-compliance-" + hex.EncodeToString(sum[:12])
+	index := ReportIndex(rep)
+	doc := reportDocument{Timestamp: rep.Generated, Kind: "logging-compliance", Report: rep}
+	if err := r.search.JSON(ctx, "POST", "/"+url.PathEscape(index)+"/_doc/"+url.PathEscape(id), doc, nil); err != nil {
+		return "", fmt.Errorf("report: index %s/%s: %w", index, id, err)
+	}
+	return index + "/" + id, nil
+}

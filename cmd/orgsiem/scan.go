@@ -118,8 +118,13 @@ type scanner struct {
 	c   *command
 	cfg *scanConfig
 
-	cat          *detect.Catalog
-	matcher      *detect.Matcher
+	cat     *detect.Catalog
+	matcher *detect.Matcher
+	// errMatcher sees the error documents (for the pipeline rules) apart
+	// from the events: their @timestamp is a delivery time, which would
+	// advance the event-time watermark of their log type in matcher and
+	// make later events look late to threshold rules.
+	errMatcher   *detect.Matcher
 	builder      *report.Builder
 	since, until time.Time
 	now          time.Time
@@ -236,7 +241,7 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 	if !ok {
 		return nil, code, false
 	}
-	s.cat, s.matcher = cat, cat.NewMatcher()
+	s.cat, s.matcher, s.errMatcher = cat, cat.NewMatcher(), cat.NewMatcher()
 	s.stats.RulesLoaded = cat.Len()
 	s.builder = report.NewBuilder(report.BuilderOptions{From: w.From, To: w.To, Spec: w.Spec})
 	return s, exitOK, true
@@ -279,10 +284,11 @@ func reportWindow(spec string, since, until, now time.Time) (report.Window, erro
 
 // input is one file to scan.
 type input struct {
-	path string
-	size int64
-	loc  archive.Location
-	err  error // the path follows no layout (or a malformed one), and no --type
+	path  string
+	size  int64
+	mtime time.Time // the file's modification time: the delivery time of files whose key has none
+	loc   archive.Location
+	err   error // the path follows no layout (or a malformed one), and no --type
 }
 
 // collect walks the paths and returns the files to scan in delivery order:
@@ -315,7 +321,7 @@ func (s *scanner) collect(paths []string) []input {
 			}
 			in := input{path: p}
 			if info, err := d.Info(); err == nil {
-				in.size = info.Size()
+				in.size, in.mtime = info.Size(), info.ModTime().UTC()
 			}
 			in.loc, in.err = archive.ParseLocal(filepath.ToSlash(p))
 			if in.err != nil && s.cfg.typ != "" {
@@ -387,8 +393,9 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 		s.scanFile(ctx, in)
 	}
 	s.matcher.Flush(s.alert)
+	s.errMatcher.Flush(s.alert)
 	s.prog.stop()
-	s.stats.Matcher = s.matcher.Stats()
+	s.stats.Matcher = addMatcherStats(s.matcher.Stats(), s.errMatcher.Stats())
 	s.stats.Seconds = time.Since(start).Seconds()
 	if s.stats.Seconds > 0 {
 		s.stats.MBPerSecond = float64(s.stats.Bytes) / 1e6 / s.stats.Seconds
@@ -444,11 +451,20 @@ func (s *scanner) scanFile(ctx context.Context, in input) {
 		return
 	}
 	defer f.Close()
-	body := &countingReader{r: f, prog: s.prog}
+	n := s.scanObject(ctx, in, f)
+	s.prog.add(in.size - n)
+}
+
+// scanObject normalizes one object read from r and returns the bytes read.
+func (s *scanner) scanObject(ctx context.Context, in input, r io.Reader) int64 {
+	body := &countingReader{r: r, prog: s.prog}
+	t := in.loc.Time
+	if t.IsZero() {
+		t = in.mtime
+	}
 	st, err := logs.Normalize(ctx, logs.Object{Key: in.path, Type: in.loc.LogType, Body: body,
-		Account: in.loc.Account, Region: in.loc.Region, Time: in.loc.Time}, s.emit)
+		Account: in.loc.Account, Region: in.loc.Region, Time: t}, s.emit)
 	s.stats.FileBytes += body.n
-	s.prog.add(in.size - body.n)
 	s.stats.Records += st.Records
 	s.stats.Documents += st.Documents
 	s.stats.Bytes += st.Bytes
@@ -457,9 +473,10 @@ func (s *scanner) scanFile(ctx context.Context, in input) {
 	}
 	if err != nil {
 		s.objectFailed(in.path, err)
-		return
+	} else {
+		s.stats.Objects++
 	}
-	s.stats.Objects++
+	return body.n
 }
 
 // emit handles one document: problems, the --since/--until filter, the
@@ -487,9 +504,18 @@ func (s *scanner) emit(d *ecs.Document) error {
 		}
 	}
 	s.cur = d
-	s.matcher.Match(d, s.alert)
+	if d.Event.Kind == logs.KindPipelineError {
+		s.errMatcher.Match(d, s.alert)
+	} else {
+		s.matcher.Match(d, s.alert)
+	}
 	s.cur = nil
 	return nil
+}
+
+func addMatcherStats(a, b detect.MatcherStats) detect.MatcherStats {
+	return detect.MatcherStats{Documents: a.Documents + b.Documents, Evaluations: a.Evaluations + b.Evaluations,
+		Alerts: a.Alerts + b.Alerts, LateEvents: a.LateEvents + b.LateEvents, Ungrouped: a.Ungrouped + b.Ungrouped, Evicted: a.Evicted + b.Evicted}
 }
 
 // alert handles one alert: counts it, feeds the report and prints it

@@ -75,5 +75,5 @@ func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, e
 	if err != nil {
 		return nil, err
 	}
-	return NewHandler(l, sqs.NewFromConfig(awsCfg), cfg.QueueURL, os.Stdout)
+	return NewHandler(l, sqs.NewFromConfig(awsCfg), cfg.QueueURL, HandlerOptions{})
 }

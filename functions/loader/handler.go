@@ -106,21 +106,31 @@ type Handler struct {
 	sqs      SendMessageAPI
 	queueURL string
 	metrics  io.Writer
+	onPart   func(Part)
 	log      *slog.Logger
 	now      func() time.Time
-	mu       sync.Mutex // guards metrics
+	mu       sync.Mutex // serializes invocations: the loader is not concurrent
+}
+
+// HandlerOptions tune a Handler.
+type HandlerOptions struct {
+	// Metrics receives the EMF lines (nil: stdout).
+	Metrics io.Writer
+	// OnPart observes every object part loaded, after it was indexed (an
+	// audit sink; tests check the accounting with it). Nil: none.
+	OnPart func(Part)
 }
 
 // NewHandler returns a handler loading with l and enqueueing continuations
-// to queueURL; metrics go to w (nil: stdout).
-func NewHandler(l *Loader, client SendMessageAPI, queueURL string, w io.Writer) (*Handler, error) {
+// to queueURL.
+func NewHandler(l *Loader, client SendMessageAPI, queueURL string, opts HandlerOptions) (*Handler, error) {
 	if l == nil || client == nil || queueURL == "" {
 		return nil, errors.New("loader: handler needs a loader, an SQS client and the queue URL")
 	}
-	if w == nil {
-		w = os.Stdout
+	if opts.Metrics == nil {
+		opts.Metrics = os.Stdout
 	}
-	return &Handler{loader: l, sqs: client, queueURL: queueURL, metrics: w, log: l.opts.Log, now: l.opts.Now}, nil
+	return &Handler{loader: l, sqs: client, queueURL: queueURL, metrics: opts.Metrics, onPart: opts.OnPart, log: l.opts.Log, now: l.opts.Now}, nil
 }
 
 // Handle loads the objects of every message and reports the messages that
@@ -128,6 +138,8 @@ func NewHandler(l *Loader, client SendMessageAPI, queueURL string, w io.Writer) 
 // near, the current object continues in a continuation message and the
 // messages not started yet are re-enqueued as they are.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if d, ok := ctx.Deadline(); ok {
 		// Keep time to answer: a handler still working at the deadline
 		// loses the whole batch's report.
@@ -171,6 +183,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			}
 			metricsFor(byType, p.LogType).add(p.metrics())
 			h.logPart(ctx, msg.MessageId, &p)
+			if h.onPart != nil {
+				h.onPart(p)
+			}
 			if !p.Complete() {
 				ok = false
 				break
@@ -239,8 +254,6 @@ func metricsFor(byType map[string]*Metrics, logType string) *Metrics {
 // emit writes the invocation's metrics; a failure to write them is logged,
 // it never fails the invocation.
 func (h *Handler) emit(byType map[string]*Metrics) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	if err := writeEMF(h.metrics, h.now(), byType); err != nil {
 		h.log.Error("metrics not written", "error", err.Error())
 	}

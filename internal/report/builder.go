@@ -74,10 +74,19 @@ func (b *Builder) InWindow(t time.Time) bool {
 	return (b.opts.From.IsZero() || !t.Before(b.opts.From)) && (b.opts.To.IsZero() || t.Before(b.opts.To))
 }
 
+// pipelineError is the event.kind of error documents (logs.KindPipelineError):
+// their @timestamp is a delivery time, not an event's, so they are not events
+// of the window.
+const pipelineError = "pipeline_error"
+
 // Document records one normalized document of any log type for the
 // coverage of its account (cloud.account.id; "" for documents without one).
-// Error documents count too: they prove the pipeline delivered something.
+// Error documents (event.kind pipeline_error) are ignored: they carry no
+// event time.
 func (b *Builder) Document(d *ecs.Document) {
+	if d.Event.Kind == pipelineError {
+		return
+	}
 	acct := b.account(d.Cloud.AccountID)
 	t := d.Timestamp
 	if t.After(acct.lastSeen) {

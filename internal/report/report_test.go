@@ -69,6 +69,9 @@ func sampleReport(t *testing.T) *Report {
 		feed(doc("noise-"+string(rune('a'+i)), "222222222222", "success", day.Add(time.Duration(i)*time.Minute)))
 	}
 	b.Document(doc("old", "444444444444", "success", day.Add(-48*time.Hour)))
+	broken := doc("broken", "555555555555", "", day.Add(time.Hour))
+	broken.Event.Kind = "pipeline_error"
+	b.Document(broken)
 	late := doc("late", "111111111111", "success", day.Add(25*time.Hour))
 	feed(late, alert(root, late, "arn:aws:iam::111111111111:root"))
 	b.Alert(detect.Alert{Rule: noReport, Time: day.Add(time.Hour), Account: "111111111111", Count: 12}, nil)
@@ -171,6 +174,13 @@ func TestBuilder(t *testing.T) {
 		}
 		if r.Events != 12 {
 			t.Errorf("events = %d, want 12", r.Events)
+		}
+	})
+	t.Run("error documents are not events of any account", func(t *testing.T) {
+		for _, a := range r.LastEventPerAccount {
+			if a.Account == "555555555555" {
+				t.Errorf("an error document counted: %+v", a)
+			}
 		}
 	})
 	t.Run("the date is the last day of the window", func(t *testing.T) {

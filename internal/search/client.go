@@ -173,6 +173,8 @@ type Request struct {
 	Body        []byte
 	ContentType string
 	Gzip        bool
+	// Header holds extra headers (e.g. osd-xsrf for Dashboards).
+	Header http.Header
 }
 
 // Do sends a raw request and returns the status and the whole response
@@ -203,6 +205,9 @@ func (c *Client) Do(ctx context.Context, r Request) (int, []byte, error) {
 		}
 	}
 	req.Header.Set("Accept", "application/json")
+	for k, v := range r.Header {
+		req.Header[k] = v
+	}
 	resp, err := c.os.Stream(req)
 	if err != nil {
 		if resp != nil && resp.Body != nil {

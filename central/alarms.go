@@ -2,7 +2,6 @@ package central
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/orgsiem/orgsiem/policies"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -62,13 +61,13 @@ func OpenSearchAlarms(account string, os OpenSearch) []Alarm {
 		es("search-queue-average", "ThreadpoolSearchQueue", "Average", 60, 1, gte, 500),
 		es("search-queue-max", "ThreadpoolSearchQueue", "Maximum", 60, 1, gte, 5000),
 	}
-	for _, k := range []string{"KMSKeyError", "KMSKeyInaccessible"} {
-		a := es(strings.ToLower(k[:6])+"-"+strings.ToLower(k[6:]), k, "Maximum", 60, 1, gte, 1)
+	for _, nk := range [][2]string{{"kmskey-error", "KMSKeyError"}, {"kmskey-inaccessible", "KMSKeyInaccessible"}} {
+		a := es(nk[0], nk[1], "Maximum", 60, 1, gte, 1)
 		a.Missing = "notBreaching" // stays without data until a key problem occurs
 		out = append(out, a)
 	}
-	for _, k := range []string{"ThreadpoolWriteRejected", "ThreadpoolSearchRejected"} {
-		a := es(strings.ToLower(strings.TrimPrefix(k, "Threadpool")), k, "Sum", 60, 1, gte, 1)
+	for _, nk := range [][2]string{{"write-rejected", "ThreadpoolWriteRejected"}, {"search-rejected", "ThreadpoolSearchRejected"}} {
+		a := es(nk[0], nk[1], "Sum", 60, 1, gte, 1)
 		a.Diff = true // cumulative counters: alarm on new rejections
 		out = append(out, a)
 	}

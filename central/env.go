@@ -1,5 +1,7 @@
 package central
 
+import "github.com/orgsiem/orgsiem/internal/lambdaenv"
+
 // Environment variables of the security account's Lambda functions
 // (functions/loader, functions/report, functions/maintain read these names;
 // docs/deploy.md lists them). No secret is ever passed in the environment:
@@ -7,49 +9,49 @@ package central
 const (
 	// EnvOpenSearchEndpoint is the domain's VPC endpoint host name, without
 	// scheme (loader, report, maintain).
-	EnvOpenSearchEndpoint = "ORGSIEM_OPENSEARCH_ENDPOINT"
+	EnvOpenSearchEndpoint = lambdaenv.OpenSearchEndpoint
 	// EnvIngestQueueURL is the ingest queue URL (loader).
-	EnvIngestQueueURL = "ORGSIEM_INGEST_QUEUE_URL"
+	EnvIngestQueueURL = lambdaenv.IngestQueueURL
 	// EnvArchiveBucket is the archive bucket name (loader: dead letters;
 	// report, maintain).
-	EnvArchiveBucket = "ORGSIEM_ARCHIVE_BUCKET"
+	EnvArchiveBucket = lambdaenv.ArchiveBucket
 	// EnvSnapshotBucket is the manual snapshot bucket (report, maintain).
-	EnvSnapshotBucket = "ORGSIEM_SNAPSHOT_BUCKET"
+	EnvSnapshotBucket = lambdaenv.SnapshotBucket
 	// EnvAlertTopicARN is the SNS alert topic (report, maintain).
-	EnvAlertTopicARN = "ORGSIEM_ALERT_TOPIC_ARN"
+	EnvAlertTopicARN = lambdaenv.AlertTopicARN
 	// EnvSnapshotRoleARN is the role OpenSearch assumes to write snapshots,
 	// passed when registering the repository (report, maintain).
-	EnvSnapshotRoleARN = "ORGSIEM_SNAPSHOT_ROLE_ARN"
+	EnvSnapshotRoleARN = lambdaenv.SnapshotRoleARN
 	// EnvSnapshotRetentionDays is how long manual snapshots are kept
 	// (maintain deletes older ones).
-	EnvSnapshotRetentionDays = "ORGSIEM_SNAPSHOT_RETENTION_DAYS"
+	EnvSnapshotRetentionDays = lambdaenv.SnapshotRetentionDays
 	// EnvHotIndexDays is how long indices stay in OpenSearch (ISM policy).
-	EnvHotIndexDays = "ORGSIEM_HOT_INDEX_DAYS"
+	EnvHotIndexDays = lambdaenv.HotIndexDays
 	// EnvReportWindow is the report's look-back window as a Go duration
 	// ("24h").
-	EnvReportWindow = "ORGSIEM_REPORT_WINDOW"
+	EnvReportWindow = lambdaenv.ReportWindow
 	// EnvBackendRoles is a JSON object mapping OpenSearch purposes to IAM
 	// role ARNs ({"loader": ..., "report": ..., "maintain": ...}) for the
 	// fine-grained access control role mappings (maintain).
-	EnvBackendRoles = "ORGSIEM_BACKEND_ROLES"
+	EnvBackendRoles = lambdaenv.BackendRoles
 	// EnvRegion is the home region (all); Lambda also sets AWS_REGION.
-	EnvRegion = "ORGSIEM_REGION"
+	EnvRegion = lambdaenv.Region
 )
 
 // Metric the loader emits (CloudWatch embedded metric format) and the
 // ingest heartbeat alarms watch.
 const (
 	// MetricNamespace is orgsiem's CloudWatch namespace.
-	MetricNamespace = "OrgSIEM"
+	MetricNamespace = lambdaenv.MetricNamespace
 	// MetricDocumentsIndexed counts documents OpenSearch accepted.
-	MetricDocumentsIndexed = "DocumentsIndexed"
+	MetricDocumentsIndexed = lambdaenv.MetricDocumentsIndexed
 	// DimensionLogType is the dimension carrying the log type name
 	// (archive.Type* constants).
-	DimensionLogType = "LogType"
+	DimensionLogType = lambdaenv.DimensionLogType
 )
 
 // Payloads the maintain function accepts as its invocation input.
 const (
-	MaintainConfigure = `{"action":"configure"}`
-	MaintainSnapshot  = `{"action":"snapshot"}`
+	MaintainConfigure = lambdaenv.MaintainConfigure
+	MaintainSnapshot  = lambdaenv.MaintainSnapshot
 )

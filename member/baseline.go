@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"strings"
 
 	"github.com/orgsiem/orgsiem/policies"
@@ -83,9 +84,9 @@ func Baseline(c Config) (Template, error) {
 	r[TransferLogGroupID] = logGroup(policies.TransferFunction, c.LogRetentionDays)
 	r[TransferFunctionID] = function(policies.TransferFunction, TransferRoleID, TransferLogGroupID, codeBucket, c.TransferCodeKey,
 		"Writes CloudWatch Logs subscription data to the orgsiem archive", 60, Props{
-			EnvArchiveBucket:  o.ArchiveBucket(),
-			EnvArchiveKeyARN:  c.ArchiveKeyARN,
-			EnvOrganizationID: o.ID,
+			EnvArchiveBucket:    o.ArchiveBucket(),
+			EnvArchiveKeyARN:    c.ArchiveKeyARN,
+			EnvArchiveAccountID: o.LogArchive,
 		})
 	r[TransferLogsInvokeID] = Resource{Type: "AWS::Lambda::Permission", Properties: Props{
 		"Action":        "lambda:InvokeFunction",
@@ -163,35 +164,20 @@ func Baseline(c Config) (Template, error) {
 
 // addSubscriber adds the loggroup-mode resources.
 func addSubscriber(r map[string]Resource, c Config, codeBucket Props) error {
-	jsonList := func(v []string) (string, error) {
-		if v == nil {
-			v = []string{}
-		}
-		b, err := json.Marshal(v)
-		return string(b), err
-	}
-	inc, err := jsonList(c.Include)
-	if err != nil {
-		return err
-	}
-	exc, err := jsonList(c.Exclude)
-	if err != nil {
-		return err
-	}
-	own, err := jsonList(c.OwnLogGroups)
-	if err != nil {
-		return err
-	}
+	// Lists are comma-separated: log group names and patterns cannot
+	// contain commas (lambdaenv documents the format).
+	inc := strings.Join(c.Include, ",")
+	exc := strings.Join(c.Exclude, ",")
+	own := strings.Join(c.OwnLogGroups, ",")
 	r[SubscribeRoleID] = role("orgsiem-subscribe-", policies.ServiceTrust("lambda.amazonaws.com"),
 		"subscribe", policies.SubscribeRolePolicy())
 	r[SubscribeLogGroupID] = logGroup(policies.SubscribeFunction, c.LogRetentionDays)
 	r[SubscribeFunctionID] = function(policies.SubscribeFunction, SubscribeRoleID, SubscribeLogGroupID, codeBucket, c.SubscribeCodeKey,
 		"Subscribes log groups to the orgsiem transfer function", 300, Props{
-			EnvDestinationARN:  GetAtt(TransferFunctionID, "Arn"),
-			EnvFilterName:      FilterName,
-			EnvIncludePatterns: inc,
-			EnvExcludePatterns: exc,
-			EnvOwnLogGroups:    own,
+			EnvDestinationARN:    GetAtt(TransferFunctionID, "Arn"),
+			EnvIncludePatterns:   inc,
+			EnvExcludePatterns:   exc,
+			EnvPipelineLogGroups: own,
 		})
 	r[CreateLogGroupRuleID] = Resource{Type: "AWS::Events::Rule", Properties: Props{
 		"Description": "New log groups are subscribed to orgsiem",
@@ -210,7 +196,7 @@ func addSubscriber(r map[string]Resource, c Config, codeBucket Props) error {
 		"Description":        "Periodic sweep subscribing every eligible log group",
 		"ScheduleExpression": c.SweepSchedule,
 		"State":              "ENABLED",
-		"Targets":            []Props{{"Id": "sweep", "Arn": GetAtt(SubscribeFunctionID, "Arn"), "Input": `{"sweep":true}`}},
+		"Targets":            []Props{{"Id": "sweep", "Arn": GetAtt(SubscribeFunctionID, "Arn"), "Input": lambdaenv.SweepPayload}},
 	}}
 	for id, rule := range map[string]string{CreateLogGroupInvokeID: CreateLogGroupRuleID, SweepInvokeID: SweepRuleID} {
 		r[id] = Resource{Type: "AWS::Lambda::Permission", Properties: Props{

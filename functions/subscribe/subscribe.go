@@ -35,6 +35,7 @@ package subscribe
 import (
 	"errors"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -49,7 +50,7 @@ import (
 
 // FilterName is the name of our subscription filter on every subscribed log
 // group. A filter with this name is ours; any other filter is foreign.
-const FilterName = "orgsiem-archive"
+const FilterName = lambdaenv.FilterName
 
 // FilterPattern is our filter's pattern: every log event.
 const FilterPattern = ""
@@ -60,10 +61,10 @@ const MaxFiltersPerGroup = 2
 
 // Environment variables read by ConfigFromEnv. None holds a secret.
 const (
-	EnvDestinationARN    = "DESTINATION_ARN"           // ARN of the transfer Lambda (required)
-	EnvInclude           = "INCLUDE_PATTERNS"          // comma-separated globs (default: every group)
-	EnvExclude           = "EXCLUDE_PATTERNS"          // comma-separated globs
-	EnvPipelineLogGroups = "PIPELINE_LOG_GROUPS"       // comma-separated exact names never subscribed
+	EnvDestinationARN    = lambdaenv.DestinationARN    // ARN of the transfer Lambda (required)
+	EnvInclude           = lambdaenv.IncludePatterns   // comma-separated globs (default: every group)
+	EnvExclude           = lambdaenv.ExcludePatterns   // comma-separated globs
+	EnvPipelineLogGroups = lambdaenv.PipelineLogGroups // comma-separated exact names never subscribed
 	EnvFunctionName      = "AWS_LAMBDA_FUNCTION_NAME"  // set by Lambda
 	EnvFunctionLogGroup  = "AWS_LAMBDA_LOG_GROUP_NAME" // set by Lambda
 )

@@ -32,6 +32,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"io"
 	"log/slog"
 	"os"
@@ -50,11 +51,11 @@ import (
 
 // Environment variables read by ConfigFromEnv. None holds a secret.
 const (
-	EnvBucket       = "ARCHIVE_BUCKET"        // archive bucket name (required)
-	EnvBucketRegion = "ARCHIVE_BUCKET_REGION" // region of the archive bucket (default: AWS_REGION)
-	EnvBucketOwner  = "ARCHIVE_ACCOUNT_ID"    // account owning the bucket, sent as ExpectedBucketOwner (optional)
-	EnvKMSKeyARN    = "ARCHIVE_KMS_KEY_ARN"   // ARN of the archive KMS key (required)
-	EnvRegion       = "AWS_REGION"            // set by Lambda: the region of the log groups
+	EnvBucket       = lambdaenv.ArchiveBucket       // archive bucket name (required)
+	EnvBucketRegion = lambdaenv.ArchiveBucketRegion // region of the archive bucket (default: AWS_REGION)
+	EnvBucketOwner  = lambdaenv.ArchiveAccountID    // account owning the bucket, sent as ExpectedBucketOwner (optional)
+	EnvKMSKeyARN    = lambdaenv.ArchiveKMSKeyARN    // ARN of the archive KMS key (required)
+	EnvRegion       = "AWS_REGION"                  // set by Lambda: the region of the log groups
 )
 
 // Config is the transfer function's configuration.

@@ -25,39 +25,40 @@ import (
 func (d *Document) AppendJSON(buf []byte) []byte {
 	b := append(buf, '{')
 	if !d.Timestamp.IsZero() {
-		b = appendKey(b, "@timestamp")
+		b = appendKey(b, `"@timestamp":`)
 		b = appendTime(b, d.Timestamp)
 	}
-	b = appendStringField(b, "message", d.Message)
+	b = appendStringField(b, `"message":`, d.Message)
 
-	m := openObject(&b, "ecs")
-	b = appendStringField(b, "version", Version)
-	closeObject(&b, m)
+	b = appendKey(b, `"ecs":{"version":`)
+	b = appendString(b, Version)
+	b = append(b, '}')
 
+	var m [2]int
 	b = d.Event.appendJSON(b)
 	b = d.Cloud.appendJSON(b)
 	if d.Source != (Endpoint{}) {
-		b = d.Source.appendJSON(b, "source")
+		b = d.Source.appendJSON(b, `"source":`)
 	}
 	if d.Destination != (Endpoint{}) {
-		b = d.Destination.appendJSON(b, "destination")
+		b = d.Destination.appendJSON(b, `"destination":`)
 	}
 	if d.User != (User{}) {
-		m = openObject(&b, "user")
-		b = appendStringField(b, "name", d.User.Name)
-		b = appendStringField(b, "id", d.User.ID)
-		b = appendStringField(b, "domain", d.User.Domain)
+		m = openObject(&b, `"user":`)
+		b = appendStringField(b, `"name":`, d.User.Name)
+		b = appendStringField(b, `"id":`, d.User.ID)
+		b = appendStringField(b, `"domain":`, d.User.Domain)
 		closeObject(&b, m)
 	}
 	if d.UserAgent != "" {
-		m = openObject(&b, "user_agent")
-		b = appendStringField(b, "original", d.UserAgent)
+		m = openObject(&b, `"user_agent":`)
+		b = appendStringField(b, `"original":`, d.UserAgent)
 		closeObject(&b, m)
 	}
 	if len(d.Related.IP)+len(d.Related.User) > 0 {
-		m = openObject(&b, "related")
-		b = appendUniqueStrings(b, "ip", d.Related.IP)
-		b = appendUniqueStrings(b, "user", d.Related.User)
+		m = openObject(&b, `"related":`)
+		b = appendUniqueStrings(b, `"ip":`, d.Related.IP)
+		b = appendUniqueStrings(b, `"user":`, d.Related.User)
 		closeObject(&b, m)
 	}
 	if d.Network != (Network{}) {
@@ -79,42 +80,42 @@ func (d *Document) AppendJSON(buf []byte) []byte {
 		b = d.Observer.appendJSON(b)
 	}
 	if d.Host != (Host{}) {
-		m = openObject(&b, "host")
-		b = appendStringField(b, "name", d.Host.Name)
-		b = appendStringField(b, "hostname", d.Host.Hostname)
+		m = openObject(&b, `"host":`)
+		b = appendStringField(b, `"name":`, d.Host.Name)
+		b = appendStringField(b, `"hostname":`, d.Host.Hostname)
 		closeObject(&b, m)
 	}
 	if d.Process != (Process{}) {
-		m = openObject(&b, "process")
-		b = appendStringField(b, "name", d.Process.Name)
-		b = appendIntField(b, "pid", d.Process.PID)
+		m = openObject(&b, `"process":`)
+		b = appendStringField(b, `"name":`, d.Process.Name)
+		b = appendIntField(b, `"pid":`, d.Process.PID)
 		closeObject(&b, m)
 	}
 	if d.TLS != (TLS{}) {
-		m = openObject(&b, "tls")
-		b = appendStringField(b, "version", d.TLS.Version)
-		b = appendStringField(b, "cipher", d.TLS.Cipher)
-		m2 := openObject(&b, "client")
-		b = appendStringField(b, "server_name", d.TLS.ServerName)
+		m = openObject(&b, `"tls":`)
+		b = appendStringField(b, `"version":`, d.TLS.Version)
+		b = appendStringField(b, `"cipher":`, d.TLS.Cipher)
+		m2 := openObject(&b, `"client":`)
+		b = appendStringField(b, `"server_name":`, d.TLS.ServerName)
 		closeObject(&b, m2)
 		closeObject(&b, m)
 	}
 
-	m = openObject(&b, "log")
-	m2 := openObject(&b, "file")
-	b = appendStringField(b, "path", d.Log.FilePath)
+	m = openObject(&b, `"log":`)
+	m2 := openObject(&b, `"file":`)
+	b = appendStringField(b, `"path":`, d.Log.FilePath)
 	closeObject(&b, m2)
-	b = appendKey(b, "offset")
+	b = appendKey(b, `"offset":`)
 	b = strconv.AppendInt(b, d.Position, 10)
-	b = appendStringField(b, "level", d.Log.Level)
+	b = appendStringField(b, `"level":`, d.Log.Level)
 	closeObject(&b, m)
 
-	m = openObject(&b, "error")
-	b = appendStringField(b, "message", d.Error.Message)
-	b = appendStringField(b, "type", d.Error.Type)
+	m = openObject(&b, `"error":`)
+	b = appendStringField(b, `"message":`, d.Error.Message)
+	b = appendStringField(b, `"type":`, d.Error.Type)
 	closeObject(&b, m)
 
-	m = openObject(&b, "aws")
+	m = openObject(&b, `"aws":`)
 	hasAWS := len(d.AWS) > 0 && d.Type != ""
 	if hasAWS {
 		if b[len(b)-1] != '{' {
@@ -133,23 +134,23 @@ func (d *Document) AppendJSON(buf []byte) []byte {
 }
 
 func (r *Rule) appendJSON(b []byte) []byte {
-	m := openObject(&b, "rule")
-	b = appendStringField(b, "id", r.ID)
-	b = appendStringField(b, "name", r.Name)
-	b = appendStringField(b, "ruleset", r.Ruleset)
-	b = appendStringField(b, "category", r.Category)
-	b = appendStringField(b, "description", r.Description)
+	m := openObject(&b, `"rule":`)
+	b = appendStringField(b, `"id":`, r.ID)
+	b = appendStringField(b, `"name":`, r.Name)
+	b = appendStringField(b, `"ruleset":`, r.Ruleset)
+	b = appendStringField(b, `"category":`, r.Category)
+	b = appendStringField(b, `"description":`, r.Description)
 	closeObject(&b, m)
 	return b
 }
 
 func (o *Observer) appendJSON(b []byte) []byte {
-	m := openObject(&b, "observer")
-	b = appendStringField(b, "vendor", o.Vendor)
-	b = appendStringField(b, "product", o.Product)
-	b = appendStringField(b, "type", o.Type)
-	b = appendStringField(b, "name", o.Name)
-	b = appendStringField(b, "id", o.ID)
+	m := openObject(&b, `"observer":`)
+	b = appendStringField(b, `"vendor":`, o.Vendor)
+	b = appendStringField(b, `"product":`, o.Product)
+	b = appendStringField(b, `"type":`, o.Type)
+	b = appendStringField(b, `"name":`, o.Name)
+	b = appendStringField(b, `"id":`, o.ID)
 	closeObject(&b, m)
 	return b
 }
@@ -159,39 +160,39 @@ func (d *DNS) isZero() bool {
 }
 
 func (e *Event) appendJSON(b []byte) []byte {
-	m := openObject(&b, "event")
-	b = appendStringField(b, "kind", e.Kind)
-	b = appendStrings(b, "category", e.Category)
-	b = appendStrings(b, "type", e.Type)
-	b = appendStringField(b, "action", e.Action)
-	b = appendStringField(b, "outcome", e.Outcome)
-	b = appendStringField(b, "dataset", e.Dataset)
-	b = appendStringField(b, "module", e.Module)
-	b = appendStringField(b, "provider", e.Provider)
-	b = appendStringField(b, "id", e.ID)
+	m := openObject(&b, `"event":`)
+	b = appendStringField(b, `"kind":`, e.Kind)
+	b = appendStrings(b, `"category":`, e.Category)
+	b = appendStrings(b, `"type":`, e.Type)
+	b = appendStringField(b, `"action":`, e.Action)
+	b = appendStringField(b, `"outcome":`, e.Outcome)
+	b = appendStringField(b, `"dataset":`, e.Dataset)
+	b = appendStringField(b, `"module":`, e.Module)
+	b = appendStringField(b, `"provider":`, e.Provider)
+	b = appendStringField(b, `"id":`, e.ID)
 	if !e.Created.IsZero() {
-		b = appendKey(b, "created")
+		b = appendKey(b, `"created":`)
 		b = appendTime(b, e.Created)
 	}
-	b = appendIntField(b, "severity", e.Severity)
-	b = appendStringField(b, "original", e.Original)
+	b = appendIntField(b, `"severity":`, e.Severity)
+	b = appendStringField(b, `"original":`, e.Original)
 	closeObject(&b, m)
 	return b
 }
 
 func (c *Cloud) appendJSON(b []byte) []byte {
-	m := openObject(&b, "cloud")
-	b = appendStringField(b, "provider", c.Provider)
-	m2 := openObject(&b, "account")
-	b = appendStringField(b, "id", c.AccountID)
-	b = appendStringField(b, "name", c.AccountName)
+	m := openObject(&b, `"cloud":`)
+	b = appendStringField(b, `"provider":`, c.Provider)
+	m2 := openObject(&b, `"account":`)
+	b = appendStringField(b, `"id":`, c.AccountID)
+	b = appendStringField(b, `"name":`, c.AccountName)
 	closeObject(&b, m2)
-	b = appendStringField(b, "region", c.Region)
-	m2 = openObject(&b, "service")
-	b = appendStringField(b, "name", c.ServiceName)
+	b = appendStringField(b, `"region":`, c.Region)
+	m2 = openObject(&b, `"service":`)
+	b = appendStringField(b, `"name":`, c.ServiceName)
 	closeObject(&b, m2)
-	m2 = openObject(&b, "instance")
-	b = appendStringField(b, "id", c.InstanceID)
+	m2 = openObject(&b, `"instance":`)
+	b = appendStringField(b, `"id":`, c.InstanceID)
 	closeObject(&b, m2)
 	closeObject(&b, m)
 	return b
@@ -199,19 +200,19 @@ func (c *Cloud) appendJSON(b []byte) []byte {
 
 func (e *Endpoint) appendJSON(b []byte, name string) []byte {
 	m := openObject(&b, name)
-	b = appendStringField(b, "ip", e.IP)
-	b = appendIntField(b, "port", e.Port)
-	b = appendStringField(b, "address", e.Address)
-	b = appendStringField(b, "domain", e.Domain)
-	b = appendIntField(b, "bytes", e.Bytes)
-	b = appendIntField(b, "packets", e.Packets)
+	b = appendStringField(b, `"ip":`, e.IP)
+	b = appendIntField(b, `"port":`, e.Port)
+	b = appendStringField(b, `"address":`, e.Address)
+	b = appendStringField(b, `"domain":`, e.Domain)
+	b = appendIntField(b, `"bytes":`, e.Bytes)
+	b = appendIntField(b, `"packets":`, e.Packets)
 	if g := e.Geo; g != nil {
-		m2 := openObject(&b, "geo")
-		b = appendStringField(b, "country_iso_code", g.CountryISOCode)
-		b = appendStringField(b, "country_name", g.CountryName)
-		b = appendStringField(b, "city_name", g.CityName)
+		m2 := openObject(&b, `"geo":`)
+		b = appendStringField(b, `"country_iso_code":`, g.CountryISOCode)
+		b = appendStringField(b, `"country_name":`, g.CountryName)
+		b = appendStringField(b, `"city_name":`, g.CityName)
 		if (g.Lat != 0 || g.Lon != 0) && finite(g.Lat) && finite(g.Lon) {
-			b = appendKey(b, "location")
+			b = appendKey(b, `"location":`)
 			b = append(b, `{"lat":`...)
 			b = strconv.AppendFloat(b, g.Lat, 'f', -1, 64)
 			b = append(b, `,"lon":`...)
@@ -221,10 +222,10 @@ func (e *Endpoint) appendJSON(b []byte, name string) []byte {
 		closeObject(&b, m2)
 	}
 	if a := e.AS; a != nil {
-		m2 := openObject(&b, "as")
-		b = appendIntField(b, "number", a.Number)
-		m3 := openObject(&b, "organization")
-		b = appendStringField(b, "name", a.Organization)
+		m2 := openObject(&b, `"as":`)
+		b = appendIntField(b, `"number":`, a.Number)
+		m3 := openObject(&b, `"organization":`)
+		b = appendStringField(b, `"name":`, a.Organization)
 		closeObject(&b, m3)
 		closeObject(&b, m2)
 	}
@@ -233,56 +234,56 @@ func (e *Endpoint) appendJSON(b []byte, name string) []byte {
 }
 
 func (n *Network) appendJSON(b []byte) []byte {
-	m := openObject(&b, "network")
-	b = appendStringField(b, "transport", n.Transport)
-	b = appendStringField(b, "protocol", n.Protocol)
-	b = appendStringField(b, "type", n.Type)
-	b = appendStringField(b, "direction", n.Direction)
-	b = appendStringField(b, "iana_number", n.IANANumber)
-	b = appendIntField(b, "bytes", n.Bytes)
-	b = appendIntField(b, "packets", n.Packets)
+	m := openObject(&b, `"network":`)
+	b = appendStringField(b, `"transport":`, n.Transport)
+	b = appendStringField(b, `"protocol":`, n.Protocol)
+	b = appendStringField(b, `"type":`, n.Type)
+	b = appendStringField(b, `"direction":`, n.Direction)
+	b = appendStringField(b, `"iana_number":`, n.IANANumber)
+	b = appendIntField(b, `"bytes":`, n.Bytes)
+	b = appendIntField(b, `"packets":`, n.Packets)
 	closeObject(&b, m)
 	return b
 }
 
 func (h *HTTP) appendJSON(b []byte) []byte {
-	m := openObject(&b, "http")
-	m2 := openObject(&b, "request")
-	b = appendStringField(b, "method", h.Method)
-	b = appendIntField(b, "bytes", h.RequestBytes)
-	b = appendStringField(b, "referrer", h.Referrer)
+	m := openObject(&b, `"http":`)
+	m2 := openObject(&b, `"request":`)
+	b = appendStringField(b, `"method":`, h.Method)
+	b = appendIntField(b, `"bytes":`, h.RequestBytes)
+	b = appendStringField(b, `"referrer":`, h.Referrer)
 	closeObject(&b, m2)
-	m2 = openObject(&b, "response")
-	b = appendIntField(b, "status_code", h.StatusCode)
-	b = appendIntField(b, "bytes", h.ResponseBytes)
+	m2 = openObject(&b, `"response":`)
+	b = appendIntField(b, `"status_code":`, h.StatusCode)
+	b = appendIntField(b, `"bytes":`, h.ResponseBytes)
 	closeObject(&b, m2)
-	b = appendStringField(b, "version", h.Version)
+	b = appendStringField(b, `"version":`, h.Version)
 	closeObject(&b, m)
 	return b
 }
 
 func (u *URL) appendJSON(b []byte) []byte {
-	m := openObject(&b, "url")
-	b = appendStringField(b, "original", u.Original)
-	b = appendStringField(b, "domain", u.Domain)
-	b = appendStringField(b, "path", u.Path)
-	b = appendStringField(b, "query", u.Query)
-	b = appendStringField(b, "scheme", u.Scheme)
-	b = appendIntField(b, "port", u.Port)
+	m := openObject(&b, `"url":`)
+	b = appendStringField(b, `"original":`, u.Original)
+	b = appendStringField(b, `"domain":`, u.Domain)
+	b = appendStringField(b, `"path":`, u.Path)
+	b = appendStringField(b, `"query":`, u.Query)
+	b = appendStringField(b, `"scheme":`, u.Scheme)
+	b = appendIntField(b, `"port":`, u.Port)
 	closeObject(&b, m)
 	return b
 }
 
 func (d *DNS) appendJSON(b []byte) []byte {
-	m := openObject(&b, "dns")
-	m2 := openObject(&b, "question")
-	b = appendStringField(b, "name", d.QuestionName)
-	b = appendStringField(b, "type", d.QuestionType)
-	b = appendStringField(b, "class", d.QuestionClass)
+	m := openObject(&b, `"dns":`)
+	m2 := openObject(&b, `"question":`)
+	b = appendStringField(b, `"name":`, d.QuestionName)
+	b = appendStringField(b, `"type":`, d.QuestionType)
+	b = appendStringField(b, `"class":`, d.QuestionClass)
 	closeObject(&b, m2)
-	b = appendStringField(b, "response_code", d.ResponseCode)
+	b = appendStringField(b, `"response_code":`, d.ResponseCode)
 	if len(d.Answers) > 0 {
-		b = appendKey(b, "answers")
+		b = appendKey(b, `"answers":`)
 		b = append(b, '[')
 		for i, a := range d.Answers {
 			if i > 0 {
@@ -299,22 +300,25 @@ func (d *DNS) appendJSON(b []byte) []byte {
 }
 
 func (c *CloudWatch) appendJSON(b []byte) []byte {
-	m := openObject(&b, CloudWatchLogsType)
-	b = appendStringField(b, "id", c.ID)
-	b = appendStringField(b, "log_group", c.LogGroup)
-	b = appendStringField(b, "log_stream", c.LogStream)
-	b = appendStringField(b, "owner", c.Owner)
-	b = appendStrings(b, "subscription_filters", c.SubscriptionFilters)
+	m := openObject(&b, `"`+CloudWatchLogsType+`":`)
+	b = appendStringField(b, `"id":`, c.ID)
+	b = appendStringField(b, `"log_group":`, c.LogGroup)
+	b = appendStringField(b, `"log_stream":`, c.LogStream)
+	b = appendStringField(b, `"owner":`, c.Owner)
+	b = appendStrings(b, `"subscription_filters":`, c.SubscriptionFilters)
 	closeObject(&b, m)
 	return b
 }
 
-// openObject writes `"name":{` (with a leading comma when needed) and
-// returns the mark closeObject needs to close it or, if nothing was written
-// inside, to remove it again.
-func openObject(b *[]byte, name string) [2]int {
+// The writer's helpers take a member key as its encoded token `"name":`,
+// so that a key costs one append.
+
+// openObject writes `"name":{` (key is `"name":`, with a leading comma when
+// needed) and returns the mark closeObject needs to close it or, if nothing
+// was written inside, to remove it again.
+func openObject(b *[]byte, key string) [2]int {
 	start := len(*b)
-	*b = appendKey(*b, name)
+	*b = appendKey(*b, key)
 	*b = append(*b, '{')
 	return [2]int{start, len(*b)}
 }
@@ -327,39 +331,37 @@ func closeObject(b *[]byte, m [2]int) {
 	*b = append(*b, '}')
 }
 
-// appendKey writes `"name":`, preceded by a comma unless it is the first
-// member of the enclosing object. Every value the writer emits ends in a
-// byte other than '{', so the previous byte tells which case applies.
-func appendKey(b []byte, name string) []byte {
+// appendKey writes key (`"name":`), preceded by a comma unless it is the
+// first member of the enclosing object. Every value the writer emits ends
+// in a byte other than '{', so the previous byte tells which case applies.
+func appendKey(b []byte, key string) []byte {
 	if b[len(b)-1] != '{' {
 		b = append(b, ',')
 	}
-	b = append(b, '"')
-	b = append(b, name...)
-	return append(b, '"', ':')
+	return append(b, key...)
 }
 
-func appendStringField(b []byte, name, v string) []byte {
+func appendStringField(b []byte, key, v string) []byte {
 	if v == "" {
 		return b
 	}
-	b = appendKey(b, name)
+	b = appendKey(b, key)
 	return appendString(b, v)
 }
 
-func appendIntField(b []byte, name string, v int64) []byte {
+func appendIntField(b []byte, key string, v int64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = appendKey(b, name)
+	b = appendKey(b, key)
 	return strconv.AppendInt(b, v, 10)
 }
 
-func appendStrings(b []byte, name string, vs []string) []byte {
+func appendStrings(b []byte, key string, vs []string) []byte {
 	if len(vs) == 0 {
 		return b
 	}
-	b = appendKey(b, name)
+	b = appendKey(b, key)
 	b = append(b, '[')
 	for i, v := range vs {
 		if i > 0 {
@@ -372,14 +374,14 @@ func appendStrings(b []byte, name string, vs []string) []byte {
 
 // appendUniqueStrings writes the non-empty values of vs, each once, in
 // first-seen order.
-func appendUniqueStrings(b []byte, name string, vs []string) []byte {
+func appendUniqueStrings(b []byte, key string, vs []string) []byte {
 	n := 0
 	for i, v := range vs {
 		if v == "" || seenBefore(vs, i) {
 			continue
 		}
 		if n == 0 {
-			b = appendKey(b, name)
+			b = appendKey(b, key)
 			b = append(b, '[')
 		} else {
 			b = append(b, ',')
@@ -402,10 +404,39 @@ func seenBefore(vs []string, i int) bool {
 	return false
 }
 
+// appendTime writes t in UTC as a JSON string in RFC 3339 with nanoseconds,
+// trailing zeros of the fraction dropped (time.RFC3339Nano), formatted by
+// hand for the four-digit years time.Format would write the same way.
 func appendTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"')
+	}
+	h, mi, s := t.Clock()
+	b = append(b, '"',
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(mo)/10), byte('0'+int(mo)%10), '-',
+		byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+h/10), byte('0'+h%10), ':',
+		byte('0'+mi/10), byte('0'+mi%10), ':',
+		byte('0'+s/10), byte('0'+s%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i > 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := len(frac)
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z', '"')
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
@@ -413,7 +444,7 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 const hexDigits = "0123456789abcdef"
 
 // safeASCII marks the ASCII bytes that need no escaping in a JSON string.
-var safeASCII = func() (t [utf8.RuneSelf]bool) {
+var safeASCII = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
@@ -428,8 +459,13 @@ func AppendJSONString(b []byte, s string) []byte { return appendString(b, s) }
 // appendString writes s as a JSON string.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	i := plainLen(s)
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if safeASCII[c] {
@@ -472,6 +508,33 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// SWAR constants: a byte repeated in every lane of a uint64.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// plainLen returns the length of the longest prefix of s that appears
+// unchanged in a JSON string (printable ASCII except '"' and '\\'),
+// testing eight bytes at a time.
+func plainLen(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q := x ^ (lanes01 * '"')
+		bs := x ^ (lanes01 * '\\')
+		// A lane's high bit is set for a byte < 0x20, '"', '\\' or >= 0x80.
+		if ((x-lanes01*0x20)&^x|(q-lanes01)&^q|(bs-lanes01)&^bs|x)&lanes80 != 0 {
+			break
+		}
+	}
+	for i < len(s) && safeASCII[s[i]] {
+		i++
+	}
+	return i
 }
 
 // appendRawJSON appends a JSON value that is already encoded. Valid input

@@ -164,3 +164,67 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendTimeMatchesRFC3339Nano(t *testing.T) {
+	tests := []struct {
+		name string
+		t    time.Time
+	}{
+		{"a whole second has no fraction", time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC)},
+		{"trailing zeros of the fraction are dropped", time.Date(2024, 3, 5, 10, 0, 0, 120000000, time.UTC)},
+		{"a full nanosecond fraction is kept", time.Date(1999, 12, 31, 23, 59, 59, 999999999, time.UTC)},
+		{"one nanosecond keeps its leading zeros", time.Date(2024, 1, 2, 3, 4, 5, 1, time.UTC)},
+		{"another zone is converted to UTC", time.Date(2024, 12, 31, 23, 30, 0, 5000, time.FixedZone("minus2", -2*3600))},
+		{"year zero is four digits", time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"year 9999 is the last four-digit year", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
+		{"a five-digit year falls back to time.Format", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"a negative year falls back to time.Format", time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"the Unix epoch", time.Unix(0, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(appendTime([]byte("x"), tt.t))
+			want := `x"` + tt.t.UTC().Format(time.RFC3339Nano) + `"`
+			if got != want {
+				t.Errorf("appendTime = %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func TestPlainLen(t *testing.T) {
+	// Every byte value at every position of a 19-byte string (two 8-byte
+	// words and a tail) must stop the plain prefix exactly where the byte
+	// loop does.
+	base := []byte("abcdefghijklmnopqrs")
+	for pos := range base {
+		for c := 0; c < 256; c++ {
+			s := append([]byte(nil), base...)
+			s[pos] = byte(c)
+			want := 0
+			for want < len(s) && safeASCII[s[want]] {
+				want++
+			}
+			if got := plainLen(string(s)); got != want {
+				t.Fatalf("plainLen(%q) = %d, want %d", s, got, want)
+			}
+		}
+	}
+}
+
+func TestAppendJSONStringRoundTrips(t *testing.T) {
+	for s, want := range map[string]string{
+		"plain": "plain", `q"uote\back`: `q"uote\back`, "ctl\x00\x1f\n\t\r": "ctl\x00\x1f\n\t\r",
+		"utf8 é ✓": "utf8 é ✓", "bad \xff\xfe utf8": "bad \ufffd\ufffd utf8", "": "",
+	} {
+		out := AppendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Errorf("AppendJSONString(%q) = %s: invalid JSON: %v", s, out, err)
+			continue
+		}
+		if got != want {
+			t.Errorf("round trip of %q gave %q", s, got)
+		}
+	}
+}

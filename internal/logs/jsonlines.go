@@ -434,7 +434,7 @@ func (w *awsObject) object(v []byte, inFlat, top bool) {
 				w.buf = append(w.buf, ',')
 			}
 			first = false
-			w.buf = appendJSONString(w.buf, a.Path)
+			w.buf = ecs.AppendJSONString(w.buf, a.Path)
 			w.buf = append(w.buf, ':')
 			w.buf = append(w.buf, a.Value...)
 		}

@@ -114,6 +114,26 @@ type Output struct {
 	doc     ecs.Document
 }
 
+// datasets holds "aws.<name>" (event.dataset) of every registered type, so
+// that no record pays for building it. Set once by init (the registry
+// refers to the parsers, which use dataset); read only afterwards.
+var datasets map[string]string
+
+func init() {
+	datasets = make(map[string]string, len(registry))
+	for _, t := range registry {
+		datasets[t.Name] = "aws." + t.Name
+	}
+}
+
+// dataset returns the event.dataset of log type name.
+func dataset(name string) string {
+	if ds, ok := datasets[name]; ok {
+		return ds
+	}
+	return "aws." + name
+}
+
 // Doc returns the document for the next record, reset and pre-filled with
 // the object's defaults (type, event kind/dataset/module, cloud provider,
 // account and region from the key, log.file.path, position). It is valid
@@ -124,7 +144,7 @@ func (o *Output) Doc() *ecs.Document {
 		Position: o.pos,
 		Event: ecs.Event{
 			Kind:    "event",
-			Dataset: "aws." + o.typ.Name,
+			Dataset: dataset(o.typ.Name),
 			Module:  "aws",
 		},
 		Cloud: ecs.Cloud{Provider: "aws", AccountID: o.obj.Account, Region: o.obj.Region},
@@ -168,7 +188,7 @@ func (o *Output) Emit(d *ecs.Document) error {
 		d.ID = PositionID(o.obj.Key, pos)
 	}
 	if d.Type != o.typ.Name {
-		d.Event.Dataset = "aws." + d.Type
+		d.Event.Dataset = dataset(d.Type)
 	}
 	if d.Timestamp.IsZero() {
 		// A record without its own time cannot be placed in an index by
@@ -238,7 +258,7 @@ func (o *Output) fail(pos int64, kind string, raw []byte, err error, partial *ec
 		Timestamp: o.errTime,
 		Event: ecs.Event{
 			Kind:    KindPipelineError,
-			Dataset: "aws." + o.typ.Name,
+			Dataset: dataset(o.typ.Name),
 			Module:  "aws",
 		},
 		Cloud: ecs.Cloud{Provider: "aws", AccountID: o.obj.Account, Region: o.obj.Region},
@@ -267,9 +287,12 @@ func (o *Output) fail(pos int64, kind string, raw []byte, err error, partial *ec
 // PositionID is the fallback _id: a hash of the object key and the record
 // position, stable across redeliveries of the same object.
 func PositionID(key string, pos int64) string {
-	h := sha256.New()
-	h.Write([]byte(key))
-	h.Write([]byte{0})
-	h.Write(strconv.AppendInt(nil, pos, 10))
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	var in [256]byte // key, 0, decimal position; on the stack for usual keys
+	b := append(in[:0], key...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, pos, 10)
+	sum := sha256.Sum256(b)
+	var id [32]byte
+	hex.Encode(id[:], sum[:16])
+	return string(id[:])
 }

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
@@ -418,7 +417,7 @@ func (o *textObject) str(key, value string) {
 	o.buf = append(o.buf, '"')
 	o.buf = append(o.buf, key...)
 	o.buf = append(o.buf, '"', ':')
-	o.buf = appendJSONString(o.buf, value)
+	o.buf = ecs.AppendJSONString(o.buf, value)
 }
 
 // bytes closes the object and returns it; valid until the next reset.
@@ -426,60 +425,6 @@ func (o *textObject) bytes() []byte {
 	o.buf = append(o.buf, '}')
 	return o.buf
 }
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
-// so that the document is always valid JSON.
-func appendJSONString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if jsonPlain[c] {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, "\ufffd"...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
-}
-
-// jsonPlain marks the bytes that appear unchanged in a JSON string: printable
-// ASCII except '"' and '\\'.
-var jsonPlain = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-const hexDigits = "0123456789abcdef"
 
 // fieldKey turns a logged field name into its aws.<type> key: lower case,
 // every run of other characters than letters and digits becomes one '_',

@@ -171,23 +171,6 @@ func TestSetHostPort(t *testing.T) {
 	}
 }
 
-func TestAppendJSONString(t *testing.T) {
-	for s, want := range map[string]string{
-		"plain": "plain", `q"uote\back`: `q"uote\back`, "ctl\x00\x1f\n\t\r": "ctl\x00\x1f\n\t\r",
-		"utf8 é ✓": "utf8 é ✓", "bad \xff\xfe utf8": "bad \ufffd\ufffd utf8", "": "",
-	} {
-		out := appendJSONString(nil, s)
-		var got string
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Errorf("appendJSONString(%q) = %s: invalid JSON: %v", s, out, err)
-			continue
-		}
-		if got != want {
-			t.Errorf("round trip of %q gave %q", s, got)
-		}
-	}
-}
-
 func TestFieldKey(t *testing.T) {
 	for in, want := range map[string]string{
 		"account-id": "account_id", "cs(User-Agent)": "cs_user_agent", "cs(Host)": "cs_host",

@@ -1,0 +1,291 @@
+// Package maintain is the maintain Lambda, which runs inside the VPC with
+// the domain's master role. It is invoked with one action:
+//
+//	{"action":"configure"}                  templates, ISM, roles and role mappings, snapshot
+//	                                        repository, SM policy, notification channel, monitors;
+//	                                        idempotent (Pulumi invokes it when the configuration
+//	                                        hash changes; a second run sends no mutating request)
+//	{"action":"snapshot"}                   an on-demand snapshot of the log and report indices
+//	{"action":"snapshots"}                  the repository's snapshots
+//	{"action":"restore-plan","from":"2025-01-01","to":"2025-03-31","types":["cloudtrail"]}
+//	                                        which snapshots hold which indices of the range
+//	{"action":"restore", ...same...}        restore them as restored-<index>, never touching a
+//	                                        live index, never a system index
+//	{"action":"status", ...same...}         progress of the restored indices (health, docs)
+//
+// The input member is "action" (central.MaintainConfigure and the
+// schedule send {"action":...}); "op" is accepted as a synonym.
+package maintain
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orgsiem/orgsiem/internal/detect"
+	"github.com/orgsiem/orgsiem/internal/search"
+)
+
+// Environment variables read by ConfigFromEnv (names from central/env.go;
+// ORGSIEM_ALERT_ROLE_ARN is the maintain function's own).
+const (
+	EnvOpenSearchEndpoint    = "ORGSIEM_OPENSEARCH_ENDPOINT"
+	EnvSnapshotBucket        = "ORGSIEM_SNAPSHOT_BUCKET"
+	EnvAlertTopicARN         = "ORGSIEM_ALERT_TOPIC_ARN"
+	EnvSnapshotRoleARN       = "ORGSIEM_SNAPSHOT_ROLE_ARN"
+	EnvSnapshotRetentionDays = "ORGSIEM_SNAPSHOT_RETENTION_DAYS"
+	EnvHotIndexDays          = "ORGSIEM_HOT_INDEX_DAYS"
+	EnvBackendRoles          = "ORGSIEM_BACKEND_ROLES"
+	EnvRegion                = "ORGSIEM_REGION"
+	// EnvAlertRoleARN is the role Amazon OpenSearch Service assumes to
+	// publish monitor notifications to the alert topic. Without it the
+	// notification channel and the monitors are not configured (reported
+	// in ConfigureResult.Skipped).
+	EnvAlertRoleARN = "ORGSIEM_ALERT_ROLE_ARN"
+)
+
+// Names of what configure owns in the domain.
+const (
+	Repository = "orgsiem-snapshots"
+	// RepositoryBasePath keeps snapshots apart from the reports stored in
+	// the same bucket.
+	RepositoryBasePath = "opensearch"
+	SMPolicyName       = "orgsiem-daily"
+	ChannelID          = "orgsiem-alerts"
+)
+
+// Config is the maintain function's configuration.
+type Config struct {
+	Endpoint        string // https://<host>
+	SnapshotBucket  string
+	TopicARN        string
+	SnapshotRoleARN string
+	AlertRoleARN    string
+	Region          string
+	// RetentionDays is how long snapshots are kept; HotIndexDays how long
+	// indices stay in the domain before ISM deletes them.
+	RetentionDays, HotIndexDays int
+	Roles                       search.RoleARNs
+}
+
+// ConfigFromEnv reads Config from the Env* variables.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		SnapshotBucket: getenv(EnvSnapshotBucket), TopicARN: getenv(EnvAlertTopicARN),
+		SnapshotRoleARN: getenv(EnvSnapshotRoleARN), AlertRoleARN: getenv(EnvAlertRoleARN), Region: getenv(EnvRegion),
+	}
+	if c.Region == "" {
+		c.Region = getenv("AWS_REGION")
+	}
+	if h := getenv(EnvOpenSearchEndpoint); h != "" {
+		c.Endpoint = "https://" + strings.TrimPrefix(h, "https://")
+	}
+	var err error
+	if c.RetentionDays, err = positive(getenv, EnvSnapshotRetentionDays); err != nil {
+		return c, err
+	}
+	if c.HotIndexDays, err = positive(getenv, EnvHotIndexDays); err != nil {
+		return c, err
+	}
+	if s := getenv(EnvBackendRoles); s != "" {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			return c, fmt.Errorf("maintain config: %s is not a JSON object of role ARNs: %w", EnvBackendRoles, err)
+		}
+		c.Roles = search.RoleARNs{Loader: m["loader"], Report: m["report"], Maintain: m["maintain"]}
+	}
+	switch {
+	case c.Endpoint == "":
+		return c, fmt.Errorf("maintain config: %s is empty", EnvOpenSearchEndpoint)
+	case c.SnapshotBucket == "":
+		return c, fmt.Errorf("maintain config: %s is empty", EnvSnapshotBucket)
+	case !strings.HasPrefix(c.SnapshotRoleARN, "arn:") || !strings.Contains(c.SnapshotRoleARN, ":role/"):
+		return c, fmt.Errorf("maintain config: %s %q is not an IAM role ARN", EnvSnapshotRoleARN, c.SnapshotRoleARN)
+	case c.Region == "":
+		return c, fmt.Errorf("maintain config: %s and AWS_REGION are empty", EnvRegion)
+	}
+	return c, nil
+}
+
+func positive(getenv func(string) string, name string) (int, error) {
+	n, err := strconv.Atoi(getenv(name))
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("maintain config: %s %q is not a positive number of days", name, getenv(name))
+	}
+	return n, nil
+}
+
+// Request is the function's input.
+type Request struct {
+	Action string `json:"action"`
+	Op     string `json:"op,omitempty"` // synonym of Action
+	// From and To bound a restore (days, both included: "2025-01-01").
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Types limits a restore to these log types (empty: all).
+	Types []string `json:"types,omitempty"`
+}
+
+// Response is the function's output; the member of the action is set.
+type Response struct {
+	Action    string                `json:"action"`
+	Configure *ConfigureResult      `json:"configure,omitempty"`
+	Snapshot  string                `json:"snapshot,omitempty"`
+	Snapshots []search.SnapshotInfo `json:"snapshots,omitempty"`
+	Plan      *search.Plan          `json:"plan,omitempty"`
+	Status    []IndexStatus         `json:"status,omitempty"`
+}
+
+// Maintainer runs the actions against one domain.
+type Maintainer struct {
+	cfg     Config
+	c       *search.Client
+	catalog *detect.Catalog
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// New returns a Maintainer; now nil is time.Now, log nil discards.
+func New(cfg Config, c *search.Client, catalog *detect.Catalog, now func() time.Time, log *slog.Logger) (*Maintainer, error) {
+	if c == nil || catalog == nil {
+		return nil, errors.New("maintain: nil search client or catalog")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Maintainer{cfg: cfg, c: c, catalog: catalog, now: now, log: log}, nil
+}
+
+// Handle runs one action.
+func (m *Maintainer) Handle(ctx context.Context, req Request) (Response, error) {
+	action := req.Action
+	if action == "" {
+		action = req.Op
+	}
+	out := Response{Action: action}
+	var err error
+	switch action {
+	case "configure":
+		var r ConfigureResult
+		r, err = m.Configure(ctx)
+		out.Configure = &r
+	case "snapshot":
+		out.Snapshot, err = m.Snapshot(ctx)
+	case "snapshots":
+		out.Snapshots, err = m.c.Snapshots(ctx, Repository)
+	case "restore-plan", "restore":
+		var p search.Plan
+		if p, err = m.Plan(ctx, req); err == nil && action == "restore" {
+			err = m.c.Restore(ctx, Repository, p)
+		}
+		out.Plan = &p
+	case "status":
+		out.Status, err = m.Status(ctx, req)
+	default:
+		err = fmt.Errorf("unknown action %q (want configure, snapshot, snapshots, restore-plan, restore or status)", action)
+	}
+	if err != nil {
+		return out, fmt.Errorf("maintain %s: %w", action, err)
+	}
+	return out, nil
+}
+
+// Snapshot starts an on-demand snapshot and returns its name.
+func (m *Maintainer) Snapshot(ctx context.Context) (string, error) {
+	name := "orgsiem-ondemand-" + m.now().UTC().Format("2006.01.02-15.04.05")
+	return name, m.c.CreateSnapshot(ctx, Repository, name)
+}
+
+// dateRange reads a request's from/to days.
+func dateRange(req Request) (from, to time.Time, err error) {
+	if req.From == "" || req.To == "" {
+		return from, to, errors.New("from and to are required (days such as 2025-01-01)")
+	}
+	if from, err = time.Parse(time.DateOnly, req.From); err != nil {
+		return from, to, fmt.Errorf("from %q: want a day such as 2025-01-01", req.From)
+	}
+	if to, err = time.Parse(time.DateOnly, req.To); err != nil {
+		return from, to, fmt.Errorf("to %q: want a day such as 2025-03-31", req.To)
+	}
+	return from, to, nil
+}
+
+// Plan finds the snapshots holding the indices of the request's range and
+// types, given what is live.
+func (m *Maintainer) Plan(ctx context.Context, req Request) (search.Plan, error) {
+	from, to, err := dateRange(req)
+	if err != nil {
+		return search.Plan{}, err
+	}
+	snaps, err := m.c.Snapshots(ctx, Repository)
+	if err != nil {
+		return search.Plan{}, err
+	}
+	live, err := m.c.Indices(ctx, search.AllLogsPattern+","+search.RestorePrefix+"*")
+	if err != nil {
+		return search.Plan{}, err
+	}
+	return search.PlanRestore(snaps, from, to, req.Types, live)
+}
+
+// IndexStatus is the state of one restored index.
+type IndexStatus struct {
+	Index  string `json:"index"`
+	Health string `json:"health"` // green, yellow (replicas pending), red (primaries recovering)
+	Status string `json:"status"` // open, close
+	Docs   int64  `json:"docs"`
+}
+
+// Searchable reports whether the index answers searches (its primaries are
+// recovered).
+func (s IndexStatus) Searchable() bool { return s.Status == "open" && (s.Health == "green" || s.Health == "yellow") }
+
+// Status lists the restored indices, those of the request's range and
+// types when given, else all.
+func (m *Maintainer) Status(ctx context.Context, req Request) ([]IndexStatus, error) {
+	want := map[string]bool{}
+	if req.From != "" || req.To != "" {
+		p, err := m.Plan(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range p.Items {
+			for _, t := range it.Targets {
+				want[t] = true
+			}
+		}
+		for _, idx := range p.AlreadyRestored {
+			want[search.RestorePrefix+idx] = true
+		}
+	}
+	var rows []struct {
+		Index  string `json:"index"`
+		Health string `json:"health"`
+		Status string `json:"status"`
+		Docs   string `json:"docs.count"`
+	}
+	path := "/_cat/indices/" + search.RestorePrefix + "*?format=json&h=index,status,health,docs.count"
+	if err := m.c.JSON(ctx, http.MethodGet, path, nil, &rows); err != nil {
+		return nil, fmt.Errorf("restored indices: %w", err)
+	}
+	var out []IndexStatus
+	for _, r := range rows {
+		if len(want) > 0 && !want[r.Index] {
+			continue
+		}
+		n, _ := strconv.ParseInt(r.Docs, 10, 64) // empty while the index is red
+		out = append(out, IndexStatus{Index: r.Index, Health: r.Health, Status: r.Status, Docs: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out, nil
+}

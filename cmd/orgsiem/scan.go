@@ -67,6 +67,7 @@ type scanConfig struct {
 	typ          string
 	format       string
 	failOn       string
+	minLevel     string
 	out          string
 	since, until string
 	reportWindow string
@@ -89,6 +90,7 @@ func runScan(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&cfg.typ, "type", "", "log `TYPE` of files whose path follows no archive layout (one of: "+strings.Join(logs.Names(), ", ")+")")
 	fs.StringVar(&cfg.format, "format", "text", "output `FORMAT`: text, json or ndjson")
 	fs.StringVar(&cfg.failOn, "fail-on", "none", "exit with code 1 when an alert at or above `LEVEL` is found: informational, low, medium, high, critical or none")
+	fs.StringVar(&cfg.minLevel, "min-level", "informational", "print only alerts at or above `LEVEL` (all are counted, reported and checked by --fail-on)")
 	fs.StringVar(&cfg.out, "out", "", "write the normalized documents to `FILE` as NDJSON in the _bulk format (action line + document)")
 	fs.StringVar(&cfg.since, "since", "", "only events at or after `TIME` (RFC 3339, a day 2026-11-01, or relative: now-1d, -24h)")
 	fs.StringVar(&cfg.until, "until", "", "only events before `TIME` (same forms as --since)")
@@ -115,7 +117,6 @@ func runScan(ctx context.Context, e *env, args []string) int {
 // every document to the matcher, the report builder and --out, and counts.
 type scanner struct {
 	e   *env
-	c   *command
 	cfg *scanConfig
 
 	cat     *detect.Catalog
@@ -129,7 +130,10 @@ type scanner struct {
 	since, until time.Time
 	now          time.Time
 	failRank     int
+	minRank      int
 
+	open   func(path string) (io.ReadCloser, error) // os.Open; tests and benchmarks read from memory
+	fatal  error                                    // an error that stops the scan (writing --out)
 	out    *bufio.Writer
 	outBuf []byte
 	alerts []alertJSON // json format: kept for the final object
@@ -187,7 +191,7 @@ func toAlertJSON(a detect.Alert) alertJSON {
 }
 
 func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
-	s := &scanner{e: e, c: c, cfg: cfg, stats: scanStats{ObjectsSkipped: map[string]int64{}, Skipped: map[string]int64{}, Alerts: map[string]int64{}}}
+	s := &scanner{e: e, cfg: cfg, open: func(p string) (io.ReadCloser, error) { return os.Open(p) }, stats: scanStats{ObjectsSkipped: map[string]int64{}, Skipped: map[string]int64{}, Alerts: map[string]int64{}}}
 	switch cfg.format {
 	case "text", "json", "ndjson":
 	default:
@@ -198,6 +202,9 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 		if s.failRank = levelRank(cfg.failOn); s.failRank < 0 {
 			return nil, e.usageError(c, "--fail-on %q: want one of %s or none", cfg.failOn, strings.Join(levels, ", ")), false
 		}
+	}
+	if s.minRank = levelRank(cfg.minLevel); s.minRank < 0 {
+		return nil, e.usageError(c, "--min-level %q: want one of %s", cfg.minLevel, strings.Join(levels, ", ")), false
 	}
 	if cfg.typ != "" {
 		if _, err := logs.Lookup(cfg.typ); err != nil {
@@ -343,7 +350,8 @@ func (s *scanner) collect(paths []string) []input {
 	return ins
 }
 
-// problems counts what was printed so far (for --max-problems).
+// problem prints one bad file or record on stderr, the first
+// --max-problems of them (the caller has counted it already).
 func (s *scanner) problem(format string, args ...any) {
 	n := s.stats.ObjectsFailed + s.stats.Errors
 	if n <= int64(s.cfg.maxProblems) {
@@ -356,6 +364,7 @@ func (s *scanner) problem(format string, args ...any) {
 	}
 }
 
+// objectFailed counts and reports a file that could not be read at all.
 func (s *scanner) objectFailed(path string, err error) {
 	s.stats.ObjectsFailed++
 	s.problem("%s: %v", path, err)
@@ -385,12 +394,14 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 		s.prog = newProgress(s.e.stderr, total, len(ins))
 		defer s.prog.stop()
 	}
-	for _, in := range ins {
-		if err := ctx.Err(); err != nil {
-			fmt.Fprintf(s.e.stderr, "orgsiem scan: interrupted: %v\n", err)
-			return exitError
-		}
-		s.scanFile(ctx, in)
+	s.scanAll(ctx, ins)
+	if s.fatal != nil {
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: %v\n", s.fatal)
+		return exitError
+	}
+	if err := ctx.Err(); err != nil {
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: interrupted: %v\n", err)
+		return exitError
 	}
 	s.matcher.Flush(s.alert)
 	s.errMatcher.Flush(s.alert)
@@ -427,56 +438,86 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 	return exitOK
 }
 
-func (s *scanner) scanFile(ctx context.Context, in input) {
-	defer s.prog.object()
-	if in.err != nil {
-		var unknown *archive.UnknownKeyError
-		if errors.As(in.err, &unknown) {
-			s.objectFailed(in.path, errors.New("no known archive layout or log type in the path (use --type)"))
-		} else {
-			s.objectFailed(in.path, in.err)
-		}
-		s.prog.add(in.size)
-		return
-	}
-	if in.loc.Skip != "" {
-		s.stats.ObjectsSkipped[in.loc.Skip]++
-		s.prog.add(in.size)
-		return
-	}
-	f, err := os.Open(in.path)
-	if err != nil {
-		s.objectFailed(in.path, err)
-		s.prog.add(in.size)
-		return
-	}
-	defer f.Close()
-	n := s.scanObject(ctx, in, f)
-	s.prog.add(in.size - n)
+// objectResult is the outcome of reading one input.
+type objectResult struct {
+	in     input
+	st     logs.Stats
+	n      int64  // bytes read from the file
+	skip   string // not read, for this reason
+	failed error  // could not be read at all
 }
 
-// scanObject normalizes one object read from r and returns the bytes read.
-func (s *scanner) scanObject(ctx context.Context, in input, r io.Reader) int64 {
-	body := &countingReader{r: r, prog: s.prog}
+// readObject normalizes one input, calling emit for each document, and
+// returns its outcome for finish.
+func readObject(ctx context.Context, in input, open func(string) (io.ReadCloser, error), prog *progress, emit logs.Emit) (res objectResult) {
+	res.in = in
+	defer func() {
+		prog.add(in.size - res.n)
+		prog.object()
+	}()
+	var unknown *archive.UnknownKeyError
+	switch {
+	case errors.As(in.err, &unknown):
+		res.failed = errors.New("no known archive layout or log type in the path (use --type)")
+		return res
+	case in.err != nil:
+		res.failed = in.err
+		return res
+	case in.loc.Skip != "":
+		res.skip = in.loc.Skip
+		return res
+	}
+	f, err := open(in.path)
+	if err != nil {
+		res.failed = err
+		return res
+	}
+	defer f.Close()
+	body := &countingReader{r: f, prog: prog}
 	t := in.loc.Time
 	if t.IsZero() {
 		t = in.mtime
 	}
-	st, err := logs.Normalize(ctx, logs.Object{Key: in.path, Type: in.loc.LogType, Body: body,
-		Account: in.loc.Account, Region: in.loc.Region, Time: t}, s.emit)
-	s.stats.FileBytes += body.n
+	res.st, res.failed = logs.Normalize(ctx, logs.Object{Key: in.path, Type: in.loc.LogType, Body: body,
+		Account: in.loc.Account, Region: in.loc.Region, Time: t}, emit)
+	res.n = body.n
+	return res
+}
+
+// finish counts an object's outcome and reports its failure.
+func (s *scanner) finish(res objectResult) {
+	if res.skip != "" {
+		s.stats.ObjectsSkipped[res.skip]++
+		return
+	}
+	st := res.st
+	s.stats.FileBytes += res.n
 	s.stats.Records += st.Records
 	s.stats.Documents += st.Documents
 	s.stats.Bytes += st.Bytes
 	for k, v := range st.Skipped {
 		s.stats.Skipped[k] += v
 	}
-	if err != nil {
-		s.objectFailed(in.path, err)
-	} else {
-		s.stats.Objects++
+	if res.failed != nil {
+		if s.fatal == nil || !errors.Is(res.failed, s.fatal) {
+			s.objectFailed(res.in.path, res.failed)
+		}
+		return
 	}
-	return body.n
+	s.stats.Objects++
+}
+
+// scanAll reads and matches the inputs in order, on this goroutine. (A
+// pipeline that parsed on a second goroutine while this one matched was
+// measured slower: copying every document cost more than the overlap won
+// on a busy two-core machine; see BenchmarkScanCloudTrail.)
+func (s *scanner) scanAll(ctx context.Context, ins []input) {
+	for _, in := range ins {
+		if ctx.Err() != nil || s.fatal != nil {
+			return
+		}
+		s.finish(readObject(ctx, in, s.open, s.prog, s.emit))
+	}
 }
 
 // emit handles one document: problems, the --since/--until filter, the
@@ -500,7 +541,8 @@ func (s *scanner) emit(d *ecs.Document) error {
 		s.outBuf = d.AppendJSON(s.outBuf)
 		s.outBuf = append(s.outBuf, '\n')
 		if _, err := s.out.Write(s.outBuf); err != nil {
-			return fmt.Errorf("--out: %w", err)
+			s.fatal = fmt.Errorf("--out: %w", err)
+			return s.fatal
 		}
 	}
 	s.cur = d
@@ -527,6 +569,9 @@ func (s *scanner) alert(a detect.Alert) {
 		d = s.cur
 	}
 	s.builder.Alert(a, d)
+	if levelRank(a.Level) < s.minRank {
+		return
+	}
 	switch s.cfg.format {
 	case "json":
 		s.alerts = append(s.alerts, toAlertJSON(a))
@@ -592,6 +637,8 @@ func (s *scanner) print(rep *report.Report) error {
 	}
 	if s.stats.Matcher.Alerts == 0 {
 		fmt.Fprintln(s.e.stdout, "No alerts.")
+	} else if s.minRank > 0 {
+		fmt.Fprintf(s.e.stdout, "(alerts below %s are not printed: --min-level)\n", levels[s.minRank])
 	}
 	fmt.Fprintln(s.e.stdout)
 	return report.Text(s.e.stdout, rep)

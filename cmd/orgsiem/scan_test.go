@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -389,6 +390,16 @@ func TestScanFlags(t *testing.T) {
 			t.Errorf("exit %d", r.code)
 		}
 	})
+	t.Run("--min-level hides lower alerts but counts them", func(t *testing.T) {
+		all, _ := scanJSON(t, "testdata/logs")
+		high, _ := scanJSON(t, "--min-level", "high", "testdata/logs")
+		if len(high.Alerts) != 3 || len(all.Alerts) <= len(high.Alerts) || high.Stats.Matcher.Alerts != all.Stats.Matcher.Alerts {
+			t.Errorf("%d alerts shown of %d, all %d", len(high.Alerts), high.Stats.Matcher.Alerts, len(all.Alerts))
+		}
+		if r := runCLI(t, "scan", "--min-level", "loud", "testdata/logs"); r.code != exitUsage {
+			t.Errorf("exit %d", r.code)
+		}
+	})
 	t.Run("hidden files are skipped and counted", func(t *testing.T) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, ".DS_Store"), []byte("x"), 0o644); err != nil {
@@ -419,25 +430,60 @@ func TestScanCorpus(t *testing.T) {
 	}
 	t.Logf("corpus: %d objects (%d failed, skipped %v), %d records: %d documents, %d error documents, skipped %v; matcher %+v",
 		st.Objects, st.ObjectsFailed, st.ObjectsSkipped, st.Records, st.Documents, st.Errors, st.Skipped, st.Matcher)
-	byRule := map[string]int{}
-	var lines []string
-	for _, a := range out.Alerts {
-		if !strings.HasPrefix(a.Index, "log-aws-cloudtrail-") {
-			continue
+	t.Run("the real CloudTrail inputs of the corpus", func(t *testing.T) {
+		paths := corpusInputs(t, corpus, "cloudtrail")
+		out, r := scanJSON(t, append([]string{"--max-problems", "20"}, paths...)...)
+		if r.code != exitOK {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
 		}
-		byRule[a.Level+" "+a.RuleID]++
-		lines = append(lines, fmt.Sprintf("%s %-8s %-48s account %s principal %s", a.Time.Format(time.RFC3339), a.Level, a.RuleID, orDash(a.Account), orDash(a.Principal)))
+		st := out.Stats
+		t.Logf("%d CloudTrail input files: %d records, %d documents, %d error documents, %d failed objects",
+			len(paths), st.Records, st.Documents, st.Errors, st.ObjectsFailed)
+		byRule := map[string]int{}
+		var lines []string
+		for _, a := range out.Alerts {
+			byRule[fmt.Sprintf("%-8s %s", a.Level, a.RuleID)]++
+			if levelRank(a.Level) >= levelRank("high") {
+				lines = append(lines, fmt.Sprintf("%s %-8s %-44s account %s principal %s", a.Time.Format(time.RFC3339), a.Level, a.RuleID, orDash(a.Account), orDash(a.Principal)))
+			}
+		}
+		keys := slices.Sorted(maps.Keys(byRule))
+		t.Logf("%d alerts on the real CloudTrail files, by rule:", len(out.Alerts))
+		for _, k := range keys {
+			t.Logf("  %4d  %s", byRule[k], k)
+		}
+		t.Logf("the %d high and critical ones:", len(lines))
+		for _, l := range lines {
+			t.Log("  " + l)
+		}
+	})
+}
+
+// corpusInputs lists the corpus files of a log type that MANIFEST.json
+// marks as real inputs (kind input, gzip or derived), not documentation,
+// expected outputs or provenance.
+func corpusInputs(t *testing.T, corpus, logType string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(corpus, "MANIFEST.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	keys := make([]string, 0, len(byRule))
-	for k := range byRule {
-		keys = append(keys, k)
+	var manifest []struct {
+		File    string `json:"file"`
+		LogType string `json:"log_type"`
+		Kind    string `json:"kind"`
 	}
-	slices.Sort(keys)
-	t.Logf("%d alerts on real CloudTrail files, by rule:", len(lines))
-	for _, k := range keys {
-		t.Logf("  %4d  %s", byRule[k], k)
+	if err := json.Unmarshal(b, &manifest); err != nil {
+		t.Fatal(err)
 	}
-	for _, l := range lines {
-		t.Log("  " + l)
+	var paths []string
+	for _, f := range manifest {
+		if f.LogType == logType && (f.Kind == "input" || f.Kind == "gzip" || f.Kind == "derived") {
+			paths = append(paths, filepath.Join(corpus, filepath.FromSlash(f.File)))
+		}
 	}
+	if len(paths) == 0 {
+		t.Fatalf("MANIFEST.json lists no %s input", logType)
+	}
+	return paths
 }

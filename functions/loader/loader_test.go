@@ -607,7 +607,9 @@ func TestBatchItemFailures(t *testing.T) {
 		{"documents throttled on every attempt are redelivered", notification(flowKey, at),
 			func(searchtest.BulkOp) *searchtest.Fault { return &searchtest.Fault{Status: 429} }, true},
 		{"documents refused for a non-document reason are redelivered", notification(flowKey, at),
-			func(searchtest.BulkOp) *searchtest.Fault { return &searchtest.Fault{Status: 403, Type: "security_exception"} }, true},
+			func(searchtest.BulkOp) *searchtest.Fault {
+				return &searchtest.Fault{Status: 403, Type: "security_exception"}
+			}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -248,7 +248,9 @@ type IndexStatus struct {
 
 // Searchable reports whether the index answers searches (its primaries are
 // recovered).
-func (s IndexStatus) Searchable() bool { return s.Status == "open" && (s.Health == "green" || s.Health == "yellow") }
+func (s IndexStatus) Searchable() bool {
+	return s.Status == "open" && (s.Health == "green" || s.Health == "yellow")
+}
 
 // Status lists the restored indices, those of the request's range and
 // types when given, else all.

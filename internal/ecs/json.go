@@ -518,23 +518,40 @@ const (
 
 // plainLen returns the length of the longest prefix of s that appears
 // unchanged in a JSON string (printable ASCII except '"' and '\\'),
-// testing eight bytes at a time.
+// testing eight bytes at a time; the last, partial word of a string of at
+// least eight bytes is tested as the overlapping last eight bytes.
 func plainLen(s string) int {
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		q := x ^ (lanes01 * '"')
-		bs := x ^ (lanes01 * '\\')
-		// A lane's high bit is set for a byte < 0x20, '"', '\\' or >= 0x80.
-		if ((x-lanes01*0x20)&^x|(q-lanes01)&^q|(bs-lanes01)&^bs|x)&lanes80 != 0 {
-			break
+	for ; len(s)-i >= 8; i += 8 {
+		if !plainWord(s[i : i+8]) {
+			return i + plainBytes(s[i:i+8])
 		}
 	}
-	for i < len(s) && safeASCII[s[i]] {
-		i++
+	if i < len(s) && i >= 8 && plainWord(s[len(s)-8:]) {
+		return len(s)
 	}
-	return i
+	return i + plainBytes(s[i:])
+}
+
+// plainWord reports whether the 8 bytes of w all need no escaping.
+func plainWord(w string) bool {
+	w = w[:8] // of known length: no bounds checks below
+	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+	q := x ^ (lanes01 * '"')
+	bs := x ^ (lanes01 * '\\')
+	// A lane's high bit is set for a byte < 0x20, '"', '\\' or >= 0x80.
+	return ((x-lanes01*0x20)&^x|(q-lanes01)&^q|(bs-lanes01)&^bs|x)&lanes80 == 0
+}
+
+// plainBytes is plainLen one byte at a time.
+func plainBytes(s string) int {
+	for i := 0; i < len(s); i++ {
+		if !safeASCII[s[i]] {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // appendRawJSON appends a JSON value that is already encoded. Valid input

@@ -40,6 +40,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/ecs"
@@ -85,8 +86,11 @@ func parseCloudWatchLogs(in *Input, out *Output) error {
 }
 
 type cwParser struct {
-	out *Output
-	buf []byte
+	out     *Output
+	buf     []byte
+	scratch []byte // unquoteJSON
+	ts      int64  // the timestamp archiveLine decoded
+	msg     string // the message archiveLine decoded
 }
 
 // firstLineIsValue reports whether the first non-blank line of the input
@@ -170,8 +174,10 @@ func (c *cwParser) stream(js *jsonStream) error {
 // value handles one JSON value; depth counts awslogs.data unwrapping.
 func (c *cwParser) value(raw []byte, depth int) error {
 	var p cwPayload
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return c.out.Fail(raw, fmt.Errorf("CloudWatch Logs payload: %w", err))
+	if !c.archiveLine(raw, &p) {
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return c.out.Fail(raw, fmt.Errorf("CloudWatch Logs payload: %w", err))
+		}
 	}
 	switch {
 	case p.AWSLogs != nil:
@@ -215,6 +221,109 @@ func (c *cwParser) value(raw []byte, depth int) error {
 		return c.event(&p, &p.cwEvent)
 	}
 	return c.out.Fail(raw, errors.New("neither a subscription payload nor an archived log event (no messageType, awslogs or logGroup+message)"))
+}
+
+// cwPayloadKeys are the keys encoding/json would match to a cwPayload field
+// (it matches keys case-insensitively).
+var cwPayloadKeys = []string{"messageType", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents", "id", "timestamp", "message", "awslogs"}
+
+// archiveLine decodes the usual archive line into p in one pass over raw
+// (scanObject), as json.Unmarshal would. It reports false, leaving the
+// decision to encoding/json, for anything else: invalid JSON, other payload
+// shapes, a key that only matches a field case-insensitively or holds
+// escapes, a null or a value of another JSON type, a timestamp that is not a
+// plain integer.
+func (c *cwParser) archiveLine(raw []byte, p *cwPayload) bool {
+	ok := true
+	var id, group, stream, owner, msg []byte
+	ts := int64(noJSONInt)
+	isObject, err := scanObject(raw, func(m member) {
+		if !ok {
+			return
+		}
+		key, val := raw[m.keyStart:m.keyEnd], raw[m.valStart:m.valEnd]
+		str := val[0] == '"'
+		switch string(key) {
+		case "id":
+			id, ok = val, str
+		case "logGroup":
+			group, ok = val, str
+		case "logStream":
+			stream, ok = val, str
+		case "owner":
+			owner, ok = val, str
+		case "message":
+			msg, ok = val, str
+		case "timestamp":
+			ts, ok = jsonInt(val)
+		default:
+			ok = !foldsToAny(key, cwPayloadKeys)
+		}
+	})
+	if err != nil || !isObject || !ok {
+		return false
+	}
+	unquote := func(tok []byte) string {
+		if tok == nil {
+			return ""
+		}
+		return unquoteJSON(tok, &c.scratch)
+	}
+	*p = cwPayload{LogGroup: unquote(group), LogStream: unquote(stream), Owner: unquote(owner)}
+	p.ID = unquote(id)
+	if ts != noJSONInt {
+		c.ts = ts
+		p.Timestamp = &c.ts
+	}
+	if msg != nil {
+		c.msg = unquote(msg)
+		p.Message = &c.msg
+	}
+	return true
+}
+
+// noJSONInt marks an absent timestamp in archiveLine.
+const noJSONInt = -1 << 63
+
+// jsonInt reads a JSON number that is a plain integer ("-"? digits) as
+// encoding/json reads it into an int64; ok is false for other numbers and
+// other JSON types, and for math.MinInt64 (noJSONInt).
+func jsonInt(v []byte) (n int64, ok bool) {
+	neg := len(v) > 0 && v[0] == '-'
+	digits := v
+	if neg {
+		digits = v[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return noJSONInt, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return noJSONInt, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// foldsToAny reports whether key holds an escape or non-ASCII byte, or
+// equals one of names ignoring ASCII case: a key encoding/json might match
+// to a field.
+func foldsToAny(key []byte, names []string) bool {
+	for _, c := range key {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	for _, n := range names {
+		if len(n) == len(key) && strings.EqualFold(n, string(key)) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeAWSLogsData undoes base64 and gzip, reading at most maxPayloadBytes.

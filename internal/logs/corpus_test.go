@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -123,7 +124,7 @@ func TestCorpus(t *testing.T) {
 	for _, f := range inputs {
 		_, rest, _ := strings.Cut(f.File, "/")
 		t.Run(f.typ+"/"+rest, func(t *testing.T) {
-			r := normalizeFile(t, f.typ, f.path, f.File)
+			r := corpusResult(t, f)
 			for i, line := range r.lines {
 				if !json.Valid(line) {
 					t.Fatalf("document %d is not valid JSON: %s", i, line)
@@ -198,7 +199,7 @@ func compareElastic(t *testing.T, typ string, r result, expectedPath string) {
 		}
 	}
 	for i := 0; i < len(exp.Expected) && i < len(r.docs); i++ {
-		ours := docJSON(t, &r.docs[i])
+		ours := lineJSON(t, r.lines[i])
 		theirs := expandDotted(exp.Expected[i])
 		for _, field := range elasticFields {
 			a, aok := lookup(ours, field)
@@ -274,8 +275,7 @@ func TestTypeConsistency(t *testing.T) {
 	if root := filepath.Join(repoRoot(t), "..", "shared", "corpus"); dirExists(filepath.Join(root, "MANIFEST.json")) {
 		inputs, _ := corpusInputs(t, root)
 		for _, f := range inputs {
-			r := normalizeFile(t, f.typ, f.path, f.File)
-			c.addResult(t, r, f.File)
+			c.addResult(t, corpusResult(t, f), f.File)
 		}
 	} else {
 		t.Logf("corpus absent: checking fixtures only")
@@ -283,6 +283,29 @@ func TestTypeConsistency(t *testing.T) {
 	for _, msg := range c.problems() {
 		t.Error(msg)
 	}
+}
+
+// corpusResults memoizes the normalization of corpus files: TestCorpus and
+// TestTypeConsistency read the same results instead of normalizing the
+// corpus twice. Normalize is deterministic for a given file, so the cache
+// holds no state a test could change.
+var corpusResults = struct {
+	sync.Mutex
+	byFile map[string]result
+}{byFile: map[string]result{}}
+
+// corpusResult normalizes corpus file f (stats checked on t), or returns
+// the result of an earlier call. Callers must not modify it.
+func corpusResult(t testing.TB, f corpusFile) result {
+	t.Helper()
+	corpusResults.Lock()
+	defer corpusResults.Unlock()
+	r, ok := corpusResults.byFile[f.File]
+	if !ok {
+		r = normalizeFile(t, f.typ, f.path, f.File)
+		corpusResults.byFile[f.File] = r
+	}
+	return r
 }
 
 func dirExists(p string) bool { _, err := os.Stat(p); return err == nil }
@@ -299,7 +322,7 @@ func newKindChecker() *kindChecker {
 
 func (c *kindChecker) addResult(t *testing.T, r result, source string) {
 	for i := range r.docs {
-		m := docJSON(t, &r.docs[i])
+		m := lineJSON(t, r.lines[i])
 		typ := r.docs[i].Type
 		if c.kinds[typ] == nil {
 			c.kinds[typ] = map[string]map[string]string{}

@@ -19,7 +19,7 @@ package logs
 //   checkStats(t, st)                           — Records == Documents+Errors+Skipped+Resumed
 //   result.docs (deep copies), result.lines (AppendJSON bodies), result.stats,
 //   result.errorMessages()
-//   docJSON(t, d) map[string]any; lookup(m, "a.b.c") (any, bool)
+//   docJSON(t, d), lineJSON(t, body) map[string]any; lookup(m, "a.b.c") (any, bool)
 //   repoRoot(t), corpusRoot(t) (skips when ../shared/corpus is absent)
 //
 // Corpus (corpus_test.go): TestCorpus/<type>/<path below the type folder>
@@ -38,7 +38,8 @@ package logs
 // cloud.account.id, cloud.region, user.name.
 //
 // TestTypeConsistency (corpus_test.go): over all fixtures and corpus
-// documents, each JSON path has one JSON type per log type, declared
+// documents (the corpus is normalized once per test binary, see
+// corpusResult), each JSON path has one JSON type per log type, declared
 // flat_object paths hold objects, declared paths match their ecs.FieldType,
 // and every path outside aws.* is declared in the ecs schema.
 //
@@ -134,7 +135,13 @@ func checkStats(t testing.TB, st Stats) {
 // docJSON decodes the AppendJSON body of d, failing on invalid JSON.
 func docJSON(t testing.TB, d *ecs.Document) map[string]any {
 	t.Helper()
-	line := d.AppendJSON(nil)
+	return lineJSON(t, d.AppendJSON(nil))
+}
+
+// lineJSON decodes one document body (result.lines), failing on invalid
+// JSON. Numbers stay json.Number.
+func lineJSON(t testing.TB, line []byte) map[string]any {
+	t.Helper()
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()

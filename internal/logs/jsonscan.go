@@ -1,6 +1,12 @@
 package logs
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
 
 // Byte classes of the JSON scanners.
 var (
@@ -275,4 +281,71 @@ func (s *recordScanner) digits() bool {
 		s.i++
 	}
 	return s.i > start
+}
+
+// unquoteJSON decodes a JSON string token (with its quotes) that a
+// recordScanner has validated, exactly as encoding/json decodes it into a
+// string: escapes resolved, a lone or mismatched UTF-16 surrogate and
+// every invalid UTF-8 byte become U+FFFD. scratch is reused for strings
+// with escapes or invalid UTF-8; the result is always a fresh string.
+func unquoteJSON(tok []byte, scratch *[]byte) string {
+	s := tok[1 : len(tok)-1]
+	if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+		return string(s)
+	}
+	b := (*scratch)[:0]
+	for r := 0; r < len(s); {
+		c := s[r]
+		switch {
+		case c == '\\':
+			r++
+			switch s[r] {
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				rr := hex4(s[r+1 : r+5])
+				r += 4
+				if utf16.IsSurrogate(rr) {
+					if r+7 <= len(s) && s[r+1] == '\\' && s[r+2] == 'u' {
+						if dec := utf16.DecodeRune(rr, hex4(s[r+3:r+7])); dec != unicode.ReplacementChar {
+							b = utf8.AppendRune(b, dec)
+							r += 7
+							continue
+						}
+					}
+					rr = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, rr)
+			default: // '"', '\\', '/'
+				b = append(b, s[r])
+			}
+			r++
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			r++
+		default:
+			rr, size := utf8.DecodeRune(s[r:])
+			b = utf8.AppendRune(b, rr)
+			r += size
+		}
+	}
+	*scratch = b
+	return string(b)
+}
+
+// hex4 reads four hex digits (validated by the scanner).
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h[:4] {
+		r = r<<4 | rune(unhex(c))
+	}
+	return r
 }

@@ -94,8 +94,9 @@ func linuxMessage(msg []byte, d *ecs.Document, evTime time.Time) error {
 
 // linuxParser holds buffers reused from line to line.
 type linuxParser struct {
-	aws     []byte
-	related []string
+	aws       []byte
+	related   []string
+	relatedIP [1]string
 }
 
 var (
@@ -145,8 +146,10 @@ func (p *linuxParser) parse(raw []byte, d *ecs.Document, ref time.Time) error {
 	d.Timestamp = ts
 	d.Host.Hostname = host
 	d.Process.Name = program
-	if n, err := strconv.ParseInt(pid, 10, 64); err == nil {
-		d.Process.PID = n
+	if pid != "" { // (ParseInt("") would allocate its error)
+		if n, err := strconv.ParseInt(pid, 10, 64); err == nil {
+			d.Process.PID = n
+		}
 	}
 	d.Message = msg
 	p.related = p.related[:0]
@@ -194,16 +197,49 @@ func syslogTime(s string, ref time.Time) (time.Time, string, string, error) {
 		return time.Time{}, "", "", errors.New("line too short for a syslog timestamp")
 	}
 	stamp := s[:15]
-	t, err := time.Parse(time.Stamp, stamp)
-	if err != nil {
-		return time.Time{}, "", "", fmt.Errorf("timestamp %q is not \"Mmm dd hh:mm:ss\"", stamp)
+	mo, day, h, mi, sec, ok := parseStamp(stamp)
+	if !ok {
+		t, err := time.Parse(time.Stamp, stamp) // the lenient forms parseStamp leaves out
+		if err != nil {
+			return time.Time{}, "", "", fmt.Errorf("timestamp %q is not \"Mmm dd hh:mm:ss\"", stamp)
+		}
+		mo, day = t.Month(), t.Day()
+		h, mi, sec = t.Clock()
 	}
 	ref = ref.UTC()
-	t = time.Date(ref.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+	t := time.Date(ref.Year(), mo, day, h, mi, sec, 0, time.UTC)
 	if t.After(ref.Add(48 * time.Hour)) {
 		t = t.AddDate(-1, 0, 0)
 	}
 	return t, stamp, s[15:], nil
+}
+
+// stampMonths are the month abbreviations of time.Stamp, in order.
+const stampMonths = "JanFebMarAprMayJunJulAugSepOctNovDec"
+
+// parseStamp reads the usual form of a time.Stamp timestamp, "Mmm _d
+// hh:mm:ss" with a capitalised month and two-digit fields, without
+// time.Parse. ok is false for anything else (time.Parse then decides:
+// it also takes other letter cases, for one).
+func parseStamp(s string) (mo time.Month, day, h, mi, sec int, ok bool) {
+	if len(s) != 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' {
+		return 0, 0, 0, 0, 0, false
+	}
+	i := strings.Index(stampMonths, s[:3])
+	if i < 0 || i%3 != 0 {
+		return 0, 0, 0, 0, 0, false
+	}
+	mo = time.Month(i/3 + 1)
+	day, ok1 := twoDigits(s[4:6])
+	if s[4] == ' ' && s[5] >= '0' && s[5] <= '9' { // "_d"
+		day, ok1 = int(s[5]-'0'), true
+	}
+	h, ok2 := twoDigits(s[7:9])
+	mi, ok3 := twoDigits(s[10:12])
+	sec, ok4 := twoDigits(s[13:15])
+	// Year 0 (a leap year) is what time.Parse checks the day against.
+	ok = ok1 && ok2 && ok3 && ok4 && day >= 1 && day <= daysIn(int(mo), 0) && h < 24 && mi < 60 && sec < 60
+	return mo, day, h, mi, sec, ok
 }
 
 // sshd maps the authentication lines of sshd.
@@ -255,12 +291,19 @@ func (p *linuxParser) source(s string, d *ecs.Document) {
 		d.Source.Address = ipText
 		return
 	}
-	d.Source.IP = ip.String()
-	d.Related.IP = []string{d.Source.IP}
+	if ip.Is4() {
+		d.Source.IP = ipText // ParseAddr takes IPv4 in canonical form only
+	} else {
+		d.Source.IP = ip.String()
+	}
+	p.relatedIP[0] = d.Source.IP
+	d.Related.IP = p.relatedIP[:]
 	if port, ok := strings.CutPrefix(rest, "port "); ok {
 		port, _, _ = strings.Cut(port, " ")
-		if n, err := strconv.ParseInt(port, 10, 64); err == nil {
-			d.Source.Port = n
+		if port != "" {
+			if n, err := strconv.ParseInt(port, 10, 64); err == nil {
+				d.Source.Port = n
+			}
 		}
 	}
 }
@@ -276,7 +319,9 @@ func (p *linuxParser) sudo(msg string, d *ecs.Document) {
 	d.Event.Outcome = "success"
 	d.User.Name = strings.TrimSpace(user)
 	p.related = append(p.related, d.User.Name)
-	for _, part := range strings.Split(rest, " ; ") {
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, " ; ")
 		switch {
 		case strings.HasPrefix(part, "USER="):
 			p.related = append(p.related, strings.TrimPrefix(part, "USER="))

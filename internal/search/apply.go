@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"reflect"
 	"sort"
 	"strconv"
@@ -293,7 +292,7 @@ func (c *Client) Restore(ctx context.Context, repo string, p Plan) error {
 
 // Search runs one search over the indices and decodes the response.
 func (c *Client) Search(ctx context.Context, indices []string, body any, out any) error {
-	idx := url.PathEscape(strings.Join(indices, ","))
+	idx := pathEscape(strings.Join(indices, ","))
 	return c.JSON(ctx, http.MethodPost, "/"+idx+"/_search", body, out)
 }
 

@@ -272,5 +272,6 @@ func responseError(method, path string, status int, body []byte) *Error {
 	return e
 }
 
-// pathEscape escapes one path segment (an index, template or policy name).
-func pathEscape(s string) string { return url.PathEscape(s) }
+// pathEscape escapes one path segment (an index, template or policy name,
+// or a comma-separated list of them).
+func pathEscape(s string) string { return strings.ReplaceAll(url.PathEscape(s), "%2C", ",") }

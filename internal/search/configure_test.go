@@ -65,7 +65,7 @@ func TestTemplatesAndLifecyclePassTheSpec(t *testing.T) {
 			t.Errorf("aws.cloudtrail component lacks %s", want)
 		}
 	}
-	for _, want := range []string{`"type":"ip","ignore_malformed":true`, `"geo_point"`, `"date_detection":false`, `"numeric_detection":false`, `"match_mapping_type":"string"`} {
+	for _, want := range []string{`{"ignore_malformed":true,"type":"ip"}`, `"geo_point"`, `"date_detection":false`, `"numeric_detection":false`, `"match_mapping_type":"string"`} {
 		if !strings.Contains(string(ecsT), want) {
 			t.Errorf("ECS component lacks %s", want)
 		}
@@ -96,7 +96,7 @@ func TestLifecycleOptions(t *testing.T) {
 		wantErr bool
 	}{
 		{name: "without warm the hot state goes straight to delete", lc: search.Lifecycle{DeleteAfterDays: 30},
-			want: []string{`"state_name":"delete","conditions":{"min_index_age":"30d"}`}, notWant: []string{"warm_migration"}},
+			want: []string{`"conditions":{"min_index_age":"30d"},"state_name":"delete"`}, notWant: []string{"warm_migration"}},
 		{name: "rollover appears where configured", lc: search.Lifecycle{DeleteAfterDays: 30},
 			roll: map[string]search.Rollover{"cloudtrail": {Alias: "ct", MinPrimaryShardSize: "30gb"}}, want: []string{`"rollover":{"min_primary_shard_size":"30gb"}`}},
 		{name: "warm at or after delete is refused", lc: search.Lifecycle{WarmAfterDays: 30, DeleteAfterDays: 30}, wantErr: true},

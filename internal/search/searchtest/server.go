@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path"
 	"regexp"
 	"sort"
@@ -334,7 +335,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, op *Operation, body []byte) {
-	p := op.Params
+	p := map[string]string{}
+	for k, v := range op.Params {
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		p[k] = v
+	}
 	q := r.URL.Query()
 	switch op.Group {
 	case "info":

@@ -205,6 +205,10 @@ func (s *Spec) patch(tree map[string]any) error {
 		{schemaWriteOp, "create/index action metadata"},
 		{schemaRole, "FGAC roles"},
 		{schemaRoleMapping, "FGAC role mappings"},
+		// Open, SortOptions matches every one-key object, so the valid
+		// {"@timestamp":{"order":"desc"}} matched two branches of the
+		// SortCombinations oneOf and failed.
+		{"_common___SortOptions", "a field sort must match exactly one sort form"},
 	} {
 		if err := closeSchema(c.name, c.why); err != nil {
 			return err
@@ -239,6 +243,9 @@ func (s *Spec) patch(tree map[string]any) error {
 	rprops["server_side_encryption"] = map[string]any{"type": "boolean"}
 	rs["additionalProperties"] = false
 	s.Patches = append(s.Patches, schemaRepoSettings+": added bucket, region, role_arn, base_path, server_side_encryption (S3 repository); additionalProperties false")
+	if err := s.discriminate(schemas, "_common.mapping___Property"); err != nil {
+		return err
+	}
 	// Monitor search inputs carry a search body the spec leaves open.
 	si, err := get(schemaSearchInput)
 	if err != nil {
@@ -250,6 +257,79 @@ func (s *Spec) patch(tree map[string]any) error {
 	}
 	sprops["query"] = map[string]any{"$ref": PtrSearchBody}
 	s.Patches = append(s.Patches, schemaSearchInput+": query validated as a search request body")
+	return nil
+}
+
+// discriminate replaces a oneOf that carries an OpenAPI discriminator on
+// "type" with if/then branches keyed by the type value, so only the
+// matching branch is evaluated. JSON Schema ignores "discriminator": for
+// field mappings the plain oneOf tries all 47 property kinds at every level
+// of nested properties, which is exponential (a template with nested
+// objects did not finish in minutes). Semantics kept: the type must be one
+// of the branches' values; no type means the x-default branch (object).
+func (s *Spec) discriminate(schemas map[string]any, name string) error {
+	m, ok := schemas[name].(map[string]any)
+	if !ok {
+		return fmt.Errorf("searchtest: patch: schema %s not found", name)
+	}
+	disc, _ := m["discriminator"].(map[string]any)
+	one, _ := m["oneOf"].([]any)
+	if disc == nil || len(one) == 0 {
+		return fmt.Errorf("searchtest: patch: %s has no discriminated oneOf", name)
+	}
+	prop, _ := disc["propertyName"].(string)
+	def, _ := disc["x-default"].(string)
+	var branches []any
+	var values []any
+	defRef := ""
+	for _, b := range one {
+		ref, _ := b.(map[string]any)["$ref"].(string)
+		target, _ := schemas[strings.TrimPrefix(ref, ptrSchemas)].(map[string]any)
+		vals := discriminatorValues(target, prop)
+		if len(vals) == 0 {
+			return fmt.Errorf("searchtest: patch: %s branch %s names no %s", name, ref, prop)
+		}
+		for _, v := range vals {
+			if v == def {
+				defRef = ref
+			}
+			values = append(values, v)
+		}
+		branches = append(branches, map[string]any{
+			"if":   map[string]any{"properties": map[string]any{prop: map[string]any{"enum": vals}}, "required": []any{prop}},
+			"then": map[string]any{"$ref": ref},
+		})
+	}
+	if defRef != "" {
+		branches = append(branches, map[string]any{
+			"if":   map[string]any{"not": map[string]any{"required": []any{prop}}},
+			"then": map[string]any{"$ref": defRef},
+		})
+	}
+	delete(m, "oneOf")
+	m["allOf"] = branches
+	m["properties"] = map[string]any{prop: map[string]any{"enum": values}}
+	s.Patches = append(s.Patches, fmt.Sprintf("%s: oneOf of %d branches evaluated through its discriminator %q (if/then), default %q", name, len(one), prop, def))
+	return nil
+}
+
+// discriminatorValues finds the enum of property prop in a schema or the
+// parts of its allOf.
+func discriminatorValues(sch map[string]any, prop string) []any {
+	if sch == nil {
+		return nil
+	}
+	if e, ok := dig(sch, "properties", prop, "enum").([]any); ok {
+		return e
+	}
+	parts, _ := sch["allOf"].([]any)
+	for _, p := range parts {
+		if pm, ok := p.(map[string]any); ok {
+			if e := discriminatorValues(pm, prop); e != nil {
+				return e
+			}
+		}
+	}
 	return nil
 }
 

@@ -1,0 +1,235 @@
+package maintain
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+
+	"github.com/orgsiem/orgsiem/internal/search"
+)
+
+// ConfigureResult says what configure did to each object it owns, by
+// "kind/name".
+type ConfigureResult struct {
+	Created   []string `json:"created,omitempty"`
+	Updated   []string `json:"updated,omitempty"`
+	Unchanged []string `json:"unchanged,omitempty"`
+	// Skipped names what was not configured and why.
+	Skipped []string `json:"skipped,omitempty"`
+}
+
+func (r *ConfigureResult) note(kind, name string, ch search.Change) {
+	id := kind + "/" + name
+	switch ch {
+	case search.Created:
+		r.Created = append(r.Created, id)
+	case search.Updated:
+		r.Updated = append(r.Updated, id)
+	default:
+		r.Unchanged = append(r.Unchanged, id)
+	}
+}
+
+// Configure brings the domain to the configuration built from code. Each
+// object is read first and written only when missing or different, so a
+// second run sends no mutating request. Order: templates (before any index
+// can be created from them), ISM policies, roles and mappings, snapshot
+// repository, SM policy, notification channel, monitors.
+func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
+	var res ConfigureResult
+	ts, err := search.BuildTemplates(search.DefaultTemplateConfig())
+	if err != nil {
+		return res, err
+	}
+	for _, t := range ts.Components {
+		if err := m.putIfChanged(ctx, &res, "component_template", t.Name, "/_component_template/", t.Body, storedTemplate("component_templates", "component_template")); err != nil {
+			return res, err
+		}
+	}
+	for _, t := range ts.Indices {
+		if err := m.putIfChanged(ctx, &res, "index_template", t.Name, "/_index_template/", t.Body, storedTemplate("index_templates", "index_template")); err != nil {
+			return res, err
+		}
+	}
+	pols, err := search.BuildISMPolicies(search.LifecycleConfig{Default: search.Lifecycle{DeleteAfterDays: m.cfg.HotIndexDays}})
+	if err != nil {
+		return res, err
+	}
+	for _, p := range pols {
+		ch, err := m.c.PutISMPolicy(ctx, p)
+		if err != nil {
+			return res, err
+		}
+		res.note("ism_policy", p.Name, ch)
+	}
+	sec := search.BuildSecurity(m.cfg.Roles)
+	for _, r := range sec.Roles {
+		if err := m.putIfChanged(ctx, &res, "role", r.Name, "/_plugins/_security/api/roles/", r.Body, storedByName(r.Name)); err != nil {
+			return res, err
+		}
+	}
+	for _, r := range sec.Mappings {
+		if err := m.putIfChanged(ctx, &res, "role_mapping", r.Name, "/_plugins/_security/api/rolesmapping/", r.Body, storedByName(r.Name)); err != nil {
+			return res, err
+		}
+	}
+	repo := search.Repository{Name: Repository, Bucket: m.cfg.SnapshotBucket, Region: m.cfg.Region, RoleARN: m.cfg.SnapshotRoleARN, BasePath: RepositoryBasePath}
+	if err := m.putIfChanged(ctx, &res, "repository", repo.Name, "/_snapshot/", repo.Body(), storedByName(repo.Name)); err != nil {
+		return res, err
+	}
+	ch, err := m.c.PutSMPolicy(ctx, search.SMPolicy{Name: SMPolicyName, Repository: Repository, MaxAgeDays: m.cfg.RetentionDays, MinCount: 1})
+	if err != nil {
+		return res, err
+	}
+	res.note("sm_policy", SMPolicyName, ch)
+	if m.cfg.AlertRoleARN == "" || m.cfg.TopicARN == "" {
+		res.Skipped = append(res.Skipped, "notification channel and monitors: "+EnvAlertRoleARN+" or "+EnvAlertTopicARN+" is not set")
+		m.log.WarnContext(ctx, "notification channel and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
+		return res, nil
+	}
+	channel := search.Channel{ID: ChannelID, Name: "orgsiem alerts", Description: "orgsiem alerting monitors → SNS alert topic",
+		TopicARN: m.cfg.TopicARN, RoleARN: m.cfg.AlertRoleARN}
+	if ch, err = m.c.UpsertChannel(ctx, channel); err != nil {
+		return res, err
+	}
+	res.note("channel", ChannelID, ch)
+	ms, err := search.BuildMonitors(m.catalog, search.MonitorConfig{ChannelID: ChannelID})
+	if err != nil {
+		return res, err
+	}
+	sync, err := m.c.UpsertMonitors(ctx, ms)
+	if err != nil {
+		return res, err
+	}
+	for _, n := range sync.Created {
+		res.note("monitor", n, search.Created)
+	}
+	for _, n := range sync.Updated {
+		res.note("monitor", n, search.Updated)
+	}
+	for _, n := range sync.Unchanged {
+		res.note("monitor", n, search.Unchanged)
+	}
+	return res, nil
+}
+
+// storedFunc extracts the stored definition from a GET response.
+type storedFunc func(resp json.RawMessage) (json.RawMessage, bool)
+
+// storedTemplate reads {"<list>":[{"name":..,"<inner>":{...}}]}.
+func storedTemplate(list, inner string) storedFunc {
+	return func(resp json.RawMessage) (json.RawMessage, bool) {
+		var v map[string][]map[string]json.RawMessage
+		if json.Unmarshal(resp, &v) != nil || len(v[list]) != 1 {
+			return nil, false
+		}
+		b, ok := v[list][0][inner]
+		return b, ok
+	}
+}
+
+// storedByName reads {"<name>":{...}} (roles, role mappings, repositories).
+func storedByName(name string) storedFunc {
+	return func(resp json.RawMessage) (json.RawMessage, bool) {
+		var v map[string]json.RawMessage
+		if json.Unmarshal(resp, &v) != nil {
+			return nil, false
+		}
+		b, ok := v[name]
+		return b, ok
+	}
+}
+
+// putIfChanged GETs base+name and PUTs want there unless what is stored
+// already holds it. (search.Client's PutTemplates, PutSecurity and
+// RegisterRepository always PUT; this adapter makes configure send no
+// mutating request when nothing changed.)
+func (m *Maintainer) putIfChanged(ctx context.Context, res *ConfigureResult, kind, name, base string, want map[string]any, stored storedFunc) error {
+	path := base + url.PathEscape(name)
+	var cur json.RawMessage
+	err := m.c.JSON(ctx, http.MethodGet, path, nil, &cur)
+	ch := search.Created
+	switch {
+	case search.IsStatus(err, http.StatusNotFound):
+	case err != nil:
+		return fmt.Errorf("%s %s: %w", kind, name, err)
+	default:
+		if s, ok := stored(cur); ok && holds(s, want) {
+			res.note(kind, name, search.Unchanged)
+			return nil
+		}
+		ch = search.Updated
+	}
+	if err := m.c.JSON(ctx, http.MethodPut, path, want, nil); err != nil {
+		return fmt.Errorf("%s %s: %w", kind, name, err)
+	}
+	res.note(kind, name, ch)
+	return nil
+}
+
+// holds reports whether stored contains everything in want: objects may
+// have extra members (defaults the server adds), arrays match element by
+// element, and scalars compare by their text, since OpenSearch returns
+// settings as strings ("true", "1").
+func holds(stored json.RawMessage, want any) bool {
+	var have any
+	if json.Unmarshal(stored, &have) != nil {
+		return false
+	}
+	b, err := json.Marshal(want)
+	if err != nil {
+		return false
+	}
+	var w any
+	if json.Unmarshal(b, &w) != nil {
+		return false
+	}
+	return contains(have, w)
+}
+
+func contains(have, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			if hv, ok := h[k]; !ok || !contains(hv, wv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !contains(h[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		return have == nil
+	default:
+		return reflect.DeepEqual(have, want) || scalarText(have) == scalarText(want)
+	}
+}
+
+func scalarText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprintf("%T", v) // objects and arrays never equal a scalar
+}

@@ -204,7 +204,7 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := t.TempDir()
-	out, err := exec.Command(bin, "simulate", "--accounts", "4", "--days", "1", "--seed", "3", "--out", dir).CombinedOutput()
+	out, err := exec.Command(bin, "simulate", "--accounts", "4", "--days", "1", "--seed", "3", "--events-per-hour", "20", "--flows", "2", "--out", dir).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "answer-key.json") {
 		t.Fatalf("simulate: %v\n%s", err, out)
 	}

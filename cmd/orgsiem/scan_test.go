@@ -19,7 +19,7 @@ import (
 // account and time, and nothing at level high or critical outside the
 // scenarios.
 func TestScanDetectsEveryInjectedScenario(t *testing.T) {
-	dir, key := simulateArchive(t, "--accounts", "5", "--days", "1", "--seed", "42")
+	dir, key := simulateArchive(t, "--accounts", "5", "--days", "1", "--seed", "42", "--events-per-hour", "30", "--flows", "4")
 	out, r := scanJSON(t, filepath.Join(dir, "archive"))
 	if r.code != exitOK {
 		t.Fatalf("scan: exit %d\n%s", r.code, r.stderr)

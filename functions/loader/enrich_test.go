@@ -4,12 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"net"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,52 +198,4 @@ func TestMetricsAreEmbeddedMetricFormatPerLogType(t *testing.T) {
 	if doc.LogType != "vpcflow" || len(doc.Lag) != 1 || doc.Lag[0] != 1500 {
 		t.Errorf("second line %s", lines[1])
 	}
-}
-
-// TestNamesMatchCentral pins the environment variable and metric names to
-// the constants the Pulumi program (central/env.go) sets and alarms on,
-// read from its source since Lambda code does not import Pulumi packages.
-func TestNamesMatchCentral(t *testing.T) {
-	consts := goConsts(t, filepath.Join(repoRoot(t), "central", "env.go"))
-	pairs := map[string]string{
-		"EnvOpenSearchEndpoint": EnvOpenSearchEndpoint, "EnvIngestQueueURL": EnvIngestQueueURL,
-		"EnvArchiveBucket": EnvArchiveBucket, "EnvRegion": EnvRegion,
-		"MetricNamespace": MetricNamespace, "MetricDocumentsIndexed": MetricDocumentsIndexed, "DimensionLogType": DimensionLogType,
-	}
-	for name, ours := range pairs {
-		t.Run(name+" matches central", func(t *testing.T) {
-			if got, ok := consts[name]; !ok || got != ours {
-				t.Errorf("central.%s = %q (declared %v), loader uses %q", name, got, ok, ours)
-			}
-		})
-	}
-}
-
-// goConsts returns the string constants declared in a Go source file.
-func goConsts(t testing.TB, path string) map[string]string {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-	if err != nil {
-		t.Skipf("%s not readable: %v", path, err)
-	}
-	out := map[string]string{}
-	for _, decl := range f.Decls {
-		g, ok := decl.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, spec := range g.Specs {
-			vs := spec.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if i < len(vs.Values) {
-					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						if s, err := strconv.Unquote(lit.Value); err == nil {
-							out[n.Name] = s
-						}
-					}
-				}
-			}
-		}
-	}
-	return out
 }

@@ -14,20 +14,18 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 )
 
-// Environment variables read by ConfigFromEnv (the names central/env.go
-// sets; ORGSIEM_GEOIP is the loader's own). None holds a secret: the
-// function signs OpenSearch requests with its execution role.
-const (
-	EnvOpenSearchEndpoint = "ORGSIEM_OPENSEARCH_ENDPOINT" // domain endpoint host, without scheme (required)
-	EnvIngestQueueURL     = "ORGSIEM_INGEST_QUEUE_URL"    // ingest queue, for continuations (required)
-	EnvArchiveBucket      = "ORGSIEM_ARCHIVE_BUCKET"      // archive bucket, for dead letters (required)
-	EnvRegion             = "ORGSIEM_REGION"              // home region (default AWS_REGION)
-	// EnvGeoIP lists MaxMind databases to enrich with, as comma-separated
-	// s3://bucket/key locations (optional: no GeoIP when empty).
-	EnvGeoIP = "ORGSIEM_GEOIP"
-)
+// EnvGeoIP lists MaxMind databases to enrich with, as comma-separated
+// s3://bucket/key locations (optional: no GeoIP when empty). The other
+// variables ConfigFromEnv reads are the lambdaenv names the Pulumi program
+// sets: OpenSearchEndpoint (host, without scheme), IngestQueueURL
+// (continuations), ArchiveBucket (dead letters) and Region (default
+// AWS_REGION). None holds a secret: the function signs OpenSearch requests
+// with its execution role.
+const EnvGeoIP = "ORGSIEM_GEOIP"
 
 // Config is the loader function's configuration.
 type Config struct {
@@ -57,14 +55,14 @@ func ParseS3URL(s string) (S3Location, error) {
 // ConfigFromEnv reads Config from the Env* variables.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		QueueURL:      getenv(EnvIngestQueueURL),
-		ArchiveBucket: getenv(EnvArchiveBucket),
-		Region:        getenv(EnvRegion),
+		QueueURL:      getenv(lambdaenv.IngestQueueURL),
+		ArchiveBucket: getenv(lambdaenv.ArchiveBucket),
+		Region:        getenv(lambdaenv.Region),
 	}
 	if c.Region == "" {
 		c.Region = getenv("AWS_REGION")
 	}
-	if host := getenv(EnvOpenSearchEndpoint); host != "" {
+	if host := getenv(lambdaenv.OpenSearchEndpoint); host != "" {
 		c.Endpoint = "https://" + strings.TrimPrefix(host, "https://")
 	}
 	for _, s := range strings.Split(getenv(EnvGeoIP), ",") {
@@ -79,13 +77,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	switch {
 	case c.Endpoint == "":
-		return c, fmt.Errorf("loader config: %s is empty", EnvOpenSearchEndpoint)
+		return c, fmt.Errorf("loader config: %s is empty", lambdaenv.OpenSearchEndpoint)
 	case c.QueueURL == "":
-		return c, fmt.Errorf("loader config: %s is empty", EnvIngestQueueURL)
+		return c, fmt.Errorf("loader config: %s is empty", lambdaenv.IngestQueueURL)
 	case c.ArchiveBucket == "":
-		return c, fmt.Errorf("loader config: %s is empty", EnvArchiveBucket)
+		return c, fmt.Errorf("loader config: %s is empty", lambdaenv.ArchiveBucket)
 	case c.Region == "":
-		return c, fmt.Errorf("loader config: %s and AWS_REGION are empty", EnvRegion)
+		return c, fmt.Errorf("loader config: %s and AWS_REGION are empty", lambdaenv.Region)
 	}
 	return c, nil
 }

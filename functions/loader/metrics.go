@@ -6,16 +6,8 @@ import (
 	"io"
 	"sort"
 	"time"
-)
 
-// Metric names and dimension shared with the CloudWatch alarms of the
-// security account (central.MetricNamespace, central.MetricDocumentsIndexed,
-// central.DimensionLogType; Lambda code does not import the Pulumi
-// packages, so the names are repeated here and pinned by a test).
-const (
-	MetricNamespace        = "OrgSIEM"
-	MetricDocumentsIndexed = "DocumentsIndexed"
-	DimensionLogType       = "LogType"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 )
 
 // maxLagValues bounds the lag values one EMF document carries (EMF allows
@@ -24,7 +16,8 @@ const maxLagValues = 100
 
 // Metrics is what the loader reports per log type and invocation (or per
 // CLI backfill): one CloudWatch embedded metric format document per log
-// type on stdout, namespace OrgSIEM, dimension LogType. Every field is
+// type on stdout, namespace lambdaenv.MetricNamespace, dimension
+// lambdaenv.DimensionLogType (what the heartbeat alarms watch). Every field is
 // emitted, zeros included, so a quiet type still reports.
 //
 // For every object part loaded:
@@ -119,12 +112,12 @@ func writeEMF(w io.Writer, now time.Time, byType map[string]*Metrics) error {
 			v          int64
 		}{
 			{"Objects", "Count", m.Objects}, {"ObjectsFailed", "Count", m.ObjectsFailed}, {"Records", "Count", m.Records},
-			{MetricDocumentsIndexed, "Count", m.DocumentsIndexed}, {"Errors", "Count", m.Errors},
+			{lambdaenv.MetricDocumentsIndexed, "Count", m.DocumentsIndexed}, {"Errors", "Count", m.Errors},
 			{"DeadLettered", "Count", m.DeadLettered}, {"NotIndexed", "Count", m.NotIndexed},
 			{"Skipped", "Count", m.Skipped}, {"Bytes", "Bytes", m.Bytes},
 			{"Continuations", "Count", m.Continuations}, {"EnrichmentErrors", "Count", m.EnrichmentErrors},
 		}
-		root := map[string]any{DimensionLogType: t}
+		root := map[string]any{lambdaenv.DimensionLogType: t}
 		defs := make([]emfMetric, 0, len(counts)+1)
 		for _, c := range counts {
 			root[c.name] = c.v
@@ -139,7 +132,7 @@ func writeEMF(w io.Writer, now time.Time, byType map[string]*Metrics) error {
 			defs = append(defs, emfMetric{Name: "Lag", Unit: "Milliseconds"})
 		}
 		root["_aws"] = emfMeta{Timestamp: now.UnixMilli(), CloudWatchMetrics: []emfDirective{{
-			Namespace: MetricNamespace, Dimensions: [][]string{{DimensionLogType}}, Metrics: defs,
+			Namespace: lambdaenv.MetricNamespace, Dimensions: [][]string{{lambdaenv.DimensionLogType}}, Metrics: defs,
 		}}}
 		line, err := json.Marshal(root)
 		if err != nil {

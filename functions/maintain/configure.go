@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/internal/search"
 )
 
@@ -87,7 +88,7 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	}
 	res.note("sm_policy", SMPolicyName, ch)
 	if m.cfg.AlertRoleARN == "" || m.cfg.TopicARN == "" {
-		res.Skipped = append(res.Skipped, "notification channel and monitors: "+EnvAlertRoleARN+" or "+EnvAlertTopicARN+" is not set")
+		res.Skipped = append(res.Skipped, "notification channel and monitors: "+EnvAlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
 		m.log.WarnContext(ctx, "notification channel and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
 		return res, nil
 	}

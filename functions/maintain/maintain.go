@@ -13,8 +13,9 @@
 //	                                        live index, never a system index
 //	{"action":"status", ...same...}         progress of the restored indices (health, docs)
 //
-// The input member is "action" (central.MaintainConfigure and the
-// schedule send {"action":...}); "op" is accepted as a synonym.
+// The input member is "action" (lambdaenv.MaintainConfigure and
+// lambdaenv.MaintainSnapshot are what Pulumi and the schedule send); "op" is
+// accepted as a synonym.
 package maintain
 
 import (
@@ -30,26 +31,16 @@ import (
 	"time"
 
 	"github.com/orgsiem/orgsiem/internal/detect"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/internal/search"
 )
 
-// Environment variables read by ConfigFromEnv (names from central/env.go;
-// ORGSIEM_ALERT_ROLE_ARN is the maintain function's own).
-const (
-	EnvOpenSearchEndpoint    = "ORGSIEM_OPENSEARCH_ENDPOINT"
-	EnvSnapshotBucket        = "ORGSIEM_SNAPSHOT_BUCKET"
-	EnvAlertTopicARN         = "ORGSIEM_ALERT_TOPIC_ARN"
-	EnvSnapshotRoleARN       = "ORGSIEM_SNAPSHOT_ROLE_ARN"
-	EnvSnapshotRetentionDays = "ORGSIEM_SNAPSHOT_RETENTION_DAYS"
-	EnvHotIndexDays          = "ORGSIEM_HOT_INDEX_DAYS"
-	EnvBackendRoles          = "ORGSIEM_BACKEND_ROLES"
-	EnvRegion                = "ORGSIEM_REGION"
-	// EnvAlertRoleARN is the role Amazon OpenSearch Service assumes to
-	// publish monitor notifications to the alert topic. Without it the
-	// notification channel and the monitors are not configured (reported
-	// in ConfigureResult.Skipped).
-	EnvAlertRoleARN = "ORGSIEM_ALERT_ROLE_ARN"
-)
+// EnvAlertRoleARN is the role Amazon OpenSearch Service assumes to publish
+// monitor notifications to the alert topic. Without it the notification
+// channel and the monitors are not configured (reported in
+// ConfigureResult.Skipped). The other variables ConfigFromEnv reads are the
+// lambdaenv names the Pulumi program sets.
+const EnvAlertRoleARN = "ORGSIEM_ALERT_ROLE_ARN"
 
 // Names of what configure owns in the domain.
 const (
@@ -78,38 +69,38 @@ type Config struct {
 // ConfigFromEnv reads Config from the Env* variables.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		SnapshotBucket: getenv(EnvSnapshotBucket), TopicARN: getenv(EnvAlertTopicARN),
-		SnapshotRoleARN: getenv(EnvSnapshotRoleARN), AlertRoleARN: getenv(EnvAlertRoleARN), Region: getenv(EnvRegion),
+		SnapshotBucket: getenv(lambdaenv.SnapshotBucket), TopicARN: getenv(lambdaenv.AlertTopicARN),
+		SnapshotRoleARN: getenv(lambdaenv.SnapshotRoleARN), AlertRoleARN: getenv(EnvAlertRoleARN), Region: getenv(lambdaenv.Region),
 	}
 	if c.Region == "" {
 		c.Region = getenv("AWS_REGION")
 	}
-	if h := getenv(EnvOpenSearchEndpoint); h != "" {
+	if h := getenv(lambdaenv.OpenSearchEndpoint); h != "" {
 		c.Endpoint = "https://" + strings.TrimPrefix(h, "https://")
 	}
 	var err error
-	if c.RetentionDays, err = positive(getenv, EnvSnapshotRetentionDays); err != nil {
+	if c.RetentionDays, err = positive(getenv, lambdaenv.SnapshotRetentionDays); err != nil {
 		return c, err
 	}
-	if c.HotIndexDays, err = positive(getenv, EnvHotIndexDays); err != nil {
+	if c.HotIndexDays, err = positive(getenv, lambdaenv.HotIndexDays); err != nil {
 		return c, err
 	}
-	if s := getenv(EnvBackendRoles); s != "" {
+	if s := getenv(lambdaenv.BackendRoles); s != "" {
 		var m map[string]string
 		if err := json.Unmarshal([]byte(s), &m); err != nil {
-			return c, fmt.Errorf("maintain config: %s is not a JSON object of role ARNs: %w", EnvBackendRoles, err)
+			return c, fmt.Errorf("maintain config: %s is not a JSON object of role ARNs: %w", lambdaenv.BackendRoles, err)
 		}
 		c.Roles = search.RoleARNs{Loader: m["loader"], Report: m["report"], Maintain: m["maintain"]}
 	}
 	switch {
 	case c.Endpoint == "":
-		return c, fmt.Errorf("maintain config: %s is empty", EnvOpenSearchEndpoint)
+		return c, fmt.Errorf("maintain config: %s is empty", lambdaenv.OpenSearchEndpoint)
 	case c.SnapshotBucket == "":
-		return c, fmt.Errorf("maintain config: %s is empty", EnvSnapshotBucket)
+		return c, fmt.Errorf("maintain config: %s is empty", lambdaenv.SnapshotBucket)
 	case !strings.HasPrefix(c.SnapshotRoleARN, "arn:") || !strings.Contains(c.SnapshotRoleARN, ":role/"):
-		return c, fmt.Errorf("maintain config: %s %q is not an IAM role ARN", EnvSnapshotRoleARN, c.SnapshotRoleARN)
+		return c, fmt.Errorf("maintain config: %s %q is not an IAM role ARN", lambdaenv.SnapshotRoleARN, c.SnapshotRoleARN)
 	case c.Region == "":
-		return c, fmt.Errorf("maintain config: %s and AWS_REGION are empty", EnvRegion)
+		return c, fmt.Errorf("maintain config: %s and AWS_REGION are empty", lambdaenv.Region)
 	}
 	return c, nil
 }

@@ -32,16 +32,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/orgsiem/orgsiem/internal/detect"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	rpt "github.com/orgsiem/orgsiem/internal/report"
-)
-
-// Environment variables read by ConfigFromEnv (names from central/env.go).
-const (
-	EnvOpenSearchEndpoint = "ORGSIEM_OPENSEARCH_ENDPOINT" // domain endpoint host (required)
-	EnvReportBucket       = "ORGSIEM_SNAPSHOT_BUCKET"     // bucket the JSON and HTML go to (required)
-	EnvAlertTopicARN      = "ORGSIEM_ALERT_TOPIC_ARN"     // topic the text goes to (required)
-	EnvReportWindow       = "ORGSIEM_REPORT_WINDOW"       // look-back window, e.g. "24h" or "now-1d" (default 24h)
-	EnvRegion             = "ORGSIEM_REGION"              // home region (default AWS_REGION)
+	"github.com/orgsiem/orgsiem/internal/search"
 )
 
 // Config is the report function's configuration.
@@ -53,30 +46,34 @@ type Config struct {
 	Region   string
 }
 
-// ConfigFromEnv reads Config from the Env* variables.
+// ConfigFromEnv reads Config from the lambdaenv variables the Pulumi
+// program sets: OpenSearchEndpoint (host), SnapshotBucket (where the JSON
+// and HTML go), AlertTopicARN (where the text goes), ReportWindow (look-back
+// such as "24h" or "now-1d"; default DefaultWindow) and Region (default
+// AWS_REGION).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{Bucket: getenv(EnvReportBucket), TopicARN: getenv(EnvAlertTopicARN), Window: getenv(EnvReportWindow), Region: getenv(EnvRegion)}
+	c := Config{Bucket: getenv(lambdaenv.SnapshotBucket), TopicARN: getenv(lambdaenv.AlertTopicARN), Window: getenv(lambdaenv.ReportWindow), Region: getenv(lambdaenv.Region)}
 	if c.Region == "" {
 		c.Region = getenv("AWS_REGION")
 	}
 	if c.Window == "" {
 		c.Window = DefaultWindow
 	}
-	if h := getenv(EnvOpenSearchEndpoint); h != "" {
+	if h := getenv(lambdaenv.OpenSearchEndpoint); h != "" {
 		c.Endpoint = "https://" + strings.TrimPrefix(h, "https://")
 	}
 	switch {
 	case c.Endpoint == "":
-		return c, fmt.Errorf("report config: %s is empty", EnvOpenSearchEndpoint)
+		return c, fmt.Errorf("report config: %s is empty", lambdaenv.OpenSearchEndpoint)
 	case c.Bucket == "":
-		return c, fmt.Errorf("report config: %s is empty", EnvReportBucket)
+		return c, fmt.Errorf("report config: %s is empty", lambdaenv.SnapshotBucket)
 	case !strings.HasPrefix(c.TopicARN, "arn:") || !strings.Contains(c.TopicARN, ":sns:"):
-		return c, fmt.Errorf("report config: %s %q is not an SNS topic ARN", EnvAlertTopicARN, c.TopicARN)
+		return c, fmt.Errorf("report config: %s %q is not an SNS topic ARN", lambdaenv.AlertTopicARN, c.TopicARN)
 	case c.Region == "":
-		return c, fmt.Errorf("report config: %s and AWS_REGION are empty", EnvRegion)
+		return c, fmt.Errorf("report config: %s and AWS_REGION are empty", lambdaenv.Region)
 	}
 	if _, err := ParseWindow(c.Window, time.Now()); err != nil {
-		return c, fmt.Errorf("report config: %s: %w", EnvReportWindow, err)
+		return c, fmt.Errorf("report config: %s: %w", lambdaenv.ReportWindow, err)
 	}
 	return c, nil
 }
@@ -113,9 +110,11 @@ func ParseWindow(spec string, now time.Time) (rpt.Window, error) {
 }
 
 // SearchAPI is the part of the OpenSearch client (*search.Client) the
-// report uses: one JSON request at a time.
+// report uses: the search (JSON) and the report document (a one-item
+// _bulk, which the report role's bulk permission covers).
 type SearchAPI interface {
 	JSON(ctx context.Context, method, path string, in, out any) error
+	Do(ctx context.Context, r search.Request) (int, []byte, error)
 }
 
 // PutObjectAPI is the part of the S3 client the report is stored with.
@@ -311,9 +310,54 @@ func (r *Reporter) index(ctx context.Context, rep *rpt.Report) (string, error) {
 	sum := sha256.Sum256([]byte(rep.Window.From.UTC().Format(time.RFC3339Nano) + "/" + rep.Window.To.UTC().Format(time.RFC3339Nano)))
 	id := "logging-compliance-" + hex.EncodeToString(sum[:12])
 	index := ReportIndex(rep)
-	doc := reportDocument{Timestamp: rep.Generated, Kind: "logging-compliance", Report: rep}
-	if err := r.search.JSON(ctx, "POST", "/"+url.PathEscape(index)+"/_doc/"+url.PathEscape(id), doc, nil); err != nil {
+	action, err := json.Marshal(map[string]any{"index": map[string]any{"_index": index, "_id": id}})
+	if err != nil {
+		return "", err
+	}
+	doc, err := json.Marshal(reportDocument{Timestamp: rep.Generated, Kind: "logging-compliance", Report: rep})
+	if err != nil {
+		return "", fmt.Errorf("report: encode document: %w", err)
+	}
+	body := append(append(append(action, '\n'), doc...), '\n')
+	status, resp, err := r.search.Do(ctx, search.Request{Method: "POST", Path: "/_bulk", Body: body, ContentType: "application/x-ndjson"})
+	if err == nil && status != 200 {
+		err = fmt.Errorf("status %d: %s", status, firstLine(resp))
+	}
+	if err == nil {
+		var br struct {
+			Items []map[string]struct {
+				Status int `json:"status"`
+				Error  *struct {
+					Type   string `json:"type"`
+					Reason string `json:"reason"`
+				} `json:"error"`
+			} `json:"items"`
+		}
+		switch {
+		case json.Unmarshal(resp, &br) != nil || len(br.Items) != 1:
+			err = fmt.Errorf("unexpected bulk response: %s", firstLine(resp))
+		default:
+			for _, it := range br.Items[0] {
+				if it.Status < 200 || it.Status > 299 {
+					err = fmt.Errorf("status %d", it.Status)
+					if it.Error != nil {
+						err = fmt.Errorf("status %d: %s: %s", it.Status, it.Error.Type, it.Error.Reason)
+					}
+				}
+			}
+		}
+	}
+	if err != nil {
 		return "", fmt.Errorf("report: index %s/%s: %w", index, id, err)
 	}
 	return index + "/" + id, nil
+}
+
+// firstLine is the start of a response body for an error message.
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\n")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
 }

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
@@ -469,7 +471,7 @@ func (ix *Indexer) send(ctx context.Context, body []byte) (int, []byte, error) {
 }
 
 type bulkResponse struct {
-	Errors bool                         `json:"errors"`
+	Errors bool                        `json:"errors"`
 	Items  []map[string]bulkItemResult `json:"items"`
 }
 
@@ -490,6 +492,16 @@ type bulkItemResult struct {
 // classify applies a 2xx bulk response to the entries sent and returns the
 // ones to retry.
 func (ix *Indexer) classify(set []int, resp []byte) ([]int, error) {
+	// Fast path: no item failed.
+	if e := gjson.GetBytes(resp, "errors"); e.Type == gjson.False {
+		if n := gjson.GetBytes(resp, "items.#").Int(); n != int64(len(set)) {
+			return nil, fmt.Errorf("bulk response has %d items for %d operations", n, len(set))
+		}
+		for _, i := range set {
+			ix.ents[i].status, ix.ents[i].errType, ix.ents[i].reason, ix.ents[i].outcome = http.StatusCreated, "", "", Indexed
+		}
+		return nil, nil
+	}
 	var br bulkResponse
 	if err := json.Unmarshal(resp, &br); err != nil {
 		return nil, fmt.Errorf("bulk response: %w", err)

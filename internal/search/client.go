@@ -187,9 +187,12 @@ func (c *Client) Do(ctx context.Context, r Request) (int, []byte, error) {
 	u := *c.url
 	u.User = nil
 	path, query, _ := strings.Cut(r.Path, "?")
-	u.Path = strings.TrimSuffix(u.Path, "/") + path
-	u.RawPath = ""
-	u.RawQuery = query
+	raw := strings.TrimSuffix(u.EscapedPath(), "/") + path
+	dec, err := url.PathUnescape(raw)
+	if err != nil {
+		return 0, nil, fmt.Errorf("search: %s %s: %w", r.Method, path, err)
+	}
+	u.Path, u.RawPath, u.RawQuery = dec, raw, query
 	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
 	if err != nil {
 		return 0, nil, fmt.Errorf("search: %s %s: %w", r.Method, path, err)

@@ -321,7 +321,13 @@ func TestSecuritySnapshotsAndRestorePassTheSpec(t *testing.T) {
 	if len(plan.Items) != 0 || len(plan.Live) != 2 {
 		t.Fatalf("with both months live the plan restores nothing: %+v", plan)
 	}
-	plan, _ = search.PlanRestore(snaps, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 2, 28, 0, 0, 0, 0, time.UTC), []string{"cloudtrail"}, []string{"log-aws-cloudtrail-2025.02"})
+	// ISM deletes January.
+	srv.DeleteIndex("log-aws-cloudtrail-2025.01")
+	live, _ = c.Indices(ctx, "log-aws-*,restored-*")
+	plan, _ = search.PlanRestore(snaps, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 2, 28, 0, 0, 0, 0, time.UTC), []string{"cloudtrail"}, live)
+	if len(plan.Items) != 1 || strings.Join(plan.Live, ",") != "log-aws-cloudtrail-2025.02" {
+		t.Fatalf("plan after January was deleted: %+v", plan)
+	}
 	if err := c.Restore(ctx, repo.Name, plan); err != nil {
 		t.Fatal(err)
 	}

@@ -205,6 +205,14 @@ func (s *Server) CreateIndex(name string) {
 	}
 }
 
+// DeleteIndex removes an index (as ISM's delete action does).
+func (s *Server) DeleteIndex(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.docs, name)
+	delete(s.closed, name)
+}
+
 // Object returns a stored configuration object by kind and name. Kinds:
 // component_template, index_template, ism_policy, monitor (by id),
 // notification_config, role, role_mapping, repository, sm_policy.
@@ -740,7 +748,7 @@ func (s *Server) createSnapshot(w http.ResponseWriter, q map[string][]string, re
 	}
 	for _, sn := range s.snapshots[repo] {
 		if sn.Name == name {
-			writeError(w, 400, "invalid_snapshot_name_exception", "["+repo+":"+name+"] Invalid snapshot name [" + name + "], snapshot with the same name already exists")
+			writeError(w, 400, "invalid_snapshot_name_exception", "["+repo+":"+name+"] Invalid snapshot name ["+name+"], snapshot with the same name already exists")
 			return
 		}
 	}

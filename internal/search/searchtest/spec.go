@@ -411,7 +411,7 @@ func (s *Spec) Route(r *http.Request) (*Operation, error) {
 		return nil, fmt.Errorf("no operation for %s %s: %w", r.Method, r.URL.Path, err)
 	}
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{ExcludeRequestBody: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
+		Options: &openapi3filter.Options{ExcludeRequestBody: true, SkipSettingDefaults: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 		return nil, fmt.Errorf("%s %s: parameters: %w", r.Method, r.URL.Path, err)
 	}

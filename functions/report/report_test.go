@@ -1,0 +1,312 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/orgsiem/orgsiem/internal/detect"
+	rpt "github.com/orgsiem/orgsiem/internal/report"
+	"github.com/orgsiem/orgsiem/internal/search"
+	"github.com/orgsiem/orgsiem/internal/search/searchtest"
+)
+
+const (
+	testBucket = "orgsiem-snapshots-222233334444-eu-west-1"
+	testTopic  = "arn:aws:sns:eu-west-1:222233334444:orgsiem-alerts"
+)
+
+func creds() aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+}
+
+// snsServer speaks the SNS Query protocol (form-encoded Action=Publish,
+// XML response) and keeps what was published.
+type snsServer struct {
+	client *sns.Client
+	mu     sync.Mutex
+	posts  []url.Values
+}
+
+func newSNSServer(t *testing.T) *snsServer {
+	s := &snsServer{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		form, err := url.ParseQuery(string(body))
+		w.Header().Set("Content-Type", "text/xml")
+		if err != nil || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || form.Get("Action") != "Publish" ||
+			form.Get("Version") != "2010-03-31" || form.Get("TopicArn") == "" || form.Get("Message") == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>bad publish</Message></Error><RequestId>1</RequestId></ErrorResponse>`)
+			return
+		}
+		s.mu.Lock()
+		s.posts = append(s.posts, form)
+		n := len(s.posts)
+		s.mu.Unlock()
+		fmt.Fprintf(w, `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>msg-%d</MessageId></PublishResult><ResponseMetadata><RequestId>req-%d</RequestId></ResponseMetadata></PublishResponse>`, n, n)
+	}))
+	t.Cleanup(srv.Close)
+	s.client = sns.New(sns.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds(), Retryer: aws.NopRetryer{}})
+	return s
+}
+
+func newS3(t *testing.T) *s3.Client {
+	backend := s3mem.New()
+	if err := backend.CreateBucket(testBucket); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	return s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Credentials: creds(), Retryer: aws.NopRetryer{}})
+}
+
+// aggregationAnswer answers the report search like OpenSearch would: one
+// bucket per filter the request names (so a guideline missing from the
+// request is missing from the answer), with counts from counts.
+func aggregationAnswer(counts map[string]int64) func(index string, body []byte) (any, bool) {
+	return func(index string, body []byte) (any, bool) {
+		var q struct {
+			Aggs struct {
+				Guidelines struct {
+					Filters struct {
+						Filters map[string]json.RawMessage `json:"filters"`
+					} `json:"filters"`
+				} `json:"guidelines"`
+			} `json:"aggs"`
+		}
+		if json.Unmarshal(body, &q) != nil || q.Aggs.Guidelines.Filters.Filters == nil {
+			return nil, false
+		}
+		last := float64(time.Date(2025, 6, 1, 2, 30, 0, 0, time.UTC).UnixMilli())
+		buckets := map[string]any{}
+		for g := range q.Aggs.Guidelines.Filters.Filters {
+			n := counts[g]
+			b := map[string]any{"doc_count": n, "failed": map[string]any{"doc_count": n / 2},
+				"accounts": map[string]any{"buckets": []any{}}, "principals": map[string]any{"buckets": []any{}}}
+			if n > 0 {
+				b["accounts"] = map[string]any{"buckets": []any{map[string]any{"key": "123456789012", "doc_count": n, "last_event": map[string]any{"value": last}}}}
+				b["principals"] = map[string]any{"buckets": []any{map[string]any{"key": "alice", "doc_count": n}}}
+			}
+			buckets[g] = b
+		}
+		return map[string]any{"took": 3, "timed_out": false, "hits": map[string]any{"total": map[string]any{"value": 1200, "relation": "eq"}, "hits": []any{}},
+			"aggregations": map[string]any{
+				"coverage": map[string]any{"buckets": []any{
+					map[string]any{"key": "123456789012", "doc_count": 1000, "last_event": map[string]any{"value": last}},
+					map[string]any{"key": "210987654321", "doc_count": 200, "last_event": map[string]any{"value": last - 3600e3}},
+				}},
+				"guidelines": map[string]any{"buckets": buckets},
+			}}, true
+	}
+}
+
+func TestReport(t *testing.T) {
+	srv := searchtest.New(t)
+	srv.SetSearch(aggregationAnswer(map[string]int64{"pci-01": 3, "pci-08": 12}))
+	sc, err := search.New(search.Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := detect.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c, snsSrv := newS3(t), newSNSServer(t)
+	now := time.Date(2025, 6, 1, 6, 0, 0, 0, time.UTC)
+	r, err := New(Config{Bucket: testBucket, TopicARN: testTopic, Window: "24h"}, sc, s3c, snsSrv.client, cat, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := r.Handle(context.Background(), Request{Action: "report"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rej := range srv.Rejections() {
+		if !strings.HasPrefix(rej.Path, "/_nodes/") {
+			t.Fatalf("refused %s %s: %v", rej.Method, rej.Path, rej.Err)
+		}
+	}
+
+	t.Run("the ten guidelines are one search request", func(t *testing.T) {
+		var searches []searchtest.Recorded
+		for _, req := range srv.Requests() {
+			if strings.Contains(req.Path, "_search") || strings.Contains(req.Path, "_msearch") {
+				searches = append(searches, req)
+			}
+		}
+		if len(searches) != 1 {
+			t.Fatalf("%d search requests, want 1", len(searches))
+		}
+		var q struct {
+			Aggs struct {
+				Guidelines struct {
+					Filters struct {
+						Filters map[string]any `json:"filters"`
+					} `json:"filters"`
+				} `json:"guidelines"`
+			} `json:"aggs"`
+		}
+		if err := json.Unmarshal(searches[0].Body, &q); err != nil {
+			t.Fatal(err)
+		}
+		if len(q.Aggs.Guidelines.Filters.Filters) != 10 || len(resp.Report.Guidelines) != 10 {
+			t.Errorf("%d filters in the request, %d guidelines in the report", len(q.Aggs.Guidelines.Filters.Filters), len(resp.Report.Guidelines))
+		}
+		if !strings.HasPrefix(searches[0].Path, SearchPath(cat)[:strings.Index(SearchPath(cat), "?")]) {
+			t.Errorf("searched %s, want %s", searches[0].Path, SearchPath(cat))
+		}
+	})
+
+	t.Run("the report carries the counts the domain answered", func(t *testing.T) {
+		g := resp.Report.Guidelines
+		if g[0].ID != "pci-01" || g[0].Count != 3 || g[0].Failed != 1 || g[7].Count != 12 || g[1].Count != 0 {
+			t.Errorf("guidelines %+v", g)
+		}
+		if resp.Report.Events != 1200 || len(resp.Report.LastEventPerAccount) != 2 {
+			t.Errorf("events %d, accounts %+v", resp.Report.Events, resp.Report.LastEventPerAccount)
+		}
+		if !resp.Report.Window.To.Equal(now) || !resp.Report.Window.From.Equal(now.Add(-24*time.Hour)) {
+			t.Errorf("window %+v", resp.Report.Window)
+		}
+	})
+
+	t.Run("the text is published to the topic", func(t *testing.T) {
+		if len(snsSrv.posts) != 1 {
+			t.Fatalf("%d publishes", len(snsSrv.posts))
+		}
+		p := snsSrv.posts[0]
+		var want bytes.Buffer
+		if err := rpt.Text(&want, resp.Report); err != nil {
+			t.Fatal(err)
+		}
+		if p.Get("TopicArn") != testTopic || p.Get("Subject") != "Logging Compliance Report 2025-06-01" || p.Get("Message") != want.String() || resp.MessageID != "msg-1" {
+			t.Errorf("published %v (message id %q)", p, resp.MessageID)
+		}
+		if !strings.Contains(p.Get("Message"), "3 API calls indicating use of the AWS root user") {
+			t.Errorf("message:\n%s", p.Get("Message"))
+		}
+	})
+
+	t.Run("JSON and HTML are stored in the report bucket", func(t *testing.T) {
+		jk, hk := Keys(resp.Report)
+		if resp.JSONKey != jk || resp.HTMLKey != hk || !strings.HasPrefix(jk, "reports/2025/06/01/") {
+			t.Fatalf("keys %q %q", resp.JSONKey, resp.HTMLKey)
+		}
+		get := func(key string) []byte {
+			out, err := s3c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+			if err != nil {
+				t.Fatalf("%s: %v", key, err)
+			}
+			defer out.Body.Close()
+			b, _ := io.ReadAll(out.Body)
+			return b
+		}
+		var back rpt.Report
+		if err := json.Unmarshal(get(jk), &back); err != nil || back.Guidelines[7].Count != 12 {
+			t.Errorf("stored JSON: %v %+v", err, back.Guidelines)
+		}
+		var want bytes.Buffer
+		if err := rpt.HTML(&want, resp.Report); err != nil {
+			t.Fatal(err)
+		}
+		if html := get(hk); !bytes.Equal(html, want.Bytes()) || !bytes.Contains(html, []byte("<html")) {
+			t.Errorf("stored HTML differs from the rendering (%d bytes)", len(html))
+		}
+	})
+
+	t.Run("the report is a document in reports-YYYY.MM", func(t *testing.T) {
+		idx, id, _ := strings.Cut(resp.Document, "/")
+		if idx != "reports-2025.06" {
+			t.Errorf("index %q", idx)
+		}
+		src, ok := srv.Document(idx, id)
+		if !ok {
+			t.Fatalf("document %s not stored", resp.Document)
+		}
+		var d struct {
+			Timestamp  time.Time       `json:"@timestamp"`
+			Guidelines []rpt.Guideline `json:"guidelines"`
+		}
+		if err := json.Unmarshal(src, &d); err != nil || !d.Timestamp.Equal(now) || len(d.Guidelines) != 10 {
+			t.Errorf("document %s: %v", src, err)
+		}
+	})
+
+	t.Run("a dry run delivers nothing", func(t *testing.T) {
+		before := len(srv.Requests())
+		out, err := r.Handle(context.Background(), Request{Window: "now-7d", DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.JSONKey != "" || out.MessageID != "" || out.Document != "" || len(snsSrv.posts) != 1 || len(srv.Requests()) != before+1 {
+			t.Errorf("dry run delivered: %+v", out)
+		}
+		if !out.Report.Window.From.Equal(now.AddDate(0, 0, -7)) || out.Report.Window.Spec != "now-7d" {
+			t.Errorf("window %+v", out.Report.Window)
+		}
+	})
+}
+
+func TestParseWindow(t *testing.T) {
+	now := time.Date(2025, 6, 1, 6, 0, 0, 0, time.UTC)
+	tests := []struct {
+		spec string
+		want time.Duration
+		ok   bool
+	}{
+		{"now-1d", 24 * time.Hour, true},
+		{"24h", 24 * time.Hour, true},
+		{"now-90m", 90 * time.Minute, true},
+		{"2w", 14 * 24 * time.Hour, true},
+		{"", 0, false},
+		{"now", 0, false},
+		{"now-0d", 0, false},
+		{"-1d", 0, false},
+		{"400d", 0, false},
+		{"yesterday", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q is accepted: %v", tt.spec, tt.ok), func(t *testing.T) {
+			w, err := ParseWindow(tt.spec, now)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v", err)
+			}
+			if tt.ok && (!w.To.Equal(now) || w.To.Sub(w.From) != tt.want || w.Spec != tt.spec) {
+				t.Errorf("window %+v", w)
+			}
+		})
+	}
+}
+
+func TestUnknownActionIsRefused(t *testing.T) {
+	srv := searchtest.New(t)
+	sc, _ := search.New(search.Config{URL: srv.URL})
+	cat, _ := detect.Builtin()
+	r, err := New(Config{}, sc, nil, nil, cat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Handle(context.Background(), Request{Action: "configure"}); err == nil || !strings.Contains(err.Error(), "unknown action") {
+		t.Errorf("got %v", err)
+	}
+	if len(srv.Requests()) != 0 {
+		t.Error("an unknown action reached the domain")
+	}
+}

@@ -150,7 +150,9 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 			tot.skipped[k] += v
 		}
 		if !p.Complete() {
-			bar.print(func() { fmt.Fprintf(e.stderr, "orgsiem load: %s: %d documents not indexed: %s\n", o, p.NotIndexed, p.Failure) })
+			bar.print(func() {
+				fmt.Fprintf(e.stderr, "orgsiem load: %s: %d documents not indexed: %s\n", o, p.NotIndexed, p.Failure)
+			})
 		}
 	}
 	bar.stop()

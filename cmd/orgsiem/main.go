@@ -47,7 +47,8 @@ type command struct {
 
 // commands is the dispatch table, in the order the help lists them.
 func commands() []*command {
-	return []*command{scanCommand(), rulesCommand(), simulateCommand()}
+	return []*command{scanCommand(), rulesCommand(), simulateCommand(),
+		loadCommand(), remoteReportCommand(), restoreCommand(), snapshotCommand()}
 }
 
 // env is what a subcommand may touch: its output streams and the clock.

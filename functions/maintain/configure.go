@@ -21,6 +21,10 @@ type ConfigureResult struct {
 	Unchanged []string `json:"unchanged,omitempty"`
 	// Skipped names what was not configured and why.
 	Skipped []string `json:"skipped,omitempty"`
+	// SavedObjects is the number of Dashboards saved objects imported.
+	// The import API has no compare step: every run re-imports them with
+	// overwrite, which leaves identical objects as they were.
+	SavedObjects int `json:"saved_objects,omitempty"`
 }
 
 func (r *ConfigureResult) note(kind, name string, ch search.Change) {
@@ -37,9 +41,11 @@ func (r *ConfigureResult) note(kind, name string, ch search.Change) {
 
 // Configure brings the domain to the configuration built from code. Each
 // object is read first and written only when missing or different, so a
-// second run sends no mutating request. Order: templates (before any index
-// can be created from them), ISM policies, roles and mappings, snapshot
-// repository, SM policy, notification channel, monitors.
+// second run sends no mutating request to OpenSearch (the Dashboards
+// saved objects are re-imported, see ConfigureResult.SavedObjects). Order:
+// templates (before any index can be created from them), ISM policies,
+// roles and mappings, snapshot repository, SM policy, Dashboards saved
+// objects, notification channel, monitors.
 func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	var res ConfigureResult
 	ts, err := search.BuildTemplates(search.DefaultTemplateConfig())
@@ -87,6 +93,18 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 		return res, err
 	}
 	res.note("sm_policy", SMPolicyName, ch)
+	objs, err := search.BuildSavedObjects(m.catalog, nil)
+	if err != nil {
+		return res, err
+	}
+	nd, err := search.SavedObjectsNDJSON(objs)
+	if err != nil {
+		return res, err
+	}
+	if _, err := m.dash.ImportSavedObjects(ctx, search.DashboardsImportPath, nd); err != nil {
+		return res, err
+	}
+	res.SavedObjects = len(objs)
 	if m.cfg.AlertRoleARN == "" || m.cfg.TopicARN == "" {
 		res.Skipped = append(res.Skipped, "notification channel and monitors: "+EnvAlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
 		m.log.WarnContext(ctx, "notification channel and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])

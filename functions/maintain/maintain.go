@@ -2,7 +2,8 @@
 // the domain's master role. It is invoked with one action:
 //
 //	{"action":"configure"}                  templates, ISM, roles and role mappings, snapshot
-//	                                        repository, SM policy, notification channel, monitors;
+//	                                        repository, SM policy, Dashboards saved objects,
+//	                                        notification channel, monitors;
 //	                                        idempotent (Pulumi invokes it when the configuration
 //	                                        hash changes; a second run sends no mutating request)
 //	{"action":"snapshot"}                   an on-demand snapshot of the log and report indices
@@ -138,6 +139,7 @@ type Response struct {
 type Maintainer struct {
 	cfg     Config
 	c       *search.Client
+	dash    *search.Client // Dashboards (the domain endpoint's /_dashboards)
 	catalog *detect.Catalog
 	now     func() time.Time
 	log     *slog.Logger
@@ -154,7 +156,7 @@ func New(cfg Config, c *search.Client, catalog *detect.Catalog, now func() time.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Maintainer{cfg: cfg, c: c, catalog: catalog, now: now, log: log}, nil
+	return &Maintainer{cfg: cfg, c: c, dash: c, catalog: catalog, now: now, log: log}, nil
 }
 
 // Handle runs one action.

@@ -41,6 +41,12 @@ func newMaintainer(t *testing.T, cfg Config) (*Maintainer, *searchtest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Dashboards is served by its own fake (the same endpoint's
+	// /_dashboards in a real domain).
+	dash := searchtest.NewDashboards(t)
+	if m.dash, err = search.New(search.Config{URL: dash.URL}); err != nil {
+		t.Fatal(err)
+	}
 	return m, srv
 }
 
@@ -93,6 +99,9 @@ func TestConfigureIsIdempotent(t *testing.T) {
 		}
 		if len(srv.Objects("index_template")) == 0 || len(srv.Objects("component_template")) == 0 || len(srv.Objects("ism_policy")) == 0 {
 			t.Error("templates or ISM policies missing")
+		}
+		if r.SavedObjects == 0 {
+			t.Error("no Dashboards saved objects imported")
 		}
 		var repo struct {
 			Settings map[string]any `json:"settings"`

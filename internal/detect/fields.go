@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 
@@ -49,57 +48,6 @@ type field struct {
 // fields, JSON null and empty arrays append nothing. Values are valid only
 // while the document is.
 type accessor func(e *evalDoc, buf []gjson.Result) []gjson.Result
-
-// evalDoc is the document being matched plus its original record as a
-// string (shared memory, no copy) and, once a rule reads the record, an
-// index of its top-level fields so each access does not rescan it.
-type evalDoc struct {
-	d       *ecs.Document
-	raw     string
-	indexed bool
-	top     []topField
-}
-
-type topField struct {
-	key string
-	val gjson.Result
-}
-
-func (e *evalDoc) reset(d *ecs.Document) {
-	e.d = d
-	clear(e.top)
-	e.top = e.top[:0]
-	e.indexed = false
-	if len(d.AWS) == 0 {
-		e.raw = ""
-		return
-	}
-	e.raw = unsafe.String(&d.AWS[0], len(d.AWS))
-}
-
-// release drops the references to the document, keeping buffers.
-func (e *evalDoc) release() {
-	clear(e.top)
-	e.top = e.top[:0]
-	e.d, e.raw, e.indexed = nil, "", false
-}
-
-// topValue returns a top-level field of the record.
-func (e *evalDoc) topValue(key string) (gjson.Result, bool) {
-	if !e.indexed {
-		e.indexed = true
-		gjson.Parse(e.raw).ForEach(func(k, v gjson.Result) bool {
-			e.top = append(e.top, topField{key: k.Str, val: v})
-			return true
-		})
-	}
-	for i := range e.top {
-		if e.top[i].key == key {
-			return e.top[i].val, true
-		}
-	}
-	return gjson.Result{}, false
-}
 
 // resolveField maps a rule field of the given service to a document path
 // and compiles its accessor. It fails for paths the schema does not declare.
@@ -165,26 +113,6 @@ var cloudTrailRoots = func() map[string]bool {
 	}
 	return m
 }()
-
-// recordAccessor reads keys from the original record of documents of type
-// logTy (documents of other types have none of its fields).
-func recordAccessor(logTy string, keys []string) accessor {
-	esc := make([]string, len(keys))
-	for i, k := range keys {
-		esc[i] = escapeGJSON(k)
-	}
-	first, rest := keys[0], esc[1:]
-	return func(e *evalDoc, buf []gjson.Result) []gjson.Result {
-		if e.d.Type != logTy || e.raw == "" {
-			return buf
-		}
-		v, ok := e.topValue(first)
-		if !ok {
-			return buf
-		}
-		return walk(v, rest, buf)
-	}
-}
 
 // walk appends the values at keys below r. An array at any step (including
 // the last) fans out to its elements, so nested arrays such as

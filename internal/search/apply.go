@@ -211,7 +211,7 @@ func (c *Client) UpsertMonitors(ctx context.Context, ms []Monitor) (MonitorSync,
 		if err := c.JSON(ctx, http.MethodGet, path, nil, &cur); err != nil {
 			return sync, fmt.Errorf("monitor %q: %w", m.Name, err)
 		}
-		if containsJSON(cur.Monitor, m.Body) {
+		if containsJSON(cur.Monitor, map[string]any{"ui_metadata": m.Body["ui_metadata"]}) {
 			sync.Unchanged = append(sync.Unchanged, m.Name)
 			continue
 		}

@@ -206,7 +206,10 @@ func TestBulkIndexerGivesUp(t *testing.T) {
 			if tc.reqFault != 0 {
 				srv.SetRequestFault(func(*http.Request, string) *searchtest.Fault { return &searchtest.Fault{Status: tc.reqFault} })
 			}
-			start := time.Now()
+			// The fake clock runs an hour ahead of the real one, so the
+			// context's real deadline (start+deadline) cannot expire during
+			// the test while the indexer measures it with fake time.
+			start := time.Now().Add(time.Hour)
 			clock := &fakeTime{now: start}
 			ctx, cancel := context.WithDeadline(context.Background(), start.Add(tc.deadline))
 			defer cancel()

@@ -66,7 +66,7 @@ func vis(id, title, pattern string, visState map[string]any, filter map[string]a
 		filters = append(filters, map[string]any{
 			"meta": map[string]any{"type": "custom", "alias": title, "disabled": false, "negate": false,
 				"key": "query", "value": jsonString(filter), "indexRefName": visualizationMeta + ".searchSourceJSON.filter[0].meta.index"},
-			"query": filter,
+			"query":  filter,
 			"$state": map[string]any{"store": "appState"},
 		})
 	}

@@ -1,6 +1,9 @@
 package search
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -171,7 +174,24 @@ func buildMonitor(r *detect.Rule, cfg MonitorConfig) (Monitor, error) {
 			"actions":   []any{action(r, cfg, countMessage(r), false)},
 		}}
 	}
+	sum, err := bodyHash(body)
+	if err != nil {
+		return Monitor{}, err
+	}
+	// The Alerting plugin re-serializes the search it stores, so a stored
+	// monitor is compared with the wanted one by this hash, kept in the
+	// free-form ui_metadata.
+	body["ui_metadata"] = map[string]any{"orgsiem": map[string]any{"hash": sum, "rule": r.ID}}
 	return Monitor{RuleID: r.ID, Name: name, Body: body}, nil
+}
+
+func bodyHash(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16]), nil
 }
 
 func painless(src string) map[string]any {

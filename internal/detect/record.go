@@ -1,0 +1,301 @@
+package detect
+
+import (
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/orgsiem/orgsiem/internal/ecs"
+)
+
+// evalDoc is the document being matched plus its original record as a
+// string (shared memory, no copy). Reading the record is the expensive
+// part of matching, so it is done at most once per document and path:
+//
+//   - the record's top-level members (key and raw value span) are indexed
+//     by one forward scan, which advances only as far as the keys asked
+//     for so far; a key whose quoted name occurs nowhere in a record
+//     without escapes is absent without scanning;
+//   - each record path a rule reads is resolved once from that index and
+//     its values are kept (memo) for the other rules that read the same
+//     path of the same document.
+//
+// All buffers are reused across documents; a document costs no
+// allocation.
+type evalDoc struct {
+	d    *ecs.Document
+	raw  string
+	top  []topField
+	memo []memoEntry
+	vals []gjson.Result // values of memo entries
+
+	// Scan state of the record: the offset of the next member, or a
+	// negative value once every member is indexed; noEscape reports a
+	// record without backslashes (scan and noEscape are set by the first
+	// lookup: scanned).
+	scanned  bool
+	scan     int
+	noEscape bool
+}
+
+// topField is one top-level member of the record.
+type topField struct {
+	key string // as written (records with escaped keys are indexed by gjson)
+	val string // raw JSON of the value
+	res gjson.Result
+	ok  bool // res is set
+}
+
+// memoEntry holds the values of one record path: vals[lo:hi].
+type memoEntry struct {
+	hash   uint64
+	path   string
+	lo, hi int
+}
+
+func (e *evalDoc) reset(d *ecs.Document) {
+	e.release()
+	e.d = d
+	if len(d.AWS) > 0 {
+		e.raw = unsafe.String(&d.AWS[0], len(d.AWS))
+	}
+}
+
+// release drops the references to the document, keeping buffers.
+func (e *evalDoc) release() {
+	clear(e.top)
+	clear(e.vals)
+	e.top, e.memo, e.vals = e.top[:0], e.memo[:0], e.vals[:0]
+	e.d, e.raw, e.scanned = nil, "", false
+}
+
+// topValue returns the top-level member key of the record (the first one
+// when a key repeats, as gjson does). quoted is key in double quotes.
+func (e *evalDoc) topValue(key, quoted string) (gjson.Result, bool) {
+	if !e.scanned {
+		e.scanned = true
+		e.noEscape = strings.IndexByte(e.raw, '\\') < 0
+		e.scan = scanStart(e.raw)
+		if e.scan == scanFailed {
+			e.indexGJSON()
+		}
+	}
+	for i := range e.top {
+		if e.top[i].key == key {
+			return e.top[i].result(), true
+		}
+	}
+	if e.scan < 0 || (e.noEscape && !strings.Contains(e.raw[e.scan:], quoted)) {
+		return gjson.Result{}, false
+	}
+	for e.scan >= 0 {
+		n := len(e.top)
+		e.top, e.scan = scanMember(e.raw, e.scan, e.top)
+		if e.scan == scanFailed {
+			e.indexGJSON()
+			return e.topValue(key, quoted)
+		}
+		if len(e.top) > n && e.top[n].key == key {
+			return e.top[n].result(), true
+		}
+	}
+	return gjson.Result{}, false
+}
+
+func (t *topField) result() gjson.Result {
+	if !t.ok {
+		t.res, t.ok = valueResult(t.val), true
+	}
+	return t.res
+}
+
+// indexGJSON indexes the whole record with gjson, which defines the
+// semantics for records the fast scanner does not accept (not an object,
+// escaped keys, malformed JSON).
+func (e *evalDoc) indexGJSON() {
+	clear(e.top)
+	e.top = e.top[:0]
+	e.scan = scanDone
+	gjson.Parse(e.raw).ForEach(func(k, v gjson.Result) bool {
+		e.top = append(e.top, topField{key: k.Str, val: v.Raw, res: v, ok: true})
+		return true
+	})
+}
+
+// memoized returns the values of path kept for this document.
+func (e *evalDoc) memoized(hash uint64, path string) ([]gjson.Result, bool) {
+	for i := range e.memo {
+		if m := &e.memo[i]; m.hash == hash && m.path == path {
+			return e.vals[m.lo:m.hi], true
+		}
+	}
+	return nil, false
+}
+
+// recordAccessor reads keys from the original record of documents of type
+// logTy (documents of other types have none of its fields).
+func recordAccessor(logTy string, keys []string) accessor {
+	esc := make([]string, len(keys))
+	for i, k := range keys {
+		esc[i] = escapeGJSON(k)
+	}
+	first, rest := keys[0], esc[1:]
+	quoted := `"` + first + `"`
+	path := "aws." + logTy + "." + strings.Join(keys, ".")
+	hash := fnv64(path)
+	return func(e *evalDoc, buf []gjson.Result) []gjson.Result {
+		if e.d.Type != logTy || e.raw == "" {
+			return buf
+		}
+		if vals, ok := e.memoized(hash, path); ok {
+			return append(buf, vals...)
+		}
+		lo := len(e.vals)
+		if v, ok := e.topValue(first, quoted); ok {
+			e.vals = walk(v, rest, e.vals)
+		}
+		e.memo = append(e.memo, memoEntry{hash: hash, path: path, lo: lo, hi: len(e.vals)})
+		return append(buf, e.vals[lo:]...)
+	}
+}
+
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// valueResult parses the raw JSON of one value.
+func valueResult(v string) gjson.Result {
+	if len(v) >= 2 && v[0] == '"' && strings.IndexByte(v, '\\') < 0 {
+		return gjson.Result{Type: gjson.String, Raw: v, Str: v[1 : len(v)-1]}
+	}
+	return gjson.Parse(v)
+}
+
+// Scan positions that are not offsets.
+const (
+	scanDone   = -1 // every member is indexed
+	scanFailed = -2 // not an object with unescaped keys: use gjson
+)
+
+// scanStart returns the offset of the first member of the JSON object s.
+func scanStart(s string) int {
+	i := skipSpace(s, 0)
+	if i >= len(s) || s[i] != '{' {
+		return scanFailed
+	}
+	i = skipSpace(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return scanDone
+	}
+	return i
+}
+
+// scanMember appends the member of the JSON object s at offset i to top
+// and returns the offset of the next member (or scanDone, or scanFailed
+// for anything but a well-formed member with an unescaped key). Values
+// are delimited, not validated: gjson does not validate either.
+func scanMember(s string, i int, top []topField) ([]topField, int) {
+	if i >= len(s) || s[i] != '"' {
+		return top, scanFailed
+	}
+	end := stringEnd(s, i)
+	if end < 0 {
+		return top, scanFailed
+	}
+	key := s[i+1 : end-1]
+	if strings.IndexByte(key, '\\') >= 0 {
+		return top, scanFailed
+	}
+	i = skipSpace(s, end)
+	if i >= len(s) || s[i] != ':' {
+		return top, scanFailed
+	}
+	i = skipSpace(s, i+1)
+	vend := valueEnd(s, i)
+	if vend < 0 {
+		return top, scanFailed
+	}
+	top = append(top, topField{key: key, val: s[i:vend]})
+	i = skipSpace(s, vend)
+	if i >= len(s) {
+		return top, scanFailed
+	}
+	switch s[i] {
+	case ',':
+		return top, skipSpace(s, i+1)
+	case '}':
+		return top, scanDone
+	}
+	return top, scanFailed
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the closing quote of the string
+// starting at s[i] == '"', or -1.
+func stringEnd(s string, i int) int {
+	for j := i + 1; ; {
+		k := strings.IndexByte(s[j:], '"')
+		if k < 0 {
+			return -1
+		}
+		j += k
+		n := 0
+		for b := j - 1; b > i && s[b] == '\\'; b-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j + 1
+		}
+		j++
+	}
+}
+
+// valueEnd returns the index after the JSON value starting at s[i], or -1.
+func valueEnd(s string, i int) int {
+	if i >= len(s) {
+		return -1
+	}
+	switch c := s[i]; {
+	case c == '"':
+		return stringEnd(s, i)
+	case c == '{' || c == '[':
+		depth := 0
+		for j := i; j < len(s); j++ {
+			switch s[j] {
+			case '"':
+				end := stringEnd(s, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	case c == '-' || '0' <= c && c <= '9' || c == 't' || c == 'f' || c == 'n':
+		j := i
+		for j < len(s) && s[j] != ',' && s[j] != '}' && s[j] != ']' && s[j] != ' ' && s[j] != '\n' && s[j] != '\r' && s[j] != '\t' {
+			j++
+		}
+		return j
+	}
+	return -1
+}

@@ -42,14 +42,12 @@ const (
 // Accounts resolves account ids to names through Organizations, caching
 // answers and failures. It is safe for concurrent use.
 type Accounts struct {
-	api      OrganizationsAPI
-	ttl      time.Duration
-	errTTL   time.Duration
-	now      func() time.Time
-	mu       sync.Mutex
-	cache    map[string]accountEntry
-	lookups  int64 // calls to Organizations (DescribeAccount + ListParents)
-	failures int64
+	api    OrganizationsAPI
+	ttl    time.Duration
+	errTTL time.Duration
+	now    func() time.Time
+	mu     sync.Mutex
+	cache  map[string]accountEntry
 }
 
 type accountEntry struct {
@@ -91,17 +89,11 @@ func (a *Accounts) Lookup(ctx context.Context, id string) (Account, error) {
 	}
 	a.mu.Lock()
 	a.cache[id] = e
-	if err != nil {
-		a.failures++
-	}
 	a.mu.Unlock()
 	return acct, err
 }
 
 func (a *Accounts) fetch(ctx context.Context, id string) (Account, error) {
-	a.mu.Lock()
-	a.lookups++
-	a.mu.Unlock()
 	out, err := a.api.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String(id)})
 	if err != nil {
 		return Account{ID: id}, fmt.Errorf("organizations: describe account %s: %w", id, err)
@@ -110,9 +102,6 @@ func (a *Accounts) fetch(ctx context.Context, id string) (Account, error) {
 	if out.Account != nil {
 		acct.Name = aws.ToString(out.Account.Name)
 	}
-	a.mu.Lock()
-	a.lookups++
-	a.mu.Unlock()
 	parents, err := a.api.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String(id)})
 	if err != nil {
 		// The name is what documents carry; keep it.
@@ -125,12 +114,4 @@ func (a *Accounts) fetch(ctx context.Context, id string) (Account, error) {
 		}
 	}
 	return acct, nil
-}
-
-// Stats returns how many calls were made to Organizations and how many
-// lookups failed, for metrics and tests.
-func (a *Accounts) Stats() (lookups, failures int64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.lookups, a.failures
 }

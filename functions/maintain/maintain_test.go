@@ -135,6 +135,7 @@ func TestConfigureIsIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		m2.dash = m.dash
 		res, err := m2.Configure(ctx)
 		if err != nil {
 			t.Fatal(err)

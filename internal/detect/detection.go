@@ -478,7 +478,7 @@ func (fm *fieldMatch) compileValue(v lit) (pred, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &rePred{re: re, src: re.String()}, nil
+		return newRePred(re), nil
 	}
 	switch typ {
 	case ecs.Long, ecs.Double:
@@ -586,32 +586,67 @@ func (fm *fieldMatch) eval(e *evalDoc, s *scratch) bool {
 	}
 	if fm.m.all {
 		for _, p := range fm.preds {
-			if !anyValue(p, vals) {
+			if !s.anyValue(p, vals) {
 				return false
 			}
 		}
 		return true
 	}
 	for _, p := range fm.preds {
-		if anyValue(p, vals) {
+		if s.anyValue(p, vals) {
 			return true
 		}
 	}
 	return false
 }
 
-func anyValue(p pred, vals []gjson.Result) bool {
+func (s *scratch) anyValue(p pred, vals []gjson.Result) bool {
+	rp, _ := p.(*rePred)
 	for _, v := range vals {
-		if p.match(v) {
+		if rp != nil {
+			if s.reMatch(rp, valueText(v)) {
+				return true
+			}
+		} else if p.match(v) {
 			return true
 		}
 	}
 	return false
 }
 
-// scratch holds reusable value buffers for one matcher.
+// scratch holds reusable value buffers for one matcher, and the results
+// of its regular expressions on the values they saw last (field values
+// such as ARNs repeat from event to event; a search costs far more than a
+// map lookup).
 type scratch struct {
 	a, b []gjson.Result
+	re   map[*rePred]map[string]bool
+}
+
+// reCacheSize bounds the results kept per regular expression.
+const reCacheSize = 4096
+
+func (s *scratch) reMatch(p *rePred, text string) bool {
+	if p.lits != nil {
+		return p.matchString(text) // a string search: nothing to save
+	}
+	c := s.re[p]
+	if c == nil {
+		if s.re == nil {
+			s.re = map[*rePred]map[string]bool{}
+		}
+		c = map[string]bool{}
+		s.re[p] = c
+	}
+	if ok, seen := c[text]; seen {
+		return ok
+	}
+	ok := p.matchString(text)
+	if len(c) >= reCacheSize {
+		clear(c)
+	}
+	c[strings.Clone(text)] = ok
+	return ok
 }
 
 func (s *selection) eval(e *evalDoc, sc *scratch) bool {

@@ -114,35 +114,6 @@ var cloudTrailRoots = func() map[string]bool {
 	return m
 }()
 
-// walk appends the values at keys below r. An array at any step (including
-// the last) fans out to its elements, so nested arrays such as
-// ipPermissions.items[].ipRanges.items[].cidrIp need no index syntax.
-func walk(r gjson.Result, keys []string, buf []gjson.Result) []gjson.Result {
-	for {
-		if r.IsArray() {
-			r.ForEach(func(_, el gjson.Result) bool {
-				buf = walk(el, keys, buf)
-				return true
-			})
-			return buf
-		}
-		if len(keys) == 0 {
-			if r.Type != gjson.Null {
-				buf = append(buf, r)
-			}
-			return buf
-		}
-		if !r.IsObject() {
-			return buf
-		}
-		r = r.Get(keys[0])
-		if !r.Exists() {
-			return buf
-		}
-		keys = keys[1:]
-	}
-}
-
 // escapeGJSON escapes the characters gjson gives meaning to in a path
 // component, so a record key is looked up literally.
 func escapeGJSON(k string) string {

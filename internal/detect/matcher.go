@@ -85,7 +85,9 @@ type candidates struct {
 // its end so that its full count is reported, and it is emitted when the
 // newest event time of the log type passes its end by the allowed
 // lateness (one window: events may arrive out of order within a file), or
-// at Flush. Events of an emitted window are consumed: a group fires once
+// at Flush. The newest event time of a log type ignores error documents
+// (event.kind pipeline_error), whose @timestamp is their delivery time.
+// Events of an emitted window are consumed: a group fires once
 // per window. State is bounded: groups idle for more than lateness plus
 // two windows are evicted, and each group keeps at most maxEntries events.
 type Matcher struct {
@@ -102,6 +104,10 @@ type Matcher struct {
 	distinct  map[string]struct{}
 	stats     MatcherStats
 }
+
+// kindPipelineError is the event.kind of error documents
+// (logs.KindPipelineError).
+const kindPipelineError = "pipeline_error"
 
 // maxEntries caps the events one threshold group keeps outside an open
 // window.
@@ -160,9 +166,12 @@ func (m *Matcher) Stats() MatcherStats { return m.stats }
 func (m *Matcher) Match(d *ecs.Document, fn func(Alert)) {
 	m.stats.Documents++
 	m.ev.reset(d)
-	t := d.Timestamp.UnixNano()
-	if wm, ok := m.watermark[d.Type]; !ok || t > wm {
-		m.watermark[d.Type] = t
+	// An error document's @timestamp is when the record was delivered, not
+	// when its event happened: it must not make later events look late.
+	if t := d.Timestamp.UnixNano(); d.Event.Kind != kindPipelineError {
+		if wm, ok := m.watermark[d.Type]; !ok || t > wm {
+			m.watermark[d.Type] = t
+		}
 	}
 	if cs := m.byType[d.Type]; cs != nil {
 		m.matchCandidates(cs, d, fn)

@@ -15,8 +15,8 @@ import (
 //
 //   - the record's top-level members (key and raw value span) are indexed
 //     by one forward scan, which advances only as far as the keys asked
-//     for so far; a key whose quoted name occurs nowhere in a record
-//     without escapes is absent without scanning;
+//     for so far need; a key whose quoted name occurs nowhere in the rest
+//     of a record without escapes is absent without scanning;
 //   - each record path a rule reads is resolved once from that index and
 //     its values are kept (memo) for the other rules that read the same
 //     path of the same document.
@@ -30,10 +30,9 @@ type evalDoc struct {
 	memo []memoEntry
 	vals []gjson.Result // values of memo entries
 
-	// Scan state of the record: the offset of the next member, or a
-	// negative value once every member is indexed; noEscape reports a
-	// record without backslashes (scan and noEscape are set by the first
-	// lookup: scanned).
+	// Scan state of the record (set by the first lookup: scanned): the
+	// offset of the next member, or scanDone once every member is indexed;
+	// noEscape reports a record without backslashes.
 	scanned  bool
 	scan     int
 	noEscape bool
@@ -71,8 +70,9 @@ func (e *evalDoc) release() {
 }
 
 // topValue returns the top-level member key of the record (the first one
-// when a key repeats, as gjson does). quoted is key in double quotes.
-func (e *evalDoc) topValue(key, quoted string) (gjson.Result, bool) {
+// when a key repeats, as gjson does).
+func (e *evalDoc) topValue(k *recordKey) (gjson.Result, bool) {
+	key := k.name
 	if !e.scanned {
 		e.scanned = true
 		e.noEscape = strings.IndexByte(e.raw, '\\') < 0
@@ -86,7 +86,7 @@ func (e *evalDoc) topValue(key, quoted string) (gjson.Result, bool) {
 			return e.top[i].result(), true
 		}
 	}
-	if e.scan < 0 || (e.noEscape && !strings.Contains(e.raw[e.scan:], quoted)) {
+	if e.scan < 0 || (e.noEscape && !k.occursIn(e.raw[e.scan:])) {
 		return gjson.Result{}, false
 	}
 	for e.scan >= 0 {
@@ -94,7 +94,7 @@ func (e *evalDoc) topValue(key, quoted string) (gjson.Result, bool) {
 		e.top, e.scan = scanMember(e.raw, e.scan, e.top)
 		if e.scan == scanFailed {
 			e.indexGJSON()
-			return e.topValue(key, quoted)
+			return e.topValue(k)
 		}
 		if len(e.top) > n && e.top[n].key == key {
 			return e.top[n].result(), true
@@ -136,28 +136,123 @@ func (e *evalDoc) memoized(hash uint64, path string) ([]gjson.Result, bool) {
 // recordAccessor reads keys from the original record of documents of type
 // logTy (documents of other types have none of its fields).
 func recordAccessor(logTy string, keys []string) accessor {
-	esc := make([]string, len(keys))
+	path := make([]pathKey, len(keys))
 	for i, k := range keys {
-		esc[i] = escapeGJSON(k)
+		path[i] = pathKey{name: k, esc: escapeGJSON(k)}
 	}
-	first, rest := keys[0], esc[1:]
-	quoted := `"` + first + `"`
-	path := "aws." + logTy + "." + strings.Join(keys, ".")
-	hash := fnv64(path)
+	first, rest := newRecordKey(keys[0]), path[1:]
+	docPath := "aws." + logTy + "." + strings.Join(keys, ".")
+	hash := fnv64(docPath)
 	return func(e *evalDoc, buf []gjson.Result) []gjson.Result {
 		if e.d.Type != logTy || e.raw == "" {
 			return buf
 		}
-		if vals, ok := e.memoized(hash, path); ok {
+		if vals, ok := e.memoized(hash, docPath); ok {
 			return append(buf, vals...)
 		}
 		lo := len(e.vals)
-		if v, ok := e.topValue(first, quoted); ok {
+		if v, ok := e.topValue(first); ok {
 			e.vals = walk(v, rest, e.vals)
 		}
-		e.memo = append(e.memo, memoEntry{hash: hash, path: path, lo: lo, hi: len(e.vals)})
+		e.memo = append(e.memo, memoEntry{hash: hash, path: docPath, lo: lo, hi: len(e.vals)})
 		return append(buf, e.vals[lo:]...)
 	}
+}
+
+// pathKey is one key of a record path: as written, and escaped for gjson.
+type pathKey struct{ name, esc string }
+
+// walk appends the values at keys below r. An array at any step (including
+// the last) fans out to its elements, so nested arrays such as
+// ipPermissions.items[].ipRanges.items[].cidrIp need no index syntax.
+func walk(r gjson.Result, keys []pathKey, buf []gjson.Result) []gjson.Result {
+	for {
+		if r.IsArray() {
+			r.ForEach(func(_, el gjson.Result) bool {
+				buf = walk(el, keys, buf)
+				return true
+			})
+			return buf
+		}
+		if len(keys) == 0 {
+			if r.Type != gjson.Null {
+				buf = append(buf, r)
+			}
+			return buf
+		}
+		if !r.IsObject() {
+			return buf
+		}
+		v, found, ok := member(r.Raw, keys[0].name)
+		switch {
+		case !ok:
+			if r = r.Get(keys[0].esc); !r.Exists() {
+				return buf
+			}
+		case !found:
+			return buf
+		default:
+			r = valueResult(v)
+		}
+		keys = keys[1:]
+	}
+}
+
+// recordKey is a top-level key of a record with what finds it fast: the
+// key in quotes and the offset in it of its rarest byte.
+type recordKey struct {
+	name   string
+	quoted string
+	rare   int
+}
+
+func newRecordKey(name string) *recordKey {
+	k := &recordKey{name: name, quoted: `"` + name + `"`}
+	best := -1
+	for i := 1; i < len(k.quoted)-1; i++ {
+		if r := byteRarity(k.quoted[i]); r > best {
+			best, k.rare = r, i
+		}
+	}
+	if best < 0 {
+		k.rare = 0
+	}
+	return k
+}
+
+// byteRarity ranks bytes by how rarely they occur in JSON logs: lower-case
+// letters are most frequent (in English order), then digits, then
+// upper-case letters, then the rest.
+func byteRarity(c byte) int {
+	const common = "etaoinsrhldcumfpgwybvkxjqz"
+	switch {
+	case 'a' <= c && c <= 'z':
+		return strings.IndexByte(common, c)
+	case '0' <= c && c <= '9':
+		return 30
+	case 'A' <= c && c <= 'Z':
+		return 40
+	}
+	return 50
+}
+
+// occursIn reports whether the quoted key occurs in s, searching for its
+// rarest byte (strings.Index would search for the quote, which is
+// everywhere in JSON).
+func (k *recordKey) occursIn(s string) bool {
+	c := k.quoted[k.rare]
+	for i := k.rare; i < len(s); {
+		j := strings.IndexByte(s[i:], c)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if start := i - k.rare; start+len(k.quoted) <= len(s) && s[start:start+len(k.quoted)] == k.quoted {
+			return true
+		}
+		i++
+	}
+	return false
 }
 
 func fnv64(s string) uint64 {
@@ -197,42 +292,69 @@ func scanStart(s string) int {
 }
 
 // scanMember appends the member of the JSON object s at offset i to top
-// and returns the offset of the next member (or scanDone, or scanFailed
-// for anything but a well-formed member with an unescaped key). Values
-// are delimited, not validated: gjson does not validate either.
+// and returns the offset of the next member (or scanDone, or scanFailed).
 func scanMember(s string, i int, top []topField) ([]topField, int) {
+	key, val, next := nextMember(s, i)
+	if next != scanFailed {
+		top = append(top, topField{key: key, val: val})
+	}
+	return top, next
+}
+
+// nextMember reads the member of the JSON object s at offset i and
+// returns the offset of the next member (or scanDone, or scanFailed for
+// anything but a well-formed member with an unescaped key). Values are
+// delimited, not validated: gjson does not validate either.
+func nextMember(s string, i int) (key, val string, next int) {
 	if i >= len(s) || s[i] != '"' {
-		return top, scanFailed
+		return "", "", scanFailed
 	}
 	end := stringEnd(s, i)
 	if end < 0 {
-		return top, scanFailed
+		return "", "", scanFailed
 	}
-	key := s[i+1 : end-1]
+	key = s[i+1 : end-1]
 	if strings.IndexByte(key, '\\') >= 0 {
-		return top, scanFailed
+		return "", "", scanFailed
 	}
 	i = skipSpace(s, end)
 	if i >= len(s) || s[i] != ':' {
-		return top, scanFailed
+		return "", "", scanFailed
 	}
 	i = skipSpace(s, i+1)
 	vend := valueEnd(s, i)
 	if vend < 0 {
-		return top, scanFailed
+		return "", "", scanFailed
 	}
-	top = append(top, topField{key: key, val: s[i:vend]})
+	val = s[i:vend]
 	i = skipSpace(s, vend)
 	if i >= len(s) {
-		return top, scanFailed
+		return "", "", scanFailed
 	}
 	switch s[i] {
 	case ',':
-		return top, skipSpace(s, i+1)
+		return key, val, skipSpace(s, i+1)
 	case '}':
-		return top, scanDone
+		return key, val, scanDone
 	}
-	return top, scanFailed
+	return "", "", scanFailed
+}
+
+// member returns the raw value of the first member key of the JSON
+// object obj. ok is false when the scanner does not accept obj (gjson
+// then decides).
+func member(obj, key string) (val string, found, ok bool) {
+	for i := scanStart(obj); i >= 0; {
+		k, v, next := nextMember(obj, i)
+		if next == scanFailed {
+			return "", false, false
+		}
+		if k == key {
+			return v, true, true
+		}
+		i = next
+	}
+	return "", false, true
 }
 
 func skipSpace(s string, i int) int {
@@ -242,24 +364,33 @@ func skipSpace(s string, i int) int {
 	return i
 }
 
+// stringStop and valueStop mark the bytes that end a run of uninteresting
+// bytes inside a string and inside a container value.
+var stringStop, valueStop = func() (a, b [256]bool) {
+	a['"'], a['\\'] = true, true
+	for _, c := range []byte(`"{}[]`) {
+		b[c] = true
+	}
+	return
+}()
+
 // stringEnd returns the index after the closing quote of the string
-// starting at s[i] == '"', or -1.
+// starting at s[i] == '"', or -1. Most strings of a record are short: a
+// byte loop beats a call to strings.IndexByte.
 func stringEnd(s string, i int) int {
-	for j := i + 1; ; {
-		k := strings.IndexByte(s[j:], '"')
-		if k < 0 {
-			return -1
+	for j := i + 1; j < len(s); j++ {
+		for j < len(s) && !stringStop[s[j]] {
+			j++
 		}
-		j += k
-		n := 0
-		for b := j - 1; b > i && s[b] == '\\'; b-- {
-			n++
+		if j >= len(s) {
+			break
 		}
-		if n%2 == 0 {
+		if s[j] == '"' {
 			return j + 1
 		}
-		j++
+		j++ // skip the escaped byte
 	}
+	return -1
 }
 
 // valueEnd returns the index after the JSON value starting at s[i], or -1.
@@ -273,6 +404,12 @@ func valueEnd(s string, i int) int {
 	case c == '{' || c == '[':
 		depth := 0
 		for j := i; j < len(s); j++ {
+			for j < len(s) && !valueStop[s[j]] {
+				j++
+			}
+			if j >= len(s) {
+				break
+			}
 			switch s[j] {
 			case '"':
 				end := stringEnd(s, j)
@@ -282,7 +419,7 @@ func valueEnd(s string, i int) int {
 				j = end - 1
 			case '{', '[':
 				depth++
-			case '}', ']':
+			default:
 				depth--
 				if depth == 0 {
 					return j + 1

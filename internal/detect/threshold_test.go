@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orgsiem/orgsiem/internal/ecs"
+	"github.com/orgsiem/orgsiem/internal/logs"
 )
 
 func testCatalog(t *testing.T) *Catalog {
@@ -160,5 +161,41 @@ func TestThresholdStateIsBounded(t *testing.T) {
 	}
 	if m.Stats().Evaluations != n {
 		t.Errorf("evaluated %d, want %d", m.Stats().Evaluations, n)
+	}
+}
+
+func TestThresholdClockIgnoresErrorDocuments(t *testing.T) {
+	cat := testCatalog(t)
+	m := newMatcher([]*Rule{cat.Rule("test-console-login-failures"), cat.Rule("test-pipeline-errors")})
+	var alerts []Alert
+	collect := func(a Alert) { alerts = append(alerts, a) }
+	min := time.Minute
+	m.Match(failure(t, "alice", "ip", 0), collect)
+	// A record of the same file that failed to parse: an error document
+	// stamped two hours later, when the file was delivered.
+	errDoc := &ecs.Document{
+		ID: "err-1", Type: "cloudtrail", Timestamp: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC),
+		Event: ecs.Event{Kind: kindPipelineError, Dataset: "aws.cloudtrail"},
+		Error: ecs.Error{Message: "eventTime is missing", Type: "parse"},
+	}
+	m.Match(errDoc, collect)
+	m.Match(failure(t, "alice", "ip", min), collect)
+	m.Match(failure(t, "alice", "ip", 2*min), collect)
+	m.Flush(collect)
+	if st := m.Stats(); st.LateEvents != 0 {
+		t.Errorf("%d events counted late after an error document; want 0", st.LateEvents)
+	}
+	got := map[string]int{}
+	for _, a := range alerts {
+		got[a.RuleID] = a.Count
+	}
+	if got["test-console-login-failures"] != 3 || got["test-pipeline-errors"] != 1 || len(alerts) != 2 {
+		t.Errorf("alerts %v; want the threshold to fire with 3 events and the pipeline rule to match the error document", got)
+	}
+}
+
+func TestErrorKindIsTheNormalizers(t *testing.T) {
+	if kindPipelineError != logs.KindPipelineError {
+		t.Errorf("kindPipelineError %q, logs.KindPipelineError %q", kindPipelineError, logs.KindPipelineError)
 	}
 }

@@ -3,7 +3,6 @@ package detect
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -256,19 +255,60 @@ func equalFoldASCII(s, lower string) bool {
 }
 
 // indexFoldASCII is strings.Index under ASCII case folding; sub is lower-case.
+// It finds candidates with strings.IndexByte: on a byte of sub that has no
+// case when there is one, else on the first byte in both cases.
 func indexFoldASCII(s, sub string) int {
 	if sub == "" {
 		return 0
 	}
-	first := sub[0]
-	for i := 0; i+len(sub) <= len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	at := -1
+	for i := 0; i < len(sub); i++ {
+		if c := sub[i]; c < 'a' || c > 'z' {
+			at = i
+			break
 		}
-		if c == first && equalFoldASCII(s[i:i+len(sub)], sub) {
+	}
+	if at >= 0 {
+		c := sub[at]
+		for i := at; i < len(s); i++ {
+			j := strings.IndexByte(s[i:], c)
+			if j < 0 {
+				return -1
+			}
+			i += j
+			if start := i - at; start+len(sub) <= len(s) && equalFoldASCII(s[start:start+len(sub)], sub) {
+				return start
+			}
+		}
+		return -1
+	}
+	// Next positions of the first byte in lower and upper case at or
+	// after i; -1 when there is none.
+	lo, up := sub[0], sub[0]-('a'-'A')
+	nlo, nup := nextByte(s, 0, lo), nextByte(s, 0, up)
+	for {
+		i := nlo
+		if i < 0 || (nup >= 0 && nup < i) {
+			i = nup
+		}
+		if i < 0 || i+len(sub) > len(s) {
+			return -1
+		}
+		if equalFoldASCII(s[i:i+len(sub)], sub) {
 			return i
 		}
+		if i == nlo {
+			nlo = nextByte(s, i+1, lo)
+		} else {
+			nup = nextByte(s, i+1, up)
+		}
+	}
+}
+
+// nextByte is the index of c in s at or after i, or -1.
+func nextByte(s string, i int, c byte) int {
+	if j := strings.IndexByte(s[i:], c); j >= 0 {
+		return i + j
 	}
 	return -1
 }
@@ -354,14 +394,6 @@ func (p boolPred) match(v gjson.Result) bool {
 	}
 	return false
 }
-
-// rePred is the |re modifier: an unanchored Go regular expression search.
-type rePred struct {
-	re  *regexp.Regexp
-	src string // as written, with (?flags) prefix applied
-}
-
-func (p *rePred) match(v gjson.Result) bool { return p.re.MatchString(valueText(v)) }
 
 func parseBool(s string) (bool, error) {
 	switch s {

@@ -53,6 +53,11 @@ const (
 	AlertTopicARN = "ORGSIEM_ALERT_TOPIC_ARN"
 	// SnapshotRoleARN is the role OpenSearch assumes to write snapshots.
 	SnapshotRoleARN = "ORGSIEM_SNAPSHOT_ROLE_ARN"
+	// AlertRoleARN is the role OpenSearch assumes to publish monitor
+	// notifications to the alert topic (the Notifications plugin's SNS
+	// channel role_arn). Without it maintain's configure skips the channel
+	// and the monitors (maintain).
+	AlertRoleARN = "ORGSIEM_ALERT_ROLE_ARN"
 	// SnapshotRetentionDays is how long manual snapshots are kept.
 	SnapshotRetentionDays = "ORGSIEM_SNAPSHOT_RETENTION_DAYS"
 	// HotIndexDays is how long indices stay in OpenSearch (ISM policy).
@@ -64,7 +69,51 @@ const (
 	BackendRoles = "ORGSIEM_BACKEND_ROLES"
 	// Region is the home region.
 	Region = "ORGSIEM_REGION"
+	// GeoIP lists the MaxMind databases the loader enriches with, as
+	// comma-separated s3://bucket/key URIs (loader; optional, empty: no
+	// GeoIP enrichment).
+	GeoIP = "ORGSIEM_GEOIP"
+	// AccountEnrichment turns on the loader's account name lookups through
+	// AWS Organizations when set to AccountEnrichmentOn (loader; optional,
+	// default off). The calls only succeed from the management account or
+	// an Organizations delegated administrator.
+	AccountEnrichment = "ORGSIEM_ACCOUNT_ENRICHMENT"
+	// AccountEnrichmentOn is the value of AccountEnrichment that enables it.
+	AccountEnrichmentOn = "on"
 )
+
+// The variables each function's configuration reader knows. The Pulumi
+// program sets no other variable for that function, and the function reads
+// no other orgsiem variable (tests on both sides hold this); the readers
+// may also read variables Lambda sets itself, such as AWS_REGION.
+
+// TransferVars are the transfer function's variables.
+func TransferVars() []string {
+	return []string{ArchiveBucket, ArchiveBucketRegion, ArchiveAccountID, ArchiveKMSKeyARN}
+}
+
+// SubscribeVars are the subscribe function's variables.
+func SubscribeVars() []string {
+	return []string{DestinationARN, IncludePatterns, ExcludePatterns, PipelineLogGroups}
+}
+
+// LoaderVars are the loader function's variables.
+func LoaderVars() []string {
+	return []string{OpenSearchEndpoint, IngestQueueURL, ArchiveBucket, Region, GeoIP, AccountEnrichment}
+}
+
+// ReportVars are the report function's variables.
+func ReportVars() []string {
+	return []string{OpenSearchEndpoint, SnapshotBucket, AlertTopicARN, ReportWindow, Region}
+}
+
+// MaintainVars are the maintain function's variables.
+func MaintainVars() []string {
+	return []string{
+		OpenSearchEndpoint, SnapshotBucket, AlertTopicARN, SnapshotRoleARN, AlertRoleARN,
+		SnapshotRetentionDays, HotIndexDays, BackendRoles, Region,
+	}
+}
 
 // The loader's CloudWatch metric (embedded metric format) that the ingest
 // heartbeat alarms watch.

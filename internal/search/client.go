@@ -27,6 +27,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/opensearch-project/opensearch-go/v4"
+	"github.com/opensearch-project/opensearch-go/v4/opensearchtransport"
 	"github.com/opensearch-project/opensearch-go/v4/signer/awsv2"
 )
 
@@ -75,15 +76,25 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("search: endpoint %s: scheme must be https", redactURL(cfg.URL))
 	}
-	noDiscovery := false
-	oc := opensearch.Config{
-		Addresses:             []string{cfg.URL},
+	// The transport is built directly (not through opensearch.NewClient)
+	// because only its Config can switch off the background
+	// /_nodes/_local/stats polling, which a fine-grained-access-control
+	// domain refuses to our least-privilege roles and which adds requests
+	// nobody asked for.
+	addr := *u
+	addr.User = nil
+	oc := opensearchtransport.Config{
+		URLs:                  []*url.URL{&addr},
 		Transport:             cfg.Transport,
 		DisableRetry:          true, // the bulk indexer and callers retry with their own policy
 		HealthCheckMaxRetries: -1,
-		DiscoverNodesOnStart:  &noDiscovery,
 		MaxRetryClusterHealth: -1,
+		NodeStatsInterval:     -1,
 		RequestTimeout:        cfg.RequestTimeout,
+	}
+	if u.User != nil {
+		oc.Username = u.User.Username()
+		oc.Password, _ = u.User.Password()
 	}
 	switch {
 	case cfg.AWS != nil:
@@ -102,11 +113,11 @@ func New(cfg Config) (*Client, error) {
 		}
 		oc.Username, oc.Password = user, pass
 	}
-	c, err := opensearch.NewClient(oc)
+	tp, err := opensearchtransport.New(oc)
 	if err != nil {
 		return nil, fmt.Errorf("search: client for %s: %w", redactURL(cfg.URL), err)
 	}
-	return &Client{os: c, url: u}, nil
+	return &Client{os: &opensearch.Client{Transport: tp}, url: u}, nil
 }
 
 // Close releases the client's idle connections.

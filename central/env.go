@@ -12,16 +12,25 @@ const (
 	EnvOpenSearchEndpoint = lambdaenv.OpenSearchEndpoint
 	// EnvIngestQueueURL is the ingest queue URL (loader).
 	EnvIngestQueueURL = lambdaenv.IngestQueueURL
-	// EnvArchiveBucket is the archive bucket name (loader: dead letters;
-	// report, maintain).
+	// EnvArchiveBucket is the archive bucket name (loader: dead letters).
 	EnvArchiveBucket = lambdaenv.ArchiveBucket
-	// EnvSnapshotBucket is the manual snapshot bucket (report, maintain).
+	// EnvGeoIP lists the MaxMind databases as comma-separated
+	// s3://bucket/key URIs (loader; set only when configured).
+	EnvGeoIP = lambdaenv.GeoIP
+	// EnvAccountEnrichment is lambdaenv.AccountEnrichmentOn when the loader
+	// resolves account names through Organizations (set only when on).
+	EnvAccountEnrichment = lambdaenv.AccountEnrichment
+	// EnvSnapshotBucket is the manual snapshot and report bucket (report,
+	// maintain).
 	EnvSnapshotBucket = lambdaenv.SnapshotBucket
 	// EnvAlertTopicARN is the SNS alert topic (report, maintain).
 	EnvAlertTopicARN = lambdaenv.AlertTopicARN
 	// EnvSnapshotRoleARN is the role OpenSearch assumes to write snapshots,
-	// passed when registering the repository (report, maintain).
+	// passed when registering the repository (maintain).
 	EnvSnapshotRoleARN = lambdaenv.SnapshotRoleARN
+	// EnvAlertRoleARN is the role OpenSearch assumes to publish monitor
+	// notifications, the SNS channel's role_arn (maintain).
+	EnvAlertRoleARN = lambdaenv.AlertRoleARN
 	// EnvSnapshotRetentionDays is how long manual snapshots are kept
 	// (maintain deletes older ones).
 	EnvSnapshotRetentionDays = lambdaenv.SnapshotRetentionDays

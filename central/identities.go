@@ -20,9 +20,13 @@ type IdentitiesArgs struct {
 type Identities struct {
 	pulumi.ResourceState
 	Loader, Report, Maintain, Snapshot *iam.Role
+	// Alert is assumed by OpenSearch to publish monitor notifications to
+	// the alert topic.
+	Alert *iam.Role
 }
 
-// NewIdentities creates the loader, report, maintain and snapshot roles.
+// NewIdentities creates the loader, report, maintain, snapshot and alert
+// roles.
 // Pass the security account's provider.
 func NewIdentities(ctx *pulumi.Context, name string, a *IdentitiesArgs, opts ...pulumi.ResourceOption) (*Identities, error) {
 	c := &Identities{}
@@ -55,8 +59,12 @@ func NewIdentities(ctx *pulumi.Context, name string, a *IdentitiesArgs, opts ...
 		policies.ServiceTrustFromAccount("es.amazonaws.com", o.Security)); err != nil {
 		return nil, err
 	}
+	if c.Alert, err = mk(policies.AlertRole, "assumed by OpenSearch to publish monitor notifications to the alert topic",
+		policies.AlertRoleTrust(o)); err != nil {
+		return nil, err
+	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"loaderRoleArn": c.Loader.Arn, "reportRoleArn": c.Report.Arn,
-		"maintainRoleArn": c.Maintain.Arn, "snapshotRoleArn": c.Snapshot.Arn,
+		"maintainRoleArn": c.Maintain.Arn, "snapshotRoleArn": c.Snapshot.Arn, "alertRoleArn": c.Alert.Arn,
 	})
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/orgsiem/orgsiem/internal/archive"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/policies"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -85,6 +87,14 @@ type SIEMArgs struct {
 	HeartbeatLogTypes         []string
 	HeartbeatMinutes          int
 	IngestAgeAlarmSeconds     int
+	// GeoIPDatabases are s3://bucket/key URIs of MaxMind databases the
+	// loader enriches with (none: no GeoIP); the loader role may read
+	// exactly these objects.
+	GeoIPDatabases []string
+	// AccountEnrichment lets the loader resolve account names through
+	// AWS Organizations; the security account must be a delegated
+	// administrator of the organization for the calls to succeed.
+	AccountEnrichment bool
 }
 
 // SIEM is the security account's component.
@@ -392,6 +402,71 @@ func (b *siemBuilder) alerts() (*sns.Topic, error) {
 	return topic, nil
 }
 
+// LoaderOptions are the loader role's optional grants the arguments ask
+// for.
+func (a *SIEMArgs) LoaderOptions() (policies.LoaderOptions, error) {
+	opt := policies.LoaderOptions{AccountEnrichment: a.AccountEnrichment}
+	for _, uri := range a.GeoIPDatabases {
+		arn, err := policies.S3ObjectARN(uri)
+		if err != nil {
+			return opt, fmt.Errorf("geoip database: %w", err)
+		}
+		opt.GeoIPObjects = append(opt.GeoIPObjects, arn)
+	}
+	return opt, nil
+}
+
+// FunctionInputs are the values of the security functions' variables that
+// exist only once resources are created.
+type FunctionInputs struct {
+	Endpoint, QueueURL, SnapshotBucket, TopicARN, SnapshotRoleARN, AlertRoleARN pulumi.StringInput
+}
+
+// LoaderEnv is the loader's environment (lambdaenv.LoaderVars): the
+// optional GeoIP and account enrichment variables only when configured.
+func (a *SIEMArgs) LoaderEnv(in FunctionInputs) pulumi.StringMap {
+	env := pulumi.StringMap{
+		EnvOpenSearchEndpoint: in.Endpoint,
+		EnvIngestQueueURL:     in.QueueURL,
+		EnvArchiveBucket:      pulumi.String(a.Org.ArchiveBucket()),
+		EnvRegion:             pulumi.String(a.Org.HomeRegion),
+	}
+	if len(a.GeoIPDatabases) > 0 {
+		env[EnvGeoIP] = pulumi.String(strings.Join(a.GeoIPDatabases, ","))
+	}
+	if a.AccountEnrichment {
+		env[EnvAccountEnrichment] = pulumi.String(lambdaenv.AccountEnrichmentOn)
+	}
+	return env
+}
+
+// ReportEnv is the report function's environment (lambdaenv.ReportVars).
+func (a *SIEMArgs) ReportEnv(in FunctionInputs) pulumi.StringMap {
+	return pulumi.StringMap{
+		EnvOpenSearchEndpoint: in.Endpoint,
+		EnvSnapshotBucket:     in.SnapshotBucket,
+		EnvAlertTopicARN:      in.TopicARN,
+		EnvReportWindow:       pulumi.String(a.ReportWindow),
+		EnvRegion:             pulumi.String(a.Org.HomeRegion),
+	}
+}
+
+// MaintainEnv is the maintain function's environment
+// (lambdaenv.MaintainVars); backendRoles is the JSON of EnvBackendRoles.
+func (a *SIEMArgs) MaintainEnv(in FunctionInputs, backendRoles string) pulumi.StringMap {
+	return pulumi.StringMap{
+		EnvOpenSearchEndpoint:    in.Endpoint,
+		EnvSnapshotBucket:        in.SnapshotBucket,
+		EnvAlertTopicARN:         in.TopicARN,
+		EnvSnapshotRoleARN:       in.SnapshotRoleARN,
+		EnvAlertRoleARN:          in.AlertRoleARN,
+		EnvSnapshotRetentionDays: pulumi.String(strconv.Itoa(a.SnapshotRetentionDays)),
+		EnvHotIndexDays:          pulumi.String(strconv.Itoa(a.HotIndexDays)),
+		EnvBackendRoles:          pulumi.String(backendRoles),
+		EnvRegion:                pulumi.String(a.Org.HomeRegion),
+	}
+}
+
 // rolePolicies attaches the permission policies to the security roles.
 func (b *siemBuilder) rolePolicies(key *kms.Key) ([]pulumi.Resource, error) {
 	o, id := b.a.Org, b.a.Identities
@@ -409,16 +484,21 @@ func (b *siemBuilder) rolePolicies(key *kms.Key) ([]pulumi.Resource, error) {
 			return f(v[0].(string), v[1].(string)).JSON()
 		}).(pulumi.StringOutput)
 	}
+	loaderOpt, err := b.a.LoaderOptions()
+	if err != nil {
+		return nil, err
+	}
 	var out []pulumi.Resource
 	for _, p := range []struct {
 		name string
 		role *iam.Role
 		doc  func(siemKey, archiveKey string) policies.Document
 	}{
-		{"loader", id.Loader, func(_, ak string) policies.Document { return policies.LoaderRolePolicy(o, ak) }},
+		{"loader", id.Loader, func(_, ak string) policies.Document { return policies.LoaderRolePolicy(o, ak, loaderOpt) }},
 		{"report", id.Report, func(sk, _ string) policies.Document { return policies.ReportRolePolicy(o, sk) }},
 		{"maintain", id.Maintain, func(sk, _ string) policies.Document { return policies.MaintainRolePolicy(o, sk) }},
 		{"snapshot", id.Snapshot, func(sk, _ string) policies.Document { return policies.SnapshotRolePolicy(o, sk) }},
+		{"alert", id.Alert, func(sk, _ string) policies.Document { return policies.AlertRolePolicy(o, sk) }},
 	} {
 		r, err := attach(p.name, p.role, render(p.doc))
 		if err != nil {
@@ -533,7 +613,6 @@ func (b *siemBuilder) function(name string, role *iam.Role, deps []pulumi.Resour
 	if err != nil {
 		return nil, err
 	}
-	env[EnvRegion] = pulumi.String(b.a.Org.HomeRegion)
 	args := &lambda.FunctionArgs{
 		Name: pulumi.String(name), Role: role.Arn,
 		Runtime: pulumi.String("provided.al2023"), Handler: pulumi.String("bootstrap"),
@@ -587,11 +666,12 @@ func (b *siemBuilder) functions(nw *network, d *opensearch.Domain, topic *sns.To
 	if err != nil {
 		return err
 	}
-	loader, err := b.function(policies.LoaderFunction, id.Loader, rolePolicies, nw, a.LoaderTimeoutSeconds, 1024, a.LoaderReservedConcurrency, pulumi.StringMap{
-		EnvOpenSearchEndpoint: d.Endpoint,
-		EnvIngestQueueURL:     a.Ingest.Queue.Url,
-		EnvArchiveBucket:      pulumi.String(o.ArchiveBucket()),
-	})
+	in := FunctionInputs{
+		Endpoint: d.Endpoint, QueueURL: a.Ingest.Queue.Url, SnapshotBucket: snap.Bucket.Bucket, TopicARN: topic.Arn,
+		SnapshotRoleARN: id.Snapshot.Arn, AlertRoleARN: id.Alert.Arn,
+	}
+	loader, err := b.function(policies.LoaderFunction, id.Loader, rolePolicies, nw, a.LoaderTimeoutSeconds, 1024, a.LoaderReservedConcurrency,
+		a.LoaderEnv(in))
 	if err != nil {
 		return err
 	}
@@ -606,29 +686,15 @@ func (b *siemBuilder) functions(nw *network, d *opensearch.Domain, topic *sns.To
 	}, b.child); err != nil {
 		return fmt.Errorf("loader event source: %w", err)
 	}
-	shared := func() pulumi.StringMap {
-		return pulumi.StringMap{
-			EnvOpenSearchEndpoint: d.Endpoint,
-			EnvArchiveBucket:      pulumi.String(o.ArchiveBucket()),
-			EnvSnapshotBucket:     snap.Bucket.Bucket,
-			EnvAlertTopicARN:      topic.Arn,
-			EnvSnapshotRoleARN:    id.Snapshot.Arn,
-		}
-	}
-	reportEnv := shared()
-	reportEnv[EnvReportWindow] = pulumi.String(a.ReportWindow)
-	report, err := b.function(policies.ReportFunction, id.Report, rolePolicies, nw, 300, 512, 0, reportEnv)
+	report, err := b.function(policies.ReportFunction, id.Report, rolePolicies, nw, 300, 512, 0, a.ReportEnv(in))
 	if err != nil {
 		return err
 	}
-	if err := b.scheduled("report", report, a.ReportSchedule, `{"action":"report"}`); err != nil {
+	if err := b.scheduled("report", report, a.ReportSchedule, lambdaenv.ReportRun); err != nil {
 		return err
 	}
-	maintainEnv := shared()
-	maintainEnv[EnvSnapshotRetentionDays] = pulumi.String(strconv.Itoa(a.SnapshotRetentionDays))
-	maintainEnv[EnvHotIndexDays] = pulumi.String(strconv.Itoa(a.HotIndexDays))
-	maintainEnv[EnvBackendRoles] = pulumi.String(string(backend))
-	maintain, err := b.function(policies.MaintainFunction, id.Maintain, append(rolePolicies, snap.Ready...), nw, 900, 512, 0, maintainEnv)
+	maintain, err := b.function(policies.MaintainFunction, id.Maintain, append(rolePolicies, snap.Ready...), nw, 900, 512, 0,
+		a.MaintainEnv(in, string(backend)))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
 package policies
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Fixed names of the resources orgsiem creates. Policies refer to them by
 // ARN before they exist (so a bucket policy can name the loader role, and a
@@ -25,6 +28,9 @@ const (
 	ReportRole   = "orgsiem-report"
 	MaintainRole = "orgsiem-maintain"
 	SnapshotRole = "orgsiem-snapshot"
+	// AlertRole is assumed by OpenSearch to publish monitor notifications
+	// to the alert topic (Notifications plugin SNS channel).
+	AlertRole = "orgsiem-alerts-publisher"
 
 	TrailName          = "orgsiem-organization-trail"
 	DomainName         = "orgsiem"
@@ -118,7 +124,31 @@ func (o Org) MemberAlarmRuleARN() string {
 	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", o.HomeRegion, o.Security, MemberAlarmRule)
 }
 
+// OrganizationAccountsARN matches every account of the organization as an
+// Organizations resource (arn:aws:organizations::<management>:account/<org>/<id>).
+func (o Org) OrganizationAccountsARN() string {
+	return fmt.Sprintf("arn:aws:organizations::%s:account/%s/*", o.Management, o.ID)
+}
+
 // FunctionLogGroupARN is the ARN pattern of a central function's log streams.
 func (o Org) FunctionLogGroupARN(function string) string {
 	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", o.HomeRegion, o.Security, LambdaLogGroup(function))
+}
+
+// S3ObjectARN is the ARN of the object at an s3://bucket/key URI. The key
+// must name one object: empty keys and the IAM wildcards * and ? are
+// refused, so a grant built from the ARN covers exactly that object.
+func S3ObjectARN(uri string) (string, error) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", fmt.Errorf("%q is not an s3://bucket/key URI", uri)
+	}
+	bucket, key, _ := strings.Cut(rest, "/")
+	switch {
+	case bucket == "" || key == "":
+		return "", fmt.Errorf("%q does not name a bucket and an object key", uri)
+	case strings.ContainsAny(uri, "*?$"):
+		return "", fmt.Errorf("%q contains an IAM wildcard or policy variable character (*, ?, $)", uri)
+	}
+	return "arn:aws:s3:::" + bucket + "/" + key, nil
 }

@@ -89,8 +89,8 @@ func TestArchiveKeyPolicy(t *testing.T) {
 			RoleRequest(transferRole, org.ID, "kms:GenerateDataKey", archiveKey), []Document{TransferRolePolicy(org, archiveKey)}, false},
 		{"a member transfer role cannot decrypt",
 			viaS3(RoleRequest(transferRole, org.ID, "kms:Decrypt", archiveKey)), []Document{TransferRolePolicy(org, archiveKey)}, false},
-		{"the loader decrypts through S3", viaS3(RoleRequest(loader, org.ID, "kms:Decrypt", archiveKey)), []Document{LoaderRolePolicy(org, archiveKey)}, true},
-		{"the loader cannot decrypt outside S3", RoleRequest(loader, org.ID, "kms:Decrypt", archiveKey), []Document{LoaderRolePolicy(org, archiveKey)}, false},
+		{"the loader decrypts through S3", viaS3(RoleRequest(loader, org.ID, "kms:Decrypt", archiveKey)), []Document{LoaderRolePolicy(org, archiveKey, LoaderOptions{})}, true},
+		{"the loader cannot decrypt outside S3", RoleRequest(loader, org.ID, "kms:Decrypt", archiveKey), []Document{LoaderRolePolicy(org, archiveKey, LoaderOptions{})}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Authorize(tc.r, org.LogArchive, tc.identity, key); got != tc.want {
@@ -102,7 +102,7 @@ func TestArchiveKeyPolicy(t *testing.T) {
 
 func TestLoaderReadsButNeverChangesArchiveObjects(t *testing.T) {
 	loader := RoleARN(org.Security, LoaderRole)
-	identity := []Document{LoaderRolePolicy(org, archiveKey)}
+	identity := []Document{LoaderRolePolicy(org, archiveKey, LoaderOptions{})}
 	bucket := []Document{ArchiveBucketPolicy(org)}
 	logKey := "AWSLogs/" + org.ID + "/" + memberAcct + "/CloudTrail/eu-west-1/2024/05/01/x.json.gz"
 	for _, tc := range []struct {
@@ -164,7 +164,7 @@ func TestQueueTopicAndSnapshotPolicies(t *testing.T) {
 			[]Document{MaintainRolePolicy(org, siemKey)}, nil, org.Security, false},
 		{"the loader cannot pass the snapshot role",
 			RoleRequest(org.SecurityRoleARN(LoaderRole), org.ID, "iam:PassRole", org.SecurityRoleARN(SnapshotRole)).With("iam:PassedToService", "es.amazonaws.com"),
-			[]Document{LoaderRolePolicy(org, archiveKey)}, nil, org.Security, false},
+			[]Document{LoaderRolePolicy(org, archiveKey, LoaderOptions{})}, nil, org.Security, false},
 		{"OpenSearch writes snapshots with the snapshot role",
 			RoleRequest(org.SecurityRoleARN(SnapshotRole), org.ID, "s3:PutObject", org.SnapshotBucketARN()+"/indices/x"),
 			[]Document{SnapshotRolePolicy(org, siemKey)}, []Document{SnapshotBucketPolicy(org)}, org.Security, true},
@@ -195,7 +195,9 @@ func allDocuments() map[string]Document {
 		"archive bucket": ArchiveBucketPolicy(org), "archive key": ArchiveKeyPolicy(org), "ingest queue": IngestQueuePolicy(org),
 		"artifact bucket": ArtifactBucketPolicy(org, "eu-west-1"), "transfer": TransferRolePolicy(org, archiveKey),
 		"subscribe": SubscribeRolePolicy(), "alarm forward": AlarmForwardRolePolicy(org), "central bus": CentralBusPolicy(org),
-		"loader": LoaderRolePolicy(org, archiveKey), "report": ReportRolePolicy(org, siemKey), "maintain": MaintainRolePolicy(org, siemKey),
+		"loader":              LoaderRolePolicy(org, archiveKey, LoaderOptions{}),
+		"loader with options": LoaderRolePolicy(org, archiveKey, LoaderOptions{GeoIPObjects: []string{geoIPCity}, AccountEnrichment: true}),
+		"alert role":          AlertRolePolicy(org, siemKey), "alert trust": AlertRoleTrust(org), "report": ReportRolePolicy(org, siemKey), "maintain": MaintainRolePolicy(org, siemKey),
 		"snapshot role": SnapshotRolePolicy(org, siemKey), "snapshot bucket": SnapshotBucketPolicy(org), "siem key": SIEMKeyPolicy(org),
 		"alert topic": AlertTopicPolicy(org), "opensearch access": OpenSearchAccessPolicy(org), "opensearch logs": OpenSearchLogsPolicy(org),
 		"lambda trust": ServiceTrust("lambda.amazonaws.com"), "es trust": ServiceTrustFromAccount("es.amazonaws.com", org.Security),

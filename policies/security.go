@@ -1,6 +1,9 @@
 package policies
 
-import "github.com/orgsiem/orgsiem/internal/archive"
+import (
+	"github.com/orgsiem/orgsiem/internal/archive"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
+)
 
 // The security account's documents: the SIEM key, the Lambda roles, the
 // snapshot role and bucket, the alert topic and the OpenSearch policies.
@@ -23,11 +26,24 @@ func vpcNetworkInterfaces() Statement {
 
 func (o Org) domainPaths() []string { return []string{o.DomainARN() + "/*"} }
 
+// LoaderOptions are the loader's optional permissions.
+type LoaderOptions struct {
+	// GeoIPObjects are the ARNs of the MaxMind database objects the loader
+	// reads (S3ObjectARN); none: no GeoIP grant.
+	GeoIPObjects []string
+	// AccountEnrichment grants the Organizations calls of account name
+	// enrichment (they succeed only from the management account or a
+	// delegated administrator).
+	AccountEnrichment bool
+}
+
 // LoaderRolePolicy is the loader's identity policy: consume the ingest
-// queue, read archive objects and decrypt them through S3, write refused
-// documents under the dead-letter prefix only, and index into OpenSearch.
-func LoaderRolePolicy(o Org, archiveKeyARN string) Document {
-	return Document{Version: Version, Statement: []Statement{
+// queue and re-enqueue continuations of large objects on it, read archive
+// objects and decrypt them through S3, write refused documents under the
+// dead-letter prefix only, index into OpenSearch and, as opt says, read the
+// GeoIP databases and describe accounts.
+func LoaderRolePolicy(o Org, archiveKeyARN string, opt LoaderOptions) Document {
+	st := []Statement{
 		writeOwnLogs(o.FunctionLogGroupARN(LoaderFunction)),
 		vpcNetworkInterfaces(),
 		{
@@ -37,6 +53,7 @@ func LoaderRolePolicy(o Org, archiveKeyARN string) Document {
 			},
 			Resource: []string{o.IngestQueueARN()},
 		},
+		{Sid: "ContinueLargeObjects", Effect: Allow, Action: []string{"sqs:SendMessage"}, Resource: []string{o.IngestQueueARN()}},
 		{Sid: "ReadArchive", Effect: Allow, Action: []string{"s3:GetObject"}, Resource: []string{o.ArchiveBucketARN() + "/*"}},
 		{Sid: "WriteDeadLetters", Effect: Allow, Action: []string{"s3:PutObject"}, Resource: []string{o.ArchiveBucketARN() + "/" + archive.DeadLetterPrefix + "*"}},
 		{
@@ -48,7 +65,23 @@ func LoaderRolePolicy(o Org, archiveKeyARN string) Document {
 			Action:   []string{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"},
 			Resource: o.domainPaths(),
 		},
-	}}
+	}
+	if len(opt.GeoIPObjects) > 0 {
+		st = append(st, Statement{
+			Sid: "ReadGeoIPDatabases", Effect: Allow, Action: []string{"s3:GetObject"},
+			Resource: append([]string(nil), opt.GeoIPObjects...),
+		})
+	}
+	if opt.AccountEnrichment {
+		// Both actions take the account resource type (the loader asks
+		// for the parents of an account, never of an OU).
+		st = append(st, Statement{
+			Sid: "DescribeAccounts", Effect: Allow,
+			Action:   []string{"organizations:DescribeAccount", "organizations:ListParents"},
+			Resource: []string{o.OrganizationAccountsARN()},
+		})
+	}
+	return Document{Version: Version, Statement: st}
 }
 
 // publishAlerts lets a function publish to the KMS-encrypted alert topic.
@@ -63,8 +96,9 @@ func publishAlerts(o Org, siemKeyARN string) []Statement {
 	}
 }
 
-// ReportRolePolicy is the report Lambda's identity policy: query OpenSearch
-// and publish the report to the alert topic.
+// ReportRolePolicy is the report Lambda's identity policy: query OpenSearch,
+// store the report under the snapshot bucket's report prefix (SSE-KMS with
+// the SIEM key, through S3 only) and publish it to the alert topic.
 func ReportRolePolicy(o Org, siemKeyARN string) Document {
 	st := []Statement{
 		writeOwnLogs(o.FunctionLogGroupARN(ReportFunction)),
@@ -73,13 +107,21 @@ func ReportRolePolicy(o Org, siemKeyARN string) Document {
 			Sid: "QueryOpenSearch", Effect: Allow,
 			Action: []string{"es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"}, Resource: o.domainPaths(),
 		},
+		{
+			Sid: "StoreReports", Effect: Allow, Action: []string{"s3:PutObject"},
+			Resource: []string{o.SnapshotBucketARN() + "/" + lambdaenv.ReportPrefix + "*"},
+		},
+		{
+			Sid: "ReportKeyThroughS3", Effect: Allow, Action: []string{"kms:GenerateDataKey"},
+			Resource: []string{siemKeyARN}, Condition: When("StringEquals", "kms:ViaService", o.s3ViaService()),
+		},
 	}
 	return Document{Version: Version, Statement: append(st, publishAlerts(o, siemKeyARN)...)}
 }
 
 // MaintainRolePolicy is the maintain Lambda's identity policy: administer
-// OpenSearch (templates, ISM, role mappings, snapshots, restore), pass the
-// snapshot role to OpenSearch only, and publish alerts.
+// OpenSearch (templates, ISM, role mappings, snapshots, restore, alerting),
+// pass the snapshot and alert roles to OpenSearch only, and publish alerts.
 func MaintainRolePolicy(o Org, siemKeyARN string) Document {
 	st := []Statement{
 		writeOwnLogs(o.FunctionLogGroupARN(MaintainFunction)),
@@ -96,8 +138,30 @@ func MaintainRolePolicy(o Org, siemKeyARN string) Document {
 			Resource:  []string{o.SecurityRoleARN(SnapshotRole)},
 			Condition: When("StringEquals", "iam:PassedToService", "es.amazonaws.com"),
 		},
+		{
+			// The SNS channel's role_arn is checked against the caller's
+			// PassRole permission; which of OpenSearch's two service names
+			// the check uses is not documented, so both are allowed (both
+			// are Amazon OpenSearch Service).
+			Sid: "PassAlertRoleToOpenSearch", Effect: Allow, Action: []string{"iam:PassRole"},
+			Resource:  []string{o.SecurityRoleARN(AlertRole)},
+			Condition: When("StringEquals", "iam:PassedToService", "es.amazonaws.com", "opensearchservice.amazonaws.com"),
+		},
 	}
 	return Document{Version: Version, Statement: append(st, publishAlerts(o, siemKeyARN)...)}
+}
+
+// AlertRoleTrust lets Amazon OpenSearch Service of the security account
+// assume the alert role.
+func AlertRoleTrust(o Org) Document {
+	return ServiceTrustFromAccount("opensearchservice.amazonaws.com", o.Security)
+}
+
+// AlertRolePolicy is the policy of the role OpenSearch assumes to publish
+// monitor notifications: publish to the alert topic only, with the SIEM
+// key the topic is encrypted with (through SNS only).
+func AlertRolePolicy(o Org, siemKeyARN string) Document {
+	return Document{Version: Version, Statement: publishAlerts(o, siemKeyARN)}
 }
 
 // SnapshotRolePolicy is the policy of the role OpenSearch assumes to write

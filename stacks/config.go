@@ -16,6 +16,7 @@ import (
 
 	"github.com/orgsiem/orgsiem/central"
 	"github.com/orgsiem/orgsiem/member"
+	"github.com/orgsiem/orgsiem/policies"
 )
 
 // Namespace is the configuration namespace (the project name).
@@ -75,6 +76,13 @@ type Config struct {
 	HeartbeatMinutes      int      // heartbeatMinutes: silence that raises the heartbeat alarm, default 60
 
 	LoaderReservedConcurrency int // loaderReservedConcurrency: default 10, at least 2
+	// geoipDatabases: s3://bucket/key URIs of MaxMind databases for the
+	// loader's GeoIP enrichment, default none (no GeoIP)
+	GeoIPDatabases []string
+	// accountEnrichment: the loader resolves account names through AWS
+	// Organizations, default false; needs the security account registered
+	// as an Organizations delegated administrator
+	AccountEnrichment bool
 }
 
 // AvailabilityZones is the number of AZs the domain spans.
@@ -362,6 +370,14 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	}
 	c.HeartbeatMinutes = p.integer("heartbeatMinutes", 60, 5, 1440)
 	c.LoaderReservedConcurrency = p.integer("loaderReservedConcurrency", 10, 2, 1000)
+	c.GeoIPDatabases = p.list("geoipDatabases", nil)
+	for _, uri := range c.GeoIPDatabases {
+		if _, err := policies.S3ObjectARN(uri); err != nil {
+			p.fail("geoipDatabases", "%v", err)
+			break
+		}
+	}
+	c.AccountEnrichment = p.boolean("accountEnrichment", false)
 	return c, errors.Join(p.errs...)
 }
 

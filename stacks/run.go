@@ -192,6 +192,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		SnapshotSchedule: cfg.SnapshotSchedule, SnapshotRetentionDays: cfg.SnapshotRetentionDays,
 		HotIndexDays: cfg.HotIndexDays, HeartbeatLogTypes: cfg.HeartbeatLogTypes, HeartbeatMinutes: cfg.HeartbeatMinutes,
 		IngestAgeAlarmSeconds: ingestAgeAlarmSeconds,
+		GeoIPDatabases:        cfg.GeoIPDatabases, AccountEnrichment: cfg.AccountEnrichment,
 	}, pulumi.Providers(security))
 	if err != nil {
 		return err

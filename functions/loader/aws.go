@@ -47,7 +47,8 @@ func LoadGeoIP(ctx context.Context, client GetObjectAPI, locs []S3Location) (*Ge
 // NewFromAWS builds the Lambda handler from its configuration and the
 // execution role's AWS configuration: SigV4-signed OpenSearch client, bulk
 // indexer dead-lettering to the archive bucket, S3, SQS and Organizations
-// clients, and the GeoIP databases when configured. The SDK clients should
+// clients when account enrichment is on, and the GeoIP databases when
+// configured. The SDK clients should
 // not retry (RetryMaxAttempts 1): the bulk indexer retries OpenSearch and
 // SQS redelivers what failed.
 func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, error) {
@@ -61,15 +62,19 @@ func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, e
 	if err != nil {
 		return nil, err
 	}
-	// Organizations is a global service served from us-east-1 (aws partition).
-	orgCfg := awsCfg.Copy()
-	orgCfg.Region = "us-east-1"
+	var accounts *Accounts
+	if cfg.AccountEnrichment {
+		// Organizations is a global service served from us-east-1 (aws partition).
+		orgCfg := awsCfg.Copy()
+		orgCfg.Region = "us-east-1"
+		accounts = NewAccounts(organizations.NewFromConfig(orgCfg), 0, 0, nil)
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	sink := &search.S3DeadLetter{Bucket: cfg.ArchiveBucket, Client: s3c}
 	l, err := NewLoader(s3c, func(on func(search.Result)) (Indexer, error) {
 		return sc.NewIndexer(search.IndexerConfig{OnResult: on, DeadLetter: sink})
 	}, Options{
-		Accounts: NewAccounts(organizations.NewFromConfig(orgCfg), 0, 0, nil),
+		Accounts: accounts,
 		GeoIP:    geo,
 		Log:      log,
 	})

@@ -18,15 +18,6 @@ import (
 	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 )
 
-// EnvGeoIP lists MaxMind databases to enrich with, as comma-separated
-// s3://bucket/key locations (optional: no GeoIP when empty). The other
-// variables ConfigFromEnv reads are the lambdaenv names the Pulumi program
-// sets: OpenSearchEndpoint (host, without scheme), IngestQueueURL
-// (continuations), ArchiveBucket (dead letters) and Region (default
-// AWS_REGION). None holds a secret: the function signs OpenSearch requests
-// with its execution role.
-const EnvGeoIP = "ORGSIEM_GEOIP"
-
 // Config is the loader function's configuration.
 type Config struct {
 	Endpoint      string // https://<host>
@@ -34,6 +25,10 @@ type Config struct {
 	ArchiveBucket string
 	Region        string
 	GeoIP         []S3Location
+	// AccountEnrichment resolves cloud.account.name through AWS
+	// Organizations (only the management account or a delegated
+	// administrator may make the calls).
+	AccountEnrichment bool
 }
 
 // S3Location is one s3://bucket/key.
@@ -52,7 +47,13 @@ func ParseS3URL(s string) (S3Location, error) {
 	return S3Location{Bucket: bucket, Key: key}, nil
 }
 
-// ConfigFromEnv reads Config from the Env* variables.
+// ConfigFromEnv reads Config from the variables the Pulumi program sets
+// (lambdaenv.LoaderVars): OpenSearchEndpoint (host, without scheme),
+// IngestQueueURL (continuations), ArchiveBucket (dead letters), Region
+// (default AWS_REGION), GeoIP (optional comma-separated s3://bucket/key
+// MaxMind databases) and AccountEnrichment (optional, "on" or "off"). None
+// holds a secret: the function signs OpenSearch requests with its
+// execution role.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		QueueURL:      getenv(lambdaenv.IngestQueueURL),
@@ -65,13 +66,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if host := getenv(lambdaenv.OpenSearchEndpoint); host != "" {
 		c.Endpoint = "https://" + strings.TrimPrefix(host, "https://")
 	}
-	for _, s := range strings.Split(getenv(EnvGeoIP), ",") {
+	switch v := getenv(lambdaenv.AccountEnrichment); v {
+	case "", "off":
+	case lambdaenv.AccountEnrichmentOn:
+		c.AccountEnrichment = true
+	default:
+		return c, fmt.Errorf("loader config: %s %q is neither %q nor \"off\"", lambdaenv.AccountEnrichment, v, lambdaenv.AccountEnrichmentOn)
+	}
+	for _, s := range strings.Split(getenv(lambdaenv.GeoIP), ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
 		}
 		loc, err := ParseS3URL(s)
 		if err != nil || loc.Key == "" {
-			return c, fmt.Errorf("loader config: %s: %q is not s3://bucket/key", EnvGeoIP, s)
+			return c, fmt.Errorf("loader config: %s: %q is not s3://bucket/key", lambdaenv.GeoIP, s)
 		}
 		c.GeoIP = append(c.GeoIP, loc)
 	}

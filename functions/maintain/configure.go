@@ -106,7 +106,7 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	}
 	res.SavedObjects = len(objs)
 	if m.cfg.AlertRoleARN == "" || m.cfg.TopicARN == "" {
-		res.Skipped = append(res.Skipped, "notification channel and monitors: "+EnvAlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
+		res.Skipped = append(res.Skipped, "notification channel and monitors: "+lambdaenv.AlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
 		m.log.WarnContext(ctx, "notification channel and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
 		return res, nil
 	}

@@ -36,13 +36,6 @@ import (
 	"github.com/orgsiem/orgsiem/internal/search"
 )
 
-// EnvAlertRoleARN is the role Amazon OpenSearch Service assumes to publish
-// monitor notifications to the alert topic. Without it the notification
-// channel and the monitors are not configured (reported in
-// ConfigureResult.Skipped). The other variables ConfigFromEnv reads are the
-// lambdaenv names the Pulumi program sets.
-const EnvAlertRoleARN = "ORGSIEM_ALERT_ROLE_ARN"
-
 // Names of what configure owns in the domain.
 const (
 	Repository = "orgsiem-snapshots"
@@ -67,11 +60,14 @@ type Config struct {
 	Roles                       search.RoleARNs
 }
 
-// ConfigFromEnv reads Config from the Env* variables.
+// ConfigFromEnv reads Config from the variables the Pulumi program sets
+// (lambdaenv.MaintainVars). AlertRoleARN is optional: without it the
+// notification channel and the monitors are not configured (reported in
+// ConfigureResult.Skipped).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		SnapshotBucket: getenv(lambdaenv.SnapshotBucket), TopicARN: getenv(lambdaenv.AlertTopicARN),
-		SnapshotRoleARN: getenv(lambdaenv.SnapshotRoleARN), AlertRoleARN: getenv(EnvAlertRoleARN), Region: getenv(lambdaenv.Region),
+		SnapshotRoleARN: getenv(lambdaenv.SnapshotRoleARN), AlertRoleARN: getenv(lambdaenv.AlertRoleARN), Region: getenv(lambdaenv.Region),
 	}
 	if c.Region == "" {
 		c.Region = getenv("AWS_REGION")
@@ -98,13 +94,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("maintain config: %s is empty", lambdaenv.OpenSearchEndpoint)
 	case c.SnapshotBucket == "":
 		return c, fmt.Errorf("maintain config: %s is empty", lambdaenv.SnapshotBucket)
-	case !strings.HasPrefix(c.SnapshotRoleARN, "arn:") || !strings.Contains(c.SnapshotRoleARN, ":role/"):
+	case !isRoleARN(c.SnapshotRoleARN):
 		return c, fmt.Errorf("maintain config: %s %q is not an IAM role ARN", lambdaenv.SnapshotRoleARN, c.SnapshotRoleARN)
+	case c.AlertRoleARN != "" && !isRoleARN(c.AlertRoleARN):
+		return c, fmt.Errorf("maintain config: %s %q is not an IAM role ARN", lambdaenv.AlertRoleARN, c.AlertRoleARN)
 	case c.Region == "":
 		return c, fmt.Errorf("maintain config: %s and AWS_REGION are empty", lambdaenv.Region)
 	}
 	return c, nil
 }
+
+func isRoleARN(s string) bool { return strings.HasPrefix(s, "arn:") && strings.Contains(s, ":role/") }
 
 func positive(getenv func(string) string, name string) (int, error) {
 	n, err := strconv.Atoi(getenv(name))

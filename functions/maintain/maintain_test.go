@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orgsiem/orgsiem/internal/detect"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/internal/search"
 	"github.com/orgsiem/orgsiem/internal/search/searchtest"
 )
@@ -159,7 +160,7 @@ func TestConfigureWithoutAlertRoleSkipsMonitors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], EnvAlertRoleARN) {
+	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], lambdaenv.AlertRoleARN) {
 		t.Errorf("skipped %v", res.Skipped)
 	}
 	if n := len(srv.Objects("monitor")); n != 0 {

@@ -245,7 +245,7 @@ func (r *Reporter) Handle(ctx context.Context, req Request) (Response, error) {
 // reports/YYYY/MM/DD/logging-compliance-<date>-<generated>.{json,html}.
 func Keys(rep *rpt.Report) (jsonKey, htmlKey string) {
 	day := rep.Window.To.UTC()
-	base := fmt.Sprintf("reports/%s/logging-compliance-%s-%s", day.Format("2006/01/02"), rep.Date, rep.Generated.UTC().Format("20060102T150405Z"))
+	base := fmt.Sprintf("%s%s/logging-compliance-%s-%s", lambdaenv.ReportPrefix, day.Format("2006/01/02"), rep.Date, rep.Generated.UTC().Format("20060102T150405Z"))
 	return base + ".json", base + ".html"
 }
 

@@ -41,7 +41,7 @@ var SkipReasons = []SkipReason{SkipPipeline, SkipExcluded, SkipNotIncluded, Skip
 const maxListedGroups = 20
 
 // Coverage is what one invocation found and did. It is the function's one
-// metrics struct: emitted as one EMF document (namespace "orgsiem",
+// metrics struct: emitted as one EMF document (namespace lambdaenv.MetricNamespace,
 // dimension Function=subscribe), logged, returned as the invocation result
 // and, for custom resource requests, sent to CloudFormation as Data.
 // Seen == Subscribed + Updated + AlreadyOurs + sum(Skipped) + Failed.

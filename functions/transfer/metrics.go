@@ -5,7 +5,7 @@ import (
 )
 
 // Metrics is what one invocation of the transfer function reports: one EMF
-// document on stdout, namespace "orgsiem", dimension Function=transfer.
+// document on stdout, namespace lambdaenv.MetricNamespace, dimension Function=transfer.
 // Every field is emitted (zeros included) as the metric of the same name.
 type Metrics struct {
 	// Deliveries counts subscription deliveries received (one per invocation).

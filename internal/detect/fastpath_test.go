@@ -209,17 +209,19 @@ func TestRecordAccessMatchesGJSON(t *testing.T) {
 			`"sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/r"}}},"eventName":"AuthorizeSecurityGroupIngress",` +
 			`"requestParameters":{"ipPermissions":{"items":[{"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"},{"cidrIp":"10.0.0.0/8"}]}}]}},` +
 			`"resources":[{"ARN":"a1"},{"ARN":"a2"}],"readOnly":false}`,
-		"whitespace everywhere":       " {\n \"readOnly\" : true ,\t\"userIdentity\" : { \"type\" : \"Root\" } , \"errorCode\" : null }\n",
-		"escapes in values":           `{"userIdentity":{"type":"IAM\"User\\","arn":"a\u00e9"},"errorCode":"Access\\Denied","readOnly":true}`,
-		"an escaped key":              `{"error\u0043ode":"AccessDenied","readOnly":true}`,
-		"a key with a dot":            `{"a.b":"dotted","a":{"b":"nested"}}`,
-		"a repeated key":              `{"errorCode":"first","errorCode":"second","userIdentity":{"type":"a","type":"b"}}`,
-		"numbers and literals":        `{"readOnly":1.5e3,"errorCode":-0,"eventName":false,"tags":{"k":12}}`,
-		"an empty object":             `{}`,
-		"not an object":               `["readOnly",true]`,
-		"truncated":                   `{"userIdentity":{"type":"Root"},"readOnly":tr`,
-		"an unterminated string":      `{"userIdentity":{"type":"Root"},"errorCode":"Acc`,
-		"a quoted key inside a value": `{"requestParameters":{"readOnly":"nested"},"userIdentity":{"type":"x"}}`,
+		"whitespace everywhere":                 " {\n \"readOnly\" : true ,\t\"userIdentity\" : { \"type\" : \"Root\" } , \"errorCode\" : null }\n",
+		"escapes in values":                     `{"userIdentity":{"type":"IAM\"User\\","arn":"a\u00e9"},"errorCode":"Access\\Denied","readOnly":true}`,
+		"an escaped key":                        `{"error\u0043ode":"AccessDenied","readOnly":true}`,
+		"a key with a dot":                      `{"a.b":"dotted","a":{"b":"nested"}}`,
+		"a repeated key":                        `{"errorCode":"first","errorCode":"second","userIdentity":{"type":"a","type":"b"}}`,
+		"numbers and literals":                  `{"readOnly":1.5e3,"errorCode":-0,"eventName":false,"tags":{"k":12}}`,
+		"an empty object":                       `{}`,
+		"not an object":                         `["readOnly",true]`,
+		"truncated":                             `{"userIdentity":{"type":"Root"},"readOnly":tr`,
+		"an unterminated string":                `{"userIdentity":{"type":"Root"},"errorCode":"Acc`,
+		"a quoted key inside a value":           `{"requestParameters":{"readOnly":"nested"},"userIdentity":{"type":"x"}}`,
+		"a key repeated on both sides":          `{"a":1,"readOnly":"first","requestParameters":{"k":[1,{"v":"}]"}]},"x":true,"readOnly":"second"}`,
+		"a nested key before the top-level one": `{"x":{"readOnly":"nested"},"y":1,"readOnly":"top","eventName":"E"}`,
 	}
 	for name, raw := range records {
 		t.Run(name, func(t *testing.T) { checkRecord(t, raw) })
@@ -230,6 +232,7 @@ func FuzzRecordAccess(f *testing.F) {
 	f.Add(`{"userIdentity":{"type":"Root","arn":"x"},"readOnly":true,"errorCode":"AccessDenied"}`)
 	f.Add(`{"requestParameters":{"ipPermissions":{"items":[{"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}}`)
 	f.Add(`{"a.b":1,"resources":[{"ARN":"q"},{"ARN":null}],"tags":{"k":"v"}}`)
+	f.Add(`{"readOnly":1,"x":{"readOnly":2},"errorCode":[],"readOnly":3}`)
 	f.Fuzz(func(t *testing.T, raw string) {
 		if !gjson.Valid(raw) {
 			return // d.AWS always holds valid JSON

@@ -102,6 +102,9 @@ type Matcher struct {
 	open      []*group         // groups with an open window
 	inserts   int
 	distinct  map[string]struct{}
+	dvals     []string
+	strs      map[string]string // interned alert context
+	idx       indexCache
 	stats     MatcherStats
 }
 
@@ -124,6 +127,7 @@ func newMatcher(rules []*Rule) *Matcher {
 		thr:       map[*Rule]*thrState{},
 		watermark: map[string]int64{},
 		distinct:  map[string]struct{}{},
+		strs:      map[string]string{},
 	}
 	for _, r := range rules {
 		cs := m.any
@@ -230,11 +234,14 @@ type docContext struct {
 	account, region, principal, source, id, index string
 }
 
+// context copies what an alert keeps of d. Threshold rules keep it for
+// every counted event, so the few distinct accounts, regions, principals,
+// sources and index names are shared rather than copied each time.
 func (m *Matcher) context(d *ecs.Document) docContext {
 	c := docContext{
 		t:       d.Timestamp.UnixNano(),
 		account: d.Cloud.AccountID, region: d.Cloud.Region, principal: d.User.Name,
-		source: d.Source.IP, id: d.ID, index: d.Index(),
+		source: d.Source.IP, id: strings.Clone(d.ID), index: m.index(d),
 	}
 	if c.source == "" {
 		c.source = d.Source.Address
@@ -242,12 +249,48 @@ func (m *Matcher) context(d *ecs.Document) docContext {
 	if c.principal == "" && d.Type == serviceCloudTrail && m.ev.raw != "" {
 		c.principal = gjson.Get(m.ev.raw, "userIdentity.arn").String()
 	}
-	c.account = strings.Clone(c.account)
-	c.region = strings.Clone(c.region)
-	c.principal = strings.Clone(c.principal)
-	c.source = strings.Clone(c.source)
-	c.id = strings.Clone(c.id)
+	c.account = m.intern(c.account)
+	c.region = m.intern(c.region)
+	c.principal = m.intern(c.principal)
+	c.source = m.intern(c.source)
 	return c
+}
+
+// maxInterned bounds the strings a matcher shares; past it the table
+// starts over (strings already handed out stay valid).
+const maxInterned = 1 << 16
+
+// intern returns an owned copy of s, the same one for equal strings.
+func (m *Matcher) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := m.strs[s]; ok {
+		return v
+	}
+	if len(m.strs) >= maxInterned {
+		clear(m.strs)
+	}
+	v := strings.Clone(s)
+	m.strs[v] = v
+	return v
+}
+
+// index is d.Index(), computed once per log type and month.
+func (m *Matcher) index(d *ecs.Document) string {
+	y, mo, _ := d.Timestamp.UTC().Date()
+	if c := &m.idx; c.name == "" || c.typ != d.Type || c.year != y || c.month != mo {
+		*c = indexCache{typ: m.intern(d.Type), year: y, month: mo, name: d.Index()}
+	}
+	return m.idx.name
+}
+
+// indexCache holds the index name of the last log type and month.
+type indexCache struct {
+	typ   string
+	year  int
+	month time.Month
+	name  string
 }
 
 func (c *docContext) fill(a *Alert) {
@@ -325,7 +368,7 @@ func (m *Matcher) addThreshold(st *thrState, d *ecs.Document) {
 		m.key = append(m.key, valueText(vals[0])...)
 		m.key = append(m.key, 0)
 	}
-	var dvals []string
+	dvals := m.dvals[:0]
 	if th.distinct != nil {
 		vals := th.distinct.get(&m.ev, m.sc.b[:0])
 		m.sc.b = vals
@@ -334,11 +377,12 @@ func (m *Matcher) addThreshold(st *thrState, d *ecs.Document) {
 			return
 		}
 		for _, v := range vals {
-			dvals = append(dvals, strings.Clone(valueText(v)))
+			dvals = append(dvals, m.intern(valueText(v)))
 		}
 	} else {
-		dvals = []string{""}
+		dvals = append(dvals, "")
 	}
+	m.dvals = dvals
 	g := st.groups[string(m.key)]
 	if g == nil {
 		g = &group{st: st, key: string(m.key)}
@@ -394,7 +438,8 @@ func (m *Matcher) scan(g *group, from, to int64) {
 			win.distinct = map[string]struct{}{}
 		}
 		for _, e := range g.entries[i:j] {
-			win.add([]string{e.v}, e.ctx)
+			one := [1]string{e.v}
+			win.add(one[:], e.ctx)
 		}
 		g.entries = append(g.entries[:i], g.entries[j:]...)
 		g.win = win

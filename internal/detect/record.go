@@ -14,9 +14,11 @@ import (
 // part of matching, so it is done at most once per document and path:
 //
 //   - the record's top-level members (key and raw value span) are indexed
-//     by one forward scan, which advances only as far as the keys asked
-//     for so far need; a key whose quoted name occurs nowhere in the rest
-//     of a record without escapes is absent without scanning;
+//     as lookups need them, scanning from the front and, in a record
+//     without escapes (where every quote delimits a string), from the back
+//     too: a CloudTrail record's small fields sit on both sides of its
+//     large request and response objects; a key whose quoted name occurs
+//     nowhere in the part not yet indexed is absent without scanning;
 //   - each record path a rule reads is resolved once from that index and
 //     its values are kept (memo) for the other rules that read the same
 //     path of the same document.
@@ -26,16 +28,20 @@ import (
 type evalDoc struct {
 	d    *ecs.Document
 	raw  string
-	top  []topField
+	top  []topField // members indexed from the front, in order
+	back []topField // members indexed from the back, last member first
 	memo []memoEntry
 	vals []gjson.Result // values of memo entries
 
-	// Scan state of the record (set by the first lookup: scanned): the
-	// offset of the next member, or scanDone once every member is indexed;
-	// noEscape reports a record without backslashes.
+	// Scan state, set by the first lookup (scanned). The members not yet
+	// indexed are those whose key starts in raw[scan:bstart]; bend is the
+	// offset of the ',' or '}' that follows them, or -1 when the back
+	// scan is off. scan is scanDone once every member is indexed.
 	scanned  bool
-	scan     int
 	noEscape bool
+	scan     int
+	bstart   int
+	bend     int
 }
 
 // topField is one top-level member of the record.
@@ -64,43 +70,94 @@ func (e *evalDoc) reset(d *ecs.Document) {
 // release drops the references to the document, keeping buffers.
 func (e *evalDoc) release() {
 	clear(e.top)
+	clear(e.back)
 	clear(e.vals)
-	e.top, e.memo, e.vals = e.top[:0], e.memo[:0], e.vals[:0]
+	e.top, e.back, e.memo, e.vals = e.top[:0], e.back[:0], e.memo[:0], e.vals[:0]
 	e.d, e.raw, e.scanned = nil, "", false
+}
+
+func (e *evalDoc) startScan() {
+	e.scanned = true
+	e.noEscape = strings.IndexByte(e.raw, '\\') < 0
+	e.scan, e.bend = scanStart(e.raw), -1
+	e.bstart = len(e.raw)
+	switch {
+	case e.scan == scanFailed:
+		e.indexGJSON()
+	case e.scan >= 0 && e.noEscape:
+		if j := skipSpaceBack(e.raw, len(e.raw)); j > 0 && e.raw[j-1] == '}' {
+			e.bstart, e.bend = j-1, j-1
+		}
+	}
 }
 
 // topValue returns the top-level member key of the record (the first one
 // when a key repeats, as gjson does).
 func (e *evalDoc) topValue(k *recordKey) (gjson.Result, bool) {
-	key := k.name
 	if !e.scanned {
-		e.scanned = true
-		e.noEscape = strings.IndexByte(e.raw, '\\') < 0
-		e.scan = scanStart(e.raw)
-		if e.scan == scanFailed {
-			e.indexGJSON()
-		}
+		e.startScan()
 	}
+	key := k.name
 	for i := range e.top {
 		if e.top[i].key == key {
 			return e.top[i].result(), true
 		}
 	}
-	if e.scan < 0 || (e.noEscape && !k.occursIn(e.raw[e.scan:])) {
-		return gjson.Result{}, false
-	}
-	for e.scan >= 0 {
-		n := len(e.top)
-		e.top, e.scan = scanMember(e.raw, e.scan, e.top)
-		if e.scan == scanFailed {
-			e.indexGJSON()
-			return e.topValue(k)
+	if e.scan >= 0 && (!e.noEscape || k.occursIn(e.raw[e.scan:e.bstart])) {
+		// The key may be in the part not indexed yet: index from both
+		// ends, one member at a time, until it is found there.
+		for e.scan >= 0 {
+			n := len(e.top)
+			e.top, e.scan = scanMember(e.raw, e.scan, e.top)
+			switch {
+			case e.scan == scanFailed:
+				e.indexGJSON()
+				return e.topValue(k)
+			case e.scan >= e.bstart:
+				e.scan = scanDone
+			}
+			if e.top[n].key == key {
+				return e.top[n].result(), true
+			}
+			if e.scan < 0 || e.bend < 0 {
+				continue
+			}
+			if !e.scanBack() {
+				e.indexGJSON()
+				return e.topValue(k)
+			}
+			if b := &e.back[len(e.back)-1]; b.key == key && (e.scan < 0 || !k.occursIn(e.raw[e.scan:e.bstart])) {
+				return b.result(), true
+			}
 		}
-		if len(e.top) > n && e.top[n].key == key {
-			return e.top[n].result(), true
+	}
+	for i := len(e.back) - 1; i >= 0; i-- {
+		if e.back[i].key == key {
+			return e.back[i].result(), true
 		}
 	}
 	return gjson.Result{}, false
+}
+
+// scanBack indexes the last member not indexed yet. It reports false for
+// a record it cannot read backward.
+func (e *evalDoc) scanBack() bool {
+	key, val, start, ok := prevMember(e.raw, e.bend)
+	if !ok || start < e.scan {
+		return false
+	}
+	e.back = append(e.back, topField{key: key, val: val})
+	e.bstart = start
+	if start == e.scan {
+		e.scan = scanDone
+		return true
+	}
+	j := skipSpaceBack(e.raw, start)
+	if j == 0 || e.raw[j-1] != ',' {
+		return false
+	}
+	e.bend = j - 1
+	return true
 }
 
 func (t *topField) result() gjson.Result {
@@ -121,6 +178,8 @@ func (e *evalDoc) indexGJSON() {
 		e.top = append(e.top, topField{key: k.Str, val: v.Raw, res: v, ok: true})
 		return true
 	})
+	clear(e.back)
+	e.back = e.back[:0]
 }
 
 // memoized returns the values of path kept for this document.
@@ -357,6 +416,71 @@ func member(obj, key string) (val string, found, ok bool) {
 	return "", false, true
 }
 
+// prevMember reads, in a record without escapes, the member of the JSON
+// object s that ends before s[end] (the ',' or '}' after it). start is the
+// offset of its key's opening quote.
+func prevMember(s string, end int) (key, val string, start int, ok bool) {
+	vend := skipSpaceBack(s, end)
+	if vend == 0 {
+		return "", "", 0, false
+	}
+	vstart := -1
+	switch c := s[vend-1]; c {
+	case '"':
+		vstart = strings.LastIndexByte(s[:vend-1], '"')
+	case '}', ']':
+		depth := 0
+	loop:
+		for k := vend - 1; k >= 0; k-- {
+			switch s[k] {
+			case '"':
+				if k = strings.LastIndexByte(s[:k], '"'); k < 0 {
+					break loop
+				}
+			case '}', ']':
+				depth++
+			case '{', '[':
+				if depth--; depth == 0 {
+					vstart = k
+					break loop
+				}
+			}
+		}
+	default:
+		k := vend - 1
+		for k >= 0 && !literalStop[s[k]] {
+			k--
+		}
+		if k < vend-1 {
+			vstart = k + 1
+		}
+	}
+	if vstart < 0 {
+		return "", "", 0, false
+	}
+	j := skipSpaceBack(s, vstart)
+	if j == 0 || s[j-1] != ':' {
+		return "", "", 0, false
+	}
+	j = skipSpaceBack(s, j-1)
+	if j == 0 || s[j-1] != '"' {
+		return "", "", 0, false
+	}
+	q := strings.LastIndexByte(s[:j-1], '"')
+	if q < 0 {
+		return "", "", 0, false
+	}
+	return s[q+1 : j-1], s[vstart:vend], q, true
+}
+
+// skipSpaceBack returns the offset after the last non-space byte of s[:i].
+func skipSpaceBack(s string, i int) int {
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\n' || s[i-1] == '\r' || s[i-1] == '\t') {
+		i--
+	}
+	return i
+}
+
 func skipSpace(s string, i int) int {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
 		i++
@@ -365,11 +489,15 @@ func skipSpace(s string, i int) int {
 }
 
 // stringStop and valueStop mark the bytes that end a run of uninteresting
-// bytes inside a string and inside a container value.
-var stringStop, valueStop = func() (a, b [256]bool) {
+// bytes inside a string and inside a container value; literalStop those
+// that end a number, true, false or null (read backward).
+var stringStop, valueStop, literalStop = func() (a, b, c [256]bool) {
 	a['"'], a['\\'] = true, true
-	for _, c := range []byte(`"{}[]`) {
-		b[c] = true
+	for _, x := range []byte(`"{}[]`) {
+		b[x] = true
+	}
+	for _, x := range []byte("\",:{}[] \t\r\n") {
+		c[x] = true
 	}
 	return
 }()

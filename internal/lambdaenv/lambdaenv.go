@@ -123,6 +123,10 @@ const (
 	DimensionLogType       = "LogType"
 )
 
+// ReportPrefix starts the key of every report object the report function
+// stores in the snapshot bucket; its role may write nowhere else.
+const ReportPrefix = "reports/"
+
 // Invocation payloads of the maintain and report functions.
 const (
 	MaintainConfigure = `{"action":"configure"}`

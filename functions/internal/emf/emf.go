@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 )
 
-// Namespace is the CloudWatch namespace of every orgsiem function metric.
-const Namespace = "orgsiem"
+// Namespace is the CloudWatch namespace of every orgsiem function metric:
+// the one the Pulumi program's alarms watch.
+const Namespace = lambdaenv.MetricNamespace
 
 // Unit is a CloudWatch metric unit.
 type Unit string

@@ -41,7 +41,7 @@ func TestWrite(t *testing.T) {
 		t.Fatalf("unexpected document %+v", doc)
 	}
 	d := doc.AWS.CloudWatchMetrics
-	if len(d) != 1 || d[0].Namespace != Namespace || len(d[0].Dimensions) != 1 || d[0].Dimensions[0][0] != "Function" ||
+	if len(d) != 1 || d[0].Namespace != "OrgSIEM" || len(d[0].Dimensions) != 1 || d[0].Dimensions[0][0] != "Function" ||
 		len(d[0].Metrics) != 2 || d[0].Metrics[1].Name != "Bytes" || d[0].Metrics[1].Unit != "Bytes" {
 		t.Fatalf("unexpected directive %+v", d)
 	}

@@ -1,0 +1,41 @@
+package maintain
+
+import (
+	"testing"
+
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
+)
+
+func TestConfigFromEnvAlertRole(t *testing.T) {
+	base := map[string]string{
+		lambdaenv.OpenSearchEndpoint:    "vpc-orgsiem.eu-west-1.es.amazonaws.com",
+		lambdaenv.SnapshotBucket:        "orgsiem-snapshots-333333333333-eu-west-1",
+		lambdaenv.AlertTopicARN:         "arn:aws:sns:eu-west-1:333333333333:orgsiem-alerts",
+		lambdaenv.SnapshotRoleARN:       "arn:aws:iam::333333333333:role/orgsiem-snapshot",
+		lambdaenv.SnapshotRetentionDays: "30",
+		lambdaenv.HotIndexDays:          "90",
+		lambdaenv.Region:                "eu-west-1",
+	}
+	for _, tc := range []struct {
+		name, role string
+		fail       bool
+	}{
+		{"the alert role is read from the lambdaenv variable", "arn:aws:iam::333333333333:role/orgsiem-alerts-publisher", false},
+		{"no alert role is accepted (configure skips the channel)", "", false},
+		{"an alert role that is not a role ARN is refused", "arn:aws:sns:eu-west-1:333333333333:orgsiem-alerts", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{lambdaenv.AlertRoleARN: tc.role}
+			for k, v := range base {
+				env[k] = v
+			}
+			c, err := ConfigFromEnv(func(k string) string { return env[k] })
+			if (err != nil) != tc.fail {
+				t.Fatalf("error %v, want failure %v", err, tc.fail)
+			}
+			if !tc.fail && c.AlertRoleARN != tc.role {
+				t.Errorf("alert role %q, want %q", c.AlertRoleARN, tc.role)
+			}
+		})
+	}
+}

@@ -4,7 +4,7 @@ import "github.com/orgsiem/orgsiem/internal/lambdaenv"
 
 // Environment variables of the security account's Lambda functions
 // (functions/loader, functions/report, functions/maintain read these names;
-// docs/deploy.md lists them). No secret is ever passed in the environment:
+// README.md (Deploying) lists them). No secret is ever passed in the environment:
 // the functions authenticate with their IAM roles.
 const (
 	// EnvOpenSearchEndpoint is the domain's VPC endpoint host name, without

@@ -4,7 +4,7 @@ import "github.com/orgsiem/orgsiem/internal/lambdaenv"
 
 // Environment variables of the baseline's Lambda functions: the names are
 // the contract in internal/lambdaenv, which functions/transfer and
-// functions/subscribe read; docs/deploy.md lists them.
+// functions/subscribe read; README.md (Deploying) lists them.
 const (
 	EnvArchiveBucket     = lambdaenv.ArchiveBucket
 	EnvArchiveAccountID  = lambdaenv.ArchiveAccountID

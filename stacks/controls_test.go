@@ -13,7 +13,7 @@ import (
 // TestSecurityHubControls checks, on the recorded resources of the sample
 // organization, every AWS Security Hub Foundational Security Best Practices
 // (FSBP) and CIS control that applies to the resource types orgsiem creates.
-// Subtests are named with the control id; docs/deploy.md lists them.
+// Subtests are named with the control id; README.md (Deploying) lists them.
 func TestSecurityHubControls(t *testing.T) {
 	dev := mustDeploy(t, sampleConfig(t))
 	prodCfg := sampleConfig(t)

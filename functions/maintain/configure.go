@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
-	"strconv"
 
 	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/internal/search"
@@ -177,7 +175,7 @@ func (m *Maintainer) putIfChanged(ctx context.Context, res *ConfigureResult, kin
 	case err != nil:
 		return fmt.Errorf("%s %s: %w", kind, name, err)
 	default:
-		if s, ok := stored(cur); ok && holds(s, want) {
+		if s, ok := stored(cur); ok && search.ContainsJSON(s, want) {
 			res.note(kind, name, search.Unchanged)
 			return nil
 		}
@@ -188,67 +186,4 @@ func (m *Maintainer) putIfChanged(ctx context.Context, res *ConfigureResult, kin
 	}
 	res.note(kind, name, ch)
 	return nil
-}
-
-// holds reports whether stored contains everything in want: objects may
-// have extra members (defaults the server adds), arrays match element by
-// element, and scalars compare by their text, since OpenSearch returns
-// settings as strings ("true", "1").
-func holds(stored json.RawMessage, want any) bool {
-	var have any
-	if json.Unmarshal(stored, &have) != nil {
-		return false
-	}
-	b, err := json.Marshal(want)
-	if err != nil {
-		return false
-	}
-	var w any
-	if json.Unmarshal(b, &w) != nil {
-		return false
-	}
-	return contains(have, w)
-}
-
-func contains(have, want any) bool {
-	switch w := want.(type) {
-	case map[string]any:
-		h, ok := have.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, wv := range w {
-			if hv, ok := h[k]; !ok || !contains(hv, wv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		h, ok := have.([]any)
-		if !ok || len(h) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !contains(h[i], w[i]) {
-				return false
-			}
-		}
-		return true
-	case nil:
-		return have == nil
-	default:
-		return reflect.DeepEqual(have, want) || scalarText(have) == scalarText(want)
-	}
-}
-
-func scalarText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return fmt.Sprintf("%T", v) // objects and arrays never equal a scalar
 }

@@ -61,7 +61,7 @@ func (c *Client) PutISMPolicy(ctx context.Context, p Template) (Change, error) {
 	case err != nil:
 		return "", fmt.Errorf("ISM policy %s: %w", p.Name, err)
 	}
-	if containsJSON(cur.Policy, p.Body["policy"]) {
+	if ContainsJSON(cur.Policy, p.Body["policy"]) {
 		return Unchanged, nil
 	}
 	q := "?if_seq_no=" + strconv.FormatInt(cur.SeqNo, 10) + "&if_primary_term=" + strconv.FormatInt(cur.PrimaryTerm, 10)
@@ -90,7 +90,7 @@ func (c *Client) PutSMPolicy(ctx context.Context, p SMPolicy) (Change, error) {
 	case err != nil:
 		return "", fmt.Errorf("snapshot policy %s: %w", p.Name, err)
 	}
-	if containsJSON(cur.SMPolicy, body) {
+	if ContainsJSON(cur.SMPolicy, body) {
 		return Unchanged, nil
 	}
 	q := "?if_seq_no=" + strconv.FormatInt(cur.SeqNo, 10) + "&if_primary_term=" + strconv.FormatInt(cur.PrimaryTerm, 10)
@@ -135,7 +135,7 @@ func (c *Client) UpsertChannel(ctx context.Context, ch Channel) (Change, error) 
 	case err != nil:
 		return "", fmt.Errorf("notification channel %s: %w", ch.ID, err)
 	}
-	if len(cur.ConfigList) == 1 && containsJSON(cur.ConfigList[0].Config, ch.Config()) {
+	if len(cur.ConfigList) == 1 && ContainsJSON(cur.ConfigList[0].Config, ch.Config()) {
 		return Unchanged, nil
 	}
 	if err := c.JSON(ctx, http.MethodPut, path, map[string]any{"config": ch.Config()}, nil); err != nil {
@@ -211,7 +211,7 @@ func (c *Client) UpsertMonitors(ctx context.Context, ms []Monitor) (MonitorSync,
 		if err := c.JSON(ctx, http.MethodGet, path, nil, &cur); err != nil {
 			return sync, fmt.Errorf("monitor %q: %w", m.Name, err)
 		}
-		if containsJSON(cur.Monitor, map[string]any{"ui_metadata": m.Body["ui_metadata"]}) {
+		if ContainsJSON(cur.Monitor, map[string]any{"ui_metadata": m.Body["ui_metadata"]}) {
 			sync.Unchanged = append(sync.Unchanged, m.Name)
 			continue
 		}
@@ -339,10 +339,13 @@ func (c *Client) MultiSearch(ctx context.Context, reqs []SearchRequest) ([]json.
 	return res.Responses, nil
 }
 
-// containsJSON reports whether stored (JSON) holds everything in want:
-// objects may have extra keys (ids, timestamps the server adds), arrays
-// must have the same length with each element contained, scalars equal.
-func containsJSON(stored json.RawMessage, want any) bool {
+// ContainsJSON reports whether stored (JSON) holds everything in want:
+// objects may have extra keys (ids, timestamps, defaults the server adds),
+// arrays must have the same length with each element contained, and
+// scalars are equal or have the same text, since OpenSearch returns
+// settings as strings ("true", "1"). Create-or-update calls use it to skip
+// writes that would change nothing.
+func ContainsJSON(stored json.RawMessage, want any) bool {
 	if len(stored) == 0 {
 		return false
 	}
@@ -386,7 +389,22 @@ func contains(have, want any) bool {
 			}
 		}
 		return true
+	case nil:
+		return have == nil
 	default:
-		return reflect.DeepEqual(have, want)
+		return reflect.DeepEqual(have, want) || scalarText(have) == scalarText(want)
 	}
+}
+
+// scalarText is a scalar's text; objects and arrays never equal a scalar.
+func scalarText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprintf("%T", v)
 }

@@ -2,6 +2,7 @@ package member
 
 import (
 	"encoding/json"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -111,10 +112,7 @@ func TestBaselineRefusesBadInput(t *testing.T) {
 // resolving intrinsic functions to plausible values (the schemas describe
 // resolved values), and checks every reference names a resource.
 func TestTemplateValidatesAgainstCloudFormationSchemas(t *testing.T) {
-	dir := filepath.Join(repoRoot(t), "..", "shared", "specs", "cloudformation")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("CloudFormation schemas not available (%v): ../shared/specs is absent", err)
-	}
+	dir := sharedtest.Require(t, "specs", "cloudformation")
 	compiled := map[string]*jsonschema.Schema{}
 	schemaFor := func(typ string) *jsonschema.Schema {
 		if s, ok := compiled[typ]; ok {
@@ -280,22 +278,4 @@ func (r resolver) resolve(v any) any {
 		return out
 	}
 	return v
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
 }

@@ -2,8 +2,8 @@ package policies
 
 import (
 	"encoding/json"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -205,7 +205,7 @@ func allDocuments() map[string]Document {
 }
 
 func TestEveryActionExistsInTheIAMServiceReference(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "..", "shared", "specs", "iam", "Policies.json")
+	path := sharedtest.Require(t, "specs", "iam", "Policies.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("IAM action list not available (%v): ../shared/specs is absent", err)
@@ -249,23 +249,5 @@ func TestDocumentsRoundTripThroughJSON(t *testing.T) {
 		if back.JSON() != d.JSON() {
 			t.Errorf("%s changed in a round trip:\n%s\n%s", name, d.JSON(), back.JSON())
 		}
-	}
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
 	}
 }

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -74,35 +73,8 @@ func simulateArchive(t testing.TB, args ...string) (string, *simulate.AnswerKey)
 	return dir, &key
 }
 
-// findCorpus returns ../shared/corpus relative to the repository root.
-func findCorpus() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	corpus := filepath.Join(dir, "..", "shared", "corpus")
-	if st, err := os.Stat(corpus); err != nil || !st.IsDir() {
-		return "", fmt.Errorf("corpus %s is absent: the corpus tests need ../shared/corpus beside the repository", corpus)
-	}
-	return corpus, nil
-}
-
-// corpusDir returns the corpus directory or skips the test.
+// corpusDir returns ../shared/corpus or skips the test.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir, err := findCorpus()
-	if err != nil {
-		t.Skip(err)
-	}
-	return dir
+	return sharedtest.Require(t, "corpus")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,7 +79,7 @@ func TestRulesCommand(t *testing.T) {
 	}
 	t.Run("rules test passes for the whole catalog", func(t *testing.T) {
 		args := []string{"rules", "test"}
-		if dir, err := findCorpus(); err == nil {
+		if dir, err := sharedtest.Path("corpus"); err == nil {
 			args = append(args, "--corpus", dir)
 		} else {
 			t.Logf("corpus tests skipped: %v", err)

@@ -7,10 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -31,35 +31,11 @@ const (
 	testQueue  = "https://sqs.eu-west-1.amazonaws.com/111122223333/orgsiem-ingest"
 )
 
-// repoRoot walks up from the package directory to the directory holding
-// go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-}
-
 // corpusRoot is ../shared/corpus beside the repository; tests skip when it
 // is absent.
 func corpusRoot(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.json")); err != nil {
-		t.Skipf("shared corpus not found at %s (it sits beside the checkout in CI): %v", dir, err)
-	}
-	return dir
+	return filepath.Dir(sharedtest.Require(t, "corpus", "MANIFEST.json"))
 }
 
 func testCreds() aws.CredentialsProvider {

@@ -6,9 +6,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -90,27 +90,8 @@ func readFile(t testing.TB, path string) []byte {
 	return b
 }
 
-// corpusDir returns ../shared/corpus/<sub> relative to the repository root,
-// or skips the test when it is absent.
+// corpusDir returns ../shared/corpus/<sub>, or skips the test when it is absent.
 func corpusDir(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "corpus", sub)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("corpus folder %s is absent (it lives beside the repository as shared/corpus): %v", path, err)
-	}
-	return path
+	return sharedtest.Require(t, "corpus", sub)
 }

@@ -2,8 +2,8 @@ package archive
 
 import (
 	"errors"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,29 +89,10 @@ func TestParseLocalRejects(t *testing.T) {
 	})
 }
 
-// corpusDir returns ../shared/corpus relative to the repository root, or
-// skips the test when it is absent.
+// corpusDir returns ../shared/corpus, or skips the test when it is absent.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	corpus := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(corpus); err != nil {
-		t.Skipf("shared corpus not found at %s (it sits beside the checkout in CI): %v", corpus, err)
-	}
-	return corpus
+	return sharedtest.Require(t, "corpus")
 }
 
 // TestParseLocalCorpus reads every file of the shared corpus: each is

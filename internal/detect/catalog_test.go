@@ -2,8 +2,8 @@ package detect
 
 import (
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
@@ -12,28 +12,11 @@ import (
 	"github.com/orgsiem/orgsiem/internal/logs"
 )
 
-// corpusFS returns ../shared/corpus beside the repository root, or nil.
+// corpusFS returns ../shared/corpus beside the repository root, or "".
 func corpusFS(t testing.TB) (root string) {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		return ""
-	}
-	return c
+	root, _ = sharedtest.Path("corpus")
+	return root
 }
 
 // TestBuiltinCatalog loads the embedded catalog and runs every rule's inline

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -272,7 +273,8 @@ func TestTypeConsistency(t *testing.T) {
 			c.addResult(t, r, fc.input)
 		}
 	}
-	if root := filepath.Join(repoRoot(t), "..", "shared", "corpus"); dirExists(filepath.Join(root, "MANIFEST.json")) {
+	if manifest, err := sharedtest.Path("corpus", "MANIFEST.json"); err == nil {
+		root := filepath.Dir(manifest)
 		inputs, _ := corpusInputs(t, root)
 		for _, f := range inputs {
 			c.addResult(t, corpusResult(t, f), f.File)

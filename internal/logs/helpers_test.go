@@ -20,7 +20,7 @@ package logs
 //   result.docs (deep copies), result.lines (AppendJSON bodies), result.stats,
 //   result.errorMessages()
 //   docJSON(t, d), lineJSON(t, body) map[string]any; lookup(m, "a.b.c") (any, bool)
-//   repoRoot(t), corpusRoot(t) (skips when ../shared/corpus is absent)
+//   corpusRoot(t) (skips when ../shared/corpus is absent)
 //
 // Corpus (corpus_test.go): TestCorpus/<type>/<path below the type folder>
 // over ../shared/corpus per MANIFEST.json. Per-type test files may add, in
@@ -51,6 +51,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,34 +167,11 @@ func lookup(m map[string]any, path string) (any, bool) {
 	return cur, true
 }
 
-// repoRoot is the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 // corpusRoot is ../shared/corpus from the repository root; the test is
 // skipped when it is absent.
 func corpusRoot(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.json")); err != nil {
-		t.Skipf("corpus not available at %s (it lives beside the checkout as shared/corpus): %v", dir, err)
-	}
-	return dir
+	return filepath.Dir(sharedtest.Require(t, "corpus", "MANIFEST.json"))
 }
 
 // benchNormalize measures Normalize over data as type typ: b.SetBytes is

@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -64,24 +65,8 @@ var (
 // ErrNoSpec is returned by LoadSpec when the shared folder is absent.
 var ErrNoSpec = errors.New("searchtest: ../shared/specs/opensearch is absent")
 
-// SharedDir finds ../shared beside the repository root (the directory
-// holding go.mod), walking up from the working directory.
-func SharedDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(dir), "shared"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("searchtest: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+// SharedDir returns ../shared beside the repository root.
+func SharedDir() (string, error) { return sharedtest.Path() }
 
 // LoadSpec loads the specification once per process.
 func LoadSpec() (*Spec, error) {

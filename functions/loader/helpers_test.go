@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/s3test"
 	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"io"
 	"net/http"
@@ -22,8 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
 const (
@@ -52,25 +51,17 @@ type s3Server struct {
 
 func newS3Server(t testing.TB) *s3Server {
 	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(testBucket); err != nil {
-		t.Fatal(err)
-	}
-	fake := gofakes3.New(backend).Server()
 	s := &s3Server{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			s.mu.Lock()
-			s.gets++
-			s.mu.Unlock()
-		}
-		fake.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	s.client = s3.New(s3.Options{
-		Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-		Credentials: testCreds(), Retryer: aws.NopRetryer{},
-	})
+	s.client = s3test.New(t, func(fake http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet {
+				s.mu.Lock()
+				s.gets++
+				s.mu.Unlock()
+			}
+			fake.ServeHTTP(w, r)
+		})
+	}, testBucket)
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/s3test"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,8 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/orgsiem/orgsiem/internal/detect"
 	rpt "github.com/orgsiem/orgsiem/internal/report"
@@ -67,15 +66,7 @@ func newSNSServer(t *testing.T) *snsServer {
 	return s
 }
 
-func newS3(t *testing.T) *s3.Client {
-	backend := s3mem.New()
-	if err := backend.CreateBucket(testBucket); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	return s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Credentials: creds(), Retryer: aws.NopRetryer{}})
-}
+func newS3(t *testing.T) *s3.Client { return s3test.New(t, nil, testBucket) }
 
 // aggregationAnswer answers the report search like OpenSearch would: one
 // bucket per filter the request names (so a guideline missing from the

@@ -5,18 +5,15 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/s3test"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
 const testBucket = "orgsiem-archive-111122223333"
@@ -36,13 +33,15 @@ type s3Server struct {
 
 func newS3Server(t testing.TB) *s3Server {
 	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(testBucket); err != nil {
-		t.Fatal(err)
-	}
-	fake := gofakes3.New(backend).Server()
 	s := &s3Server{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.client = s3test.New(t, func(fake http.Handler) http.Handler { return s.outage(fake) }, testBucket)
+	return s
+}
+
+// outage serves through the fake unless a failure is scheduled (fail), and
+// records the headers of every successful PUT.
+func (s *s3Server) outage(fake http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		fail := s.failures != 0
 		if s.failures > 0 {
@@ -61,16 +60,7 @@ func newS3Server(t testing.TB) *s3Server {
 			return
 		}
 		fake.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	s.client = s3.New(s3.Options{
-		Region:       "eu-west-1",
-		BaseEndpoint: aws.String(srv.URL),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		Retryer:      aws.NopRetryer{}, // the handler retries
 	})
-	return s
 }
 
 // fail makes the next n requests (every request when n is -1) answer with

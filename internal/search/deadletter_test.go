@@ -5,34 +5,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/orgsiem/orgsiem/internal/s3test"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/search"
 	"github.com/orgsiem/orgsiem/internal/search/searchtest"
 )
 
-func fakeS3(t *testing.T, bucket string) *s3.Client {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	return s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), Retryer: aws.NopRetryer{}})
-}
+func fakeS3(t *testing.T, bucket string) *s3.Client { return s3test.New(t, nil, bucket) }
 
 func TestS3DeadLetterWritesRefusedDocumentsWithTheirReason(t *testing.T) {
 	const bucket = "org-archive"

@@ -112,6 +112,7 @@ type Output struct {
 	errTime time.Time // @timestamp of error documents
 	pos     int64
 	doc     ecs.Document
+	idBuf   []byte // PositionID prefix of obj.Key, computed on first use
 }
 
 // datasets holds "aws.<name>" (event.dataset) of every registered type, so
@@ -185,7 +186,7 @@ func (o *Output) Emit(d *ecs.Document) error {
 	}
 	d.Position = pos
 	if d.ID == "" {
-		d.ID = PositionID(o.obj.Key, pos)
+		d.ID = o.positionID(pos)
 	}
 	if d.Type != o.typ.Name {
 		d.Event.Dataset = dataset(d.Type)
@@ -252,7 +253,7 @@ func (o *Output) failKind(kind string, raw []byte, err error) error {
 func (o *Output) fail(pos int64, kind string, raw []byte, err error, partial *ecs.Document) error {
 	o.stats.Errors++
 	d := ecs.Document{
-		ID:        PositionID(o.obj.Key, pos),
+		ID:        o.positionID(pos),
 		Type:      o.typ.Name,
 		Position:  pos,
 		Timestamp: o.errTime,
@@ -284,15 +285,30 @@ func (o *Output) fail(pos int64, kind string, raw []byte, err error, partial *ec
 	return o.send(&d)
 }
 
-// PositionID is the fallback _id: a hash of the object key and the record
-// position, stable across redeliveries of the same object.
+// PositionID is the fallback _id of the record at position pos of the
+// object at key: "<hash of key>-<pos>", stable across redeliveries of the
+// same object. The key hash is the first 96 bits of its SHA-256 in hex: two
+// keys sharing it in one index is not a practical concern, and the position
+// in clear makes the record easy to find in its object.
 func PositionID(key string, pos int64) string {
-	var in [256]byte // key, 0, decimal position; on the stack for usual keys
-	b := append(in[:0], key...)
-	b = append(b, 0)
-	b = strconv.AppendInt(b, pos, 10)
-	sum := sha256.Sum256(b)
-	var id [32]byte
-	hex.Encode(id[:], sum[:16])
-	return string(id[:])
+	return string(strconv.AppendInt(positionIDPrefix(nil, key), pos, 10))
+}
+
+// positionIDPrefix appends the key part of a PositionID ("<hash>-").
+func positionIDPrefix(b []byte, key string) []byte {
+	sum := sha256.Sum256([]byte(key))
+	b = hex.AppendEncode(b, sum[:12])
+	return append(b, '-')
+}
+
+// positionID is PositionID(o.obj.Key, pos), hashing the key once per object.
+func (o *Output) positionID(pos int64) string {
+	if o.idBuf == nil {
+		o.idBuf = positionIDPrefix(make([]byte, 0, 48), o.obj.Key)
+	}
+	n := len(o.idBuf)
+	o.idBuf = strconv.AppendInt(o.idBuf, pos, 10)
+	id := string(o.idBuf)
+	o.idBuf = o.idBuf[:n]
+	return id
 }

@@ -136,6 +136,7 @@ type scanner struct {
 	fatal  error                                    // an error that stops the scan (writing --out)
 	out    *bufio.Writer
 	outBuf []byte
+	enc    ecs.Encoder // writes outBuf
 	alerts []alertJSON // json format: kept for the final object
 	cur    *ecs.Document
 	stats  scanStats
@@ -538,7 +539,7 @@ func (s *scanner) emit(d *ecs.Document) error {
 		s.outBuf = append(s.outBuf, `,"_id":`...)
 		s.outBuf = ecs.AppendJSONString(s.outBuf, d.ID)
 		s.outBuf = append(s.outBuf, "}}\n"...)
-		s.outBuf = d.AppendJSON(s.outBuf)
+		s.outBuf = s.enc.AppendJSON(s.outBuf, d)
 		s.outBuf = append(s.outBuf, '\n')
 		if _, err := s.out.Write(s.outBuf); err != nil {
 			s.fatal = fmt.Errorf("--out: %w", err)

@@ -74,8 +74,9 @@ type Loader struct {
 	s3    GetObjectAPI
 	ix    Indexer
 	opts  Options
-	tally *tally // the part being loaded receives the indexer's results
-	buf   []byte // document JSON, reused (the indexer copies it)
+	tally *tally      // the part being loaded receives the indexer's results
+	buf   []byte      // document JSON, reused (the indexer copies it)
+	enc   ecs.Encoder // writes buf
 }
 
 // NewLoader returns a Loader reading with client and indexing through the
@@ -218,7 +219,7 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 			p.EnrichmentErrors++
 			enrichErr = cmpErr(enrichErr, err)
 		}
-		l.buf = d.AppendJSON(l.buf[:0])
+		l.buf = l.enc.AppendJSON(l.buf[:0], d)
 		// An Add error is a flush with failed items (counted in t) or an
 		// invalid item (reported failed through OnResult as well).
 		_ = l.ix.Add(ctx, search.Item{Index: d.Index(), ID: d.ID, Body: l.buf, Ref: docRef{Object: object, Record: d.Position}})

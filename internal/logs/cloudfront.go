@@ -84,15 +84,16 @@ var cfDefaultFields = strings.Fields(`date time x-edge-location sc-bytes c-ip cs
 const cfMinDefaultFields = 12
 
 type cfColumn struct {
-	key string
-	id  cfField
+	key    string
+	member string // memberKey(key)
+	id     cfField
 }
 
 func newCFLayout(names []string) []cfColumn {
 	l := make([]cfColumn, len(names))
 	keys := headerKeys(names)
 	for i, n := range names {
-		l[i] = cfColumn{key: keys[i], id: cfFieldIDs[n]}
+		l[i] = cfColumn{key: keys[i], member: memberKey(keys[i]), id: cfFieldIDs[n]}
 	}
 	return l
 }
@@ -160,13 +161,13 @@ func (p *cloudFrontParser) record(d *ecs.Document, s string) error {
 	}
 	var date, clock, host, hostHeader string
 	var err error
-	p.obj.reset()
-	for i, col := range layout {
-		v := f[i]
-		p.obj.str(col.key, v)
+	p.obj.resetLine(s, true)
+	for i := range layout {
+		col, v := &layout[i], f[i]
 		if v == "-" || v == "" {
 			continue
 		}
+		p.obj.member(col.member, v)
 		switch col.id {
 		case cfDate:
 			date = v

@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,7 +54,15 @@ const maxPayloadBytes = 8 << 20
 // skipControlMessage names the CONTROL_MESSAGE health checks.
 const skipControlMessage = "control-message"
 
-// cwPayload is any of the accepted JSON values (see the file comment).
+// The messageType of subscription payloads.
+const (
+	dataMessage    = "DATA_MESSAGE"
+	controlMessage = "CONTROL_MESSAGE"
+)
+
+// cwPayload is any of the accepted JSON values (see the file comment) as
+// encoding/json decodes it: the fallback of cwParser.decode, and the
+// reference its tests compare it with.
 type cwPayload struct {
 	// Subscription payload.
 	MessageType         string    `json:"messageType"`
@@ -77,6 +86,63 @@ type cwEvent struct {
 	Message   *string `json:"message"`
 }
 
+// cwValue is one accepted JSON value, decoded by cwParser.decode or taken
+// from a cwPayload (set).
+type cwValue struct {
+	messageType string
+	awslogs     bool   // an awslogs member: a Lambda subscription event
+	data        []byte // awslogs.data
+	env         cwEnvelope
+	events      []cwLogEvent // logEvents
+	top         cwLogEvent   // the event of an archive line
+}
+
+// cwEnvelope is what the log events of one value share.
+type cwEnvelope struct {
+	owner, group, stream string
+	filters              []string
+	route                string // routeLogGroup(group)
+}
+
+// cwLogEvent is one log event. Its message may point into the decoded
+// value or into a cwParser buffer: it is valid until the next value.
+type cwLogEvent struct {
+	id     string
+	ts     int64 // milliseconds since the epoch, when hasTS
+	hasTS  bool
+	msg    []byte
+	hasMsg bool
+}
+
+// set fills v from p.
+func (v *cwValue) set(p *cwPayload) {
+	*v = cwValue{
+		messageType: p.MessageType,
+		awslogs:     p.AWSLogs != nil,
+		env: cwEnvelope{owner: p.Owner, group: p.LogGroup, stream: p.LogStream,
+			filters: p.SubscriptionFilters, route: routeLogGroup(p.LogGroup)},
+		events: make([]cwLogEvent, len(p.LogEvents)),
+		top:    logEventOf(&p.cwEvent),
+	}
+	if p.AWSLogs != nil {
+		v.data = []byte(p.AWSLogs.Data)
+	}
+	for i := range p.LogEvents {
+		v.events[i] = logEventOf(&p.LogEvents[i])
+	}
+}
+
+func logEventOf(e *cwEvent) cwLogEvent {
+	ev := cwLogEvent{id: e.ID}
+	if e.Timestamp != nil {
+		ev.ts, ev.hasTS = *e.Timestamp, true
+	}
+	if e.Message != nil {
+		ev.msg, ev.hasMsg = []byte(*e.Message), true
+	}
+	return ev
+}
+
 func parseCloudWatchLogs(in *Input, out *Output) error {
 	c := &cwParser{out: out}
 	if firstLineIsValue(in) {
@@ -85,13 +151,40 @@ func parseCloudWatchLogs(in *Input, out *Output) error {
 	return c.stream(&jsonStream{r: in.Reader})
 }
 
+// cwParser keeps its buffers from value to value, so that a log event
+// allocates only its id (and the message string of a generic document).
 type cwParser struct {
 	out     *Output
-	buf     []byte
-	scratch []byte // unquoteJSON
-	ts      int64  // the timestamp archiveLine decoded
-	msg     string // the message archiveLine decoded
+	buf     []byte             // stream: the current JSON value
+	val     cwValue            // the current value, decoded
+	msgs    []byte             // the messages of val that needed decoding
+	scratch []byte             // other strings that need decoding
+	strs    map[string]string  // interned owners, streams, filter names
+	groups  map[string]cwGroup // interned log groups with their route
+
+	// Lambda subscription events: awslogs.data through base64 and gzip.
+	dataBuf []byte // awslogs.data, when it needs decoding
+	zdata   []byte // after base64
+	zsrc    bytes.Reader
+	zr      *gzip.Reader
+	limit   io.LimitedReader
+	plain   bytes.Buffer // after gzip
+	plainRd bytes.Reader
+	plainBr *bufio.Reader
+	inner   *cwParser // decodes the values of the payload
 }
+
+// cwGroup is an interned log group name and its route.
+type cwGroup struct{ name, route string }
+
+// maxInterned bounds each intern table of a cwParser (a full table starts
+// over), maxInternedLen the strings it keeps, so that its memory stays
+// small: an object rarely holds more than a few log groups and streams,
+// and their names are at most 512 characters.
+const (
+	maxInterned    = 256
+	maxInternedLen = 512
+)
 
 // firstLineIsValue reports whether the first non-blank line of the input
 // is one complete JSON value: then the input is read line by line, so a
@@ -126,16 +219,19 @@ func closesAtEnd(line []byte) bool {
 func (c *cwParser) lines(in *Input) error {
 	for {
 		line, err := in.ReadLine()
-		var tooLong *LineTooLongError
-		switch {
-		case errors.As(err, &tooLong):
-			if err := c.out.Fail(tooLong.Prefix, tooLong); err != nil {
-				return err
+		if err != nil {
+			// Declared here: errors.As moves tooLong to the heap, which
+			// would cost every line an allocation.
+			var tooLong *LineTooLongError
+			switch {
+			case errors.As(err, &tooLong):
+				if err := c.out.Fail(tooLong.Prefix, tooLong); err != nil {
+					return err
+				}
+				continue
+			case errors.Is(err, io.EOF):
+				return nil
 			}
-			continue
-		case errors.Is(err, io.EOF):
-			return nil
-		case err != nil:
 			return err
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -171,123 +267,331 @@ func (c *cwParser) stream(js *jsonStream) error {
 	}
 }
 
-// value handles one JSON value; depth counts awslogs.data unwrapping.
+// value handles one JSON value; depth counts awslogs.data unwrapping. The
+// messages of the events may point into raw.
 func (c *cwParser) value(raw []byte, depth int) error {
-	var p cwPayload
-	if !c.archiveLine(raw, &p) {
+	if !c.decode(raw) {
+		var p cwPayload
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return c.out.Fail(raw, fmt.Errorf("CloudWatch Logs payload: %w", err))
 		}
+		c.val.set(&p)
 	}
+	return c.decoded(raw, depth)
+}
+
+// decoded handles the value raw once decoded into c.val.
+func (c *cwParser) decoded(raw []byte, depth int) error {
+	v := &c.val
 	switch {
-	case p.AWSLogs != nil:
+	case v.awslogs:
 		if depth > 0 {
 			return c.out.Fail(raw, errors.New("nested awslogs payload"))
 		}
-		decoded, err := decodeAWSLogsData(p.AWSLogs.Data)
-		if err != nil {
-			return c.out.Fail(raw, err)
-		}
-		inner := &cwParser{out: c.out}
-		js := &jsonStream{r: bufio.NewReader(bytes.NewReader(decoded))}
-		for {
-			v, tooLong, err := js.readValue(nil, maxPayloadBytes)
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil || tooLong {
-				return c.out.Fail(raw, fmt.Errorf("awslogs.data: unreadable payload (%v)", err))
-			}
-			if err := inner.value(v, depth+1); err != nil {
-				return err
-			}
-		}
-	case p.MessageType == "CONTROL_MESSAGE":
-		for range max(1, len(p.LogEvents)) {
+		return c.awslogsPayload(raw, v.data)
+	case v.messageType == controlMessage:
+		for range max(1, len(v.events)) {
 			c.out.Skip(skipControlMessage)
 		}
 		return nil
-	case p.MessageType != "":
-		if p.MessageType != "DATA_MESSAGE" {
-			return c.out.Fail(raw, fmt.Errorf("unknown messageType %q", p.MessageType))
+	case v.messageType != "":
+		if v.messageType != dataMessage {
+			return c.out.Fail(raw, fmt.Errorf("unknown messageType %q", v.messageType))
 		}
-		for i := range p.LogEvents {
-			if err := c.event(&p, &p.LogEvents[i]); err != nil {
+		for i := range v.events {
+			if err := c.event(&v.env, &v.events[i]); err != nil {
 				return err
 			}
 		}
 		return nil
-	case p.LogGroup != "" && p.Message != nil:
-		return c.event(&p, &p.cwEvent)
+	case v.env.group != "" && v.top.hasMsg:
+		return c.event(&v.env, &v.top)
 	}
 	return c.out.Fail(raw, errors.New("neither a subscription payload nor an archived log event (no messageType, awslogs or logGroup+message)"))
 }
 
-// cwPayloadKeys are the keys encoding/json would match to a cwPayload field
-// (it matches keys case-insensitively).
-var cwPayloadKeys = []string{"messageType", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents", "id", "timestamp", "message", "awslogs"}
+// The keys encoding/json would match to a field (it matches keys
+// case-insensitively): of cwPayload, of cwEvent, of cwPayload.AWSLogs.
+var (
+	cwPayloadKeys = []string{"messageType", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents", "id", "timestamp", "message", "awslogs"}
+	cwEventKeys   = []string{"id", "timestamp", "message"}
+	awslogsKeys   = []string{"data"}
+)
 
-// archiveLine decodes the usual archive line into p in one pass over raw
-// (scanObject), as json.Unmarshal would. It reports false, leaving the
-// decision to encoding/json, for anything else: invalid JSON, other payload
-// shapes, a key that only matches a field case-insensitively or holds
-// escapes, a null or a value of another JSON type, a timestamp that is not a
-// plain integer.
-func (c *cwParser) archiveLine(raw []byte, p *cwPayload) bool {
-	ok := true
-	var id, group, stream, owner, msg []byte
-	ts := int64(noJSONInt)
-	isObject, err := scanObject(raw, func(m member) {
-		if !ok {
-			return
-		}
-		key, val := raw[m.keyStart:m.keyEnd], raw[m.valStart:m.valEnd]
-		str := val[0] == '"'
-		switch string(key) {
-		case "id":
-			id, ok = val, str
-		case "logGroup":
-			group, ok = val, str
-		case "logStream":
-			stream, ok = val, str
-		case "owner":
-			owner, ok = val, str
-		case "message":
-			msg, ok = val, str
-		case "timestamp":
-			ts, ok = jsonInt(val)
-		default:
-			ok = !foldsToAny(key, cwPayloadKeys)
-		}
-	})
-	if err != nil || !isObject || !ok {
+// decode decodes raw into c.val as encoding/json would decode it into a
+// cwPayload (then cwValue.set), validating and decoding in one pass. It
+// reports false, leaving the decision to encoding/json, for anything else:
+// invalid JSON, a value that is not an object, a key that only matches a
+// field case-insensitively or holds escapes, a null or a value of another
+// JSON type than the field's, a timestamp that is not a plain integer, a
+// second logEvents, subscriptionFilters or awslogs member (encoding/json
+// merges those).
+func (c *cwParser) decode(raw []byte) bool {
+	v := &c.val
+	*v = cwValue{events: v.events[:0]}
+	c.msgs = c.msgs[:0]
+	s := &recordScanner{b: raw}
+	s.space()
+	if s.i >= len(raw) || raw[s.i] != '{' {
 		return false
 	}
-	unquote := func(tok []byte) string {
-		if tok == nil {
-			return ""
+	var filters, events bool
+	ok := scanMembers(s, func(key []byte) bool {
+		switch string(key) {
+		case "messageType":
+			t, ok := c.str(s)
+			switch string(t) {
+			case dataMessage:
+				v.messageType = dataMessage
+			case controlMessage:
+				v.messageType = controlMessage
+			default:
+				v.messageType = string(t)
+			}
+			return ok
+		case "owner":
+			t, ok := c.str(s)
+			v.env.owner = c.intern(t)
+			return ok
+		case "logStream":
+			t, ok := c.str(s)
+			v.env.stream = c.intern(t)
+			return ok
+		case "logGroup":
+			t, ok := c.str(s)
+			g := c.internGroup(t)
+			v.env.group, v.env.route = g.name, g.route
+			return ok
+		case "subscriptionFilters":
+			ok := !filters && c.filters(s)
+			filters = true
+			return ok
+		case "logEvents":
+			ok := !events && c.logEvents(s)
+			events = true
+			return ok
+		case "awslogs":
+			ok := !v.awslogs && c.awslogs(s)
+			v.awslogs = true
+			return ok
 		}
-		return unquoteJSON(tok, &c.scratch)
+		return c.eventMember(s, key, &v.top, cwPayloadKeys)
+	})
+	if !ok {
+		return false
 	}
-	*p = cwPayload{LogGroup: unquote(group), LogStream: unquote(stream), Owner: unquote(owner)}
-	p.ID = unquote(id)
-	if ts != noJSONInt {
-		c.ts = ts
-		p.Timestamp = &c.ts
-	}
-	if msg != nil {
-		c.msg = unquote(msg)
-		p.Message = &c.msg
-	}
-	return true
+	s.space()
+	return s.i == len(raw)
 }
 
-// noJSONInt marks an absent timestamp in archiveLine.
-const noJSONInt = -1 << 63
+// str scans the string value at s.i into c.scratch (see scanJSONString);
+// the result is valid until the next call.
+func (c *cwParser) str(s *recordScanner) ([]byte, bool) {
+	if s.b[s.i] != '"' {
+		return nil, false
+	}
+	t, buf, ok := scanJSONString(s, c.scratch[:0])
+	c.scratch = buf
+	return t, ok
+}
+
+// eventMember scans the value of the member key of a log event object
+// into ev, as decode does. A key that is not a field of cwEvent is
+// ignored unless encoding/json might match it to one of fields.
+func (c *cwParser) eventMember(s *recordScanner, key []byte, ev *cwLogEvent, fields []string) bool {
+	switch string(key) {
+	case "id":
+		t, ok := c.str(s)
+		ev.id = string(t)
+		return ok
+	case "timestamp":
+		start := s.i
+		if s.value(1) != nil {
+			return false
+		}
+		ev.ts, ev.hasTS = jsonInt(s.b[start:s.i])
+		return ev.hasTS
+	case "message":
+		if s.b[s.i] != '"' {
+			return false
+		}
+		// All the messages of a payload are decoded before the first is
+		// routed: they share msgs. A message decoded before msgs grew
+		// keeps pointing into the old array, which nothing writes anymore.
+		msg, msgs, ok := scanJSONString(s, c.msgs)
+		c.msgs, ev.msg, ev.hasMsg = msgs, msg, true
+		return ok
+	}
+	return !foldsToAny(key, fields) && s.value(1) == nil
+}
+
+// logEvents scans the logEvents array at s.i into c.val.events.
+func (c *cwParser) logEvents(s *recordScanner) bool {
+	if s.b[s.i] != '[' {
+		return false
+	}
+	return scanElements(s, func() bool {
+		if s.b[s.i] != '{' {
+			return false
+		}
+		var ev cwLogEvent
+		ok := scanMembers(s, func(key []byte) bool {
+			return c.eventMember(s, key, &ev, cwEventKeys)
+		})
+		c.val.events = append(c.val.events, ev)
+		return ok
+	})
+}
+
+// filters scans the subscriptionFilters array at s.i.
+func (c *cwParser) filters(s *recordScanner) bool {
+	if s.b[s.i] != '[' {
+		return false
+	}
+	names := []string{}
+	ok := scanElements(s, func() bool {
+		t, ok := c.str(s)
+		names = append(names, c.intern(t))
+		return ok
+	})
+	c.val.env.filters = names
+	return ok
+}
+
+// awslogs scans the awslogs object at s.i.
+func (c *cwParser) awslogs(s *recordScanner) bool {
+	if s.b[s.i] != '{' {
+		return false
+	}
+	return scanMembers(s, func(key []byte) bool {
+		if string(key) != "data" {
+			return !foldsToAny(key, awslogsKeys) && s.value(2) == nil
+		}
+		if s.b[s.i] != '"' {
+			return false
+		}
+		data, buf, ok := scanJSONString(s, c.dataBuf[:0])
+		c.dataBuf, c.val.data = buf, data
+		return ok
+	})
+}
+
+// scanMembers scans the JSON object at s.i, calling member with each key
+// and s at the first byte of the value, which member must scan. A key with
+// escapes stops the scan (decode leaves those to encoding/json). It
+// reports false for invalid JSON and when member does.
+func scanMembers(s *recordScanner, member func(key []byte) bool) bool {
+	s.i++ // {
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		return true
+	}
+	for {
+		s.space()
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return false
+		}
+		start := s.i + 1
+		if escaped, err := s.str(); err != nil || escaped {
+			return false
+		}
+		key := s.b[start : s.i-1]
+		s.space()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		s.space()
+		if s.i >= len(s.b) || !member(key) {
+			return false
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// scanElements scans the JSON array at s.i, calling element with s at the
+// first byte of each element, which element must scan. It reports false
+// for invalid JSON and when element does.
+func scanElements(s *recordScanner, element func() bool) bool {
+	s.i++ // [
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return true
+	}
+	for {
+		s.space()
+		if s.i >= len(s.b) || !element() {
+			return false
+		}
+		s.space()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// intern returns b as a string, the same string for the same content:
+// owners, streams and filter names repeat from event to event.
+func (c *cwParser) intern(b []byte) string {
+	if len(b) > maxInternedLen {
+		return string(b)
+	}
+	if s, ok := c.strs[string(b)]; ok {
+		return s
+	}
+	if c.strs == nil || len(c.strs) >= maxInterned {
+		c.strs = make(map[string]string)
+	}
+	s := string(b)
+	c.strs[s] = s
+	return s
+}
+
+// internGroup is intern for log group names, which also remembers the
+// route of each.
+func (c *cwParser) internGroup(b []byte) cwGroup {
+	if len(b) > maxInternedLen {
+		name := string(b)
+		return cwGroup{name: name, route: routeLogGroup(name)}
+	}
+	if g, ok := c.groups[string(b)]; ok {
+		return g
+	}
+	if c.groups == nil || len(c.groups) >= maxInterned {
+		c.groups = make(map[string]cwGroup)
+	}
+	g := cwGroup{name: string(b)}
+	g.route = routeLogGroup(g.name)
+	c.groups[g.name] = g
+	return g
+}
 
 // jsonInt reads a JSON number that is a plain integer ("-"? digits) as
 // encoding/json reads it into an int64; ok is false for other numbers and
-// other JSON types, and for math.MinInt64 (noJSONInt).
+// other JSON types.
 func jsonInt(v []byte) (n int64, ok bool) {
 	neg := len(v) > 0 && v[0] == '-'
 	digits := v
@@ -295,11 +599,11 @@ func jsonInt(v []byte) (n int64, ok bool) {
 		digits = v[1:]
 	}
 	if len(digits) == 0 || len(digits) > 18 {
-		return noJSONInt, false
+		return 0, false
 	}
 	for _, c := range digits {
 		if c < '0' || c > '9' {
-			return noJSONInt, false
+			return 0, false
 		}
 		n = n*10 + int64(c-'0')
 	}
@@ -326,44 +630,89 @@ func foldsToAny(key []byte, names []string) bool {
 	return false
 }
 
-// decodeAWSLogsData undoes base64 and gzip, reading at most maxPayloadBytes.
-func decodeAWSLogsData(data string) ([]byte, error) {
-	z, err := base64.StdEncoding.DecodeString(data)
+// awslogsPayload reads the subscription payload of a Lambda event (raw),
+// base64 of gzip of JSON values in data.
+func (c *cwParser) awslogsPayload(raw, data []byte) error {
+	plain, err := c.decodeAWSLogsData(data)
+	if err != nil {
+		return c.out.Fail(raw, err)
+	}
+	if c.inner == nil {
+		c.inner = &cwParser{out: c.out}
+		c.plainBr = bufio.NewReader(&c.plainRd)
+	}
+	in := c.inner
+	// The usual payload is one JSON object: decode it in place. A payload
+	// decode takes is exactly one value, which the stream would yield.
+	if p := bytes.Trim(plain, " \t\r\n"); in.decode(p) {
+		return in.decoded(p, 1)
+	}
+	c.plainRd.Reset(plain)
+	c.plainBr.Reset(&c.plainRd)
+	js := jsonStream{r: c.plainBr}
+	for {
+		var tooLong bool
+		in.buf, tooLong, err = js.readValue(in.buf[:0], maxPayloadBytes)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil || tooLong {
+			return c.out.Fail(raw, fmt.Errorf("awslogs.data: unreadable payload (%v)", err))
+		}
+		if err := in.value(in.buf, 1); err != nil {
+			return err
+		}
+	}
+}
+
+// decodeAWSLogsData undoes base64 and gzip, reading at most
+// maxPayloadBytes. The result is valid until the next call.
+func (c *cwParser) decodeAWSLogsData(data []byte) ([]byte, error) {
+	c.zdata = slices.Grow(c.zdata[:0], base64.StdEncoding.DecodedLen(len(data)))
+	n, err := base64.StdEncoding.Decode(c.zdata[:cap(c.zdata)], data)
 	if err != nil {
 		return nil, fmt.Errorf("awslogs.data is not base64: %w", err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(z))
+	c.zsrc.Reset(c.zdata[:n])
+	if c.zr == nil {
+		c.zr, err = gzip.NewReader(&c.zsrc)
+	} else {
+		err = c.zr.Reset(&c.zsrc)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("awslogs.data is not gzip: %w", err)
 	}
-	plain, err := io.ReadAll(io.LimitReader(zr, maxPayloadBytes+1))
-	if err != nil {
+	c.limit = io.LimitedReader{R: c.zr, N: maxPayloadBytes + 1}
+	c.plain.Reset()
+	if _, err := c.plain.ReadFrom(&c.limit); err != nil {
 		return nil, fmt.Errorf("awslogs.data: %w", err)
 	}
-	if len(plain) > maxPayloadBytes {
+	if c.plain.Len() > maxPayloadBytes {
 		return nil, fmt.Errorf("awslogs.data decodes to over %d bytes", maxPayloadBytes)
 	}
-	return plain, nil
+	return c.plain.Bytes(), nil
 }
 
-// event routes one log event of envelope p.
-func (c *cwParser) event(p *cwPayload, ev *cwEvent) error {
-	if ev.Message == nil {
-		return c.out.Fail(nil, fmt.Errorf("log event %q of %s has no message", ev.ID, p.LogGroup))
+// event routes one log event of envelope env.
+func (c *cwParser) event(env *cwEnvelope, ev *cwLogEvent) error {
+	if !ev.hasMsg {
+		return c.out.Fail(nil, fmt.Errorf("log event %q of %s has no message", ev.id, env.group))
 	}
-	msg := []byte(*ev.Message)
+	// The routed parsers copy what they keep of msg (the document lives
+	// until Emit returns), so msg may point into the value or msgs.
+	msg := ev.msg
 	d := c.out.Doc()
-	d.ID = ev.ID
-	if p.Owner != "" && isAccountID(p.Owner) {
-		d.Cloud.AccountID = p.Owner
+	d.ID = ev.id
+	if env.owner != "" && isAccountID(env.owner) {
+		d.Cloud.AccountID = env.owner
 	}
-	d.CloudWatch = ecs.CloudWatch{ID: ev.ID, LogGroup: p.LogGroup, LogStream: p.LogStream, Owner: p.Owner, SubscriptionFilters: p.SubscriptionFilters}
+	d.CloudWatch = ecs.CloudWatch{ID: ev.id, LogGroup: env.group, LogStream: env.stream, Owner: env.owner, SubscriptionFilters: env.filters}
 	var evTime time.Time
-	if ev.Timestamp != nil {
-		evTime = time.UnixMilli(*ev.Timestamp).UTC()
+	if ev.hasTS {
+		evTime = time.UnixMilli(ev.ts).UTC()
 	}
 	var err error
-	switch routeLogGroup(p.LogGroup) {
+	switch env.route {
 	case archive.TypeCloudTrail:
 		err = cloudTrailMessage(msg, d)
 	case archive.TypeVPCFlow:
@@ -375,10 +724,10 @@ func (c *cwParser) event(p *cwPayload, ev *cwEvent) error {
 		err = linuxMessage(msg, d, evTime)
 	default:
 		d.Timestamp = evTime
-		d.Message = *ev.Message
+		d.Message = string(msg)
 	}
 	if err != nil {
-		return c.out.Fail(msg, fmt.Errorf("log group %s, event %s: %w", p.LogGroup, ev.ID, err))
+		return c.out.Fail(msg, fmt.Errorf("log group %s, event %s: %w", env.group, ev.id, err))
 	}
 	return c.out.Emit(d)
 }

@@ -31,6 +31,10 @@ package logs
 // cloud.instance.id from resource.instanceDetails; observer.product
 // "GuardDuty".
 //
+// Reading: see findings.go. resource and service are free-form: the mapping
+// reads them best effort, a part of another JSON type than it expects counts
+// as absent (its ECS copy is left out, the finding is still a document).
+//
 // aws.guardduty is the finding; resource and service are flat_object.
 // Added fields: sample (boolean, always written: true when
 // service.additionalInfo.sample is true — GuardDuty's generated sample
@@ -40,7 +44,6 @@ package logs
 // time, source, account, region, detail-type of the envelope).
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -50,130 +53,40 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// eventBridgeEnvelope is an EventBridge event around a finding.
-// https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
-type eventBridgeEnvelope struct {
-	Version    string          `json:"version"`
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Account    string          `json:"account"`
-	Time       string          `json:"time"`
-	Region     string          `json:"region"`
-	Detail     json.RawMessage `json:"detail"`
-}
+// Slots of guardDutyShape.
+const (
+	gdID = iota
+	gdType
+	gdTitle
+	gdDescription
+	gdSeverity
+	gdCreatedAt
+	gdUpdatedAt
+	gdAccountID
+	gdRegion
+	gdResource
+	gdService
+)
 
-// metadata is the aws.<type>.eventbridge object (the envelope without its
-// detail).
-func (e *eventBridgeEnvelope) metadata() []byte {
-	var o textObject
-	o.reset()
-	o.str("id", e.ID)
-	o.str("detail-type", e.DetailType)
-	o.str("source", e.Source)
-	o.str("account", e.Account)
-	o.str("time", e.Time)
-	o.str("region", e.Region)
-	o.str("version", e.Version)
-	return o.bytes()
-}
-
-// gdFinding holds the typed fields of a GuardDuty finding (every declared
-// non-flat aws.guardduty field, so a wrong JSON type is an error document).
-type gdFinding struct {
-	SchemaVersion string          `json:"schemaVersion"`
-	AccountID     string          `json:"accountId"`
-	Region        string          `json:"region"`
-	Partition     string          `json:"partition"`
-	ID            string          `json:"id"`
-	Arn           string          `json:"arn"`
-	Type          string          `json:"type"`
-	Title         string          `json:"title"`
-	Description   string          `json:"description"`
-	Severity      *float64        `json:"severity"`
-	Confidence    *float64        `json:"confidence"`
-	CreatedAt     string          `json:"createdAt"`
-	UpdatedAt     string          `json:"updatedAt"`
-	Resource      json.RawMessage `json:"resource"`
-	Service       json.RawMessage `json:"service"`
-}
-
-// gdService is the part of service the ECS mapping reads (best effort:
-// service is free-form).
-type gdService struct {
-	Archived       *bool `json:"archived"`
-	AdditionalInfo struct {
-		Sample json.RawMessage `json:"sample"`
-	} `json:"additionalInfo"`
-	Action struct {
-		ActionType       string `json:"actionType"`
-		AwsAPICallAction *struct {
-			API             string      `json:"api"`
-			RemoteIPDetails *gdRemoteIP `json:"remoteIpDetails"`
-		} `json:"awsApiCallAction"`
-		NetworkConnectionAction *struct {
-			ConnectionDirection string      `json:"connectionDirection"`
-			Protocol            string      `json:"protocol"`
-			RemoteIPDetails     *gdRemoteIP `json:"remoteIpDetails"`
-			LocalIPDetails      *gdRemoteIP `json:"localIpDetails"`
-			RemotePortDetails   struct {
-				Port int64 `json:"port"`
-			} `json:"remotePortDetails"`
-			LocalPortDetails struct {
-				Port int64 `json:"port"`
-			} `json:"localPortDetails"`
-		} `json:"networkConnectionAction"`
-		KubernetesAPICallAction *struct {
-			RemoteIPDetails *gdRemoteIP `json:"remoteIpDetails"`
-		} `json:"kubernetesApiCallAction"`
-		RDSLoginAttemptAction *struct {
-			RemoteIPDetails *gdRemoteIP `json:"remoteIpDetails"`
-		} `json:"rdsLoginAttemptAction"`
-		PortProbeAction *struct {
-			PortProbeDetails []struct {
-				RemoteIPDetails  *gdRemoteIP `json:"remoteIpDetails"`
-				LocalPortDetails struct {
-					Port int64 `json:"port"`
-				} `json:"localPortDetails"`
-			} `json:"portProbeDetails"`
-		} `json:"portProbeAction"`
-		DNSRequestAction *struct {
-			Domain string `json:"domain"`
-		} `json:"dnsRequestAction"`
-	} `json:"action"`
-}
-
-// gdRemoteIP is remoteIpDetails / localIpDetails.
-type gdRemoteIP struct {
-	IPAddressV4 string `json:"ipAddressV4"`
-	IPAddressV6 string `json:"ipAddressV6"`
-	Country     struct {
-		CountryCode string `json:"countryCode"`
-		CountryName string `json:"countryName"`
-	} `json:"country"`
-	City struct {
-		CityName string `json:"cityName"`
-	} `json:"city"`
-	GeoLocation *struct {
-		Lat float64 `json:"lat"`
-		Lon float64 `json:"lon"`
-	} `json:"geoLocation"`
-	Organization struct {
-		ASN    string `json:"asn"`
-		ASNOrg string `json:"asnOrg"`
-	} `json:"organization"`
-}
-
-// gdResource is the part of resource the ECS mapping reads (best effort).
-type gdResource struct {
-	AccessKeyDetails struct {
-		UserName    string `json:"userName"`
-		PrincipalID string `json:"principalId"`
-	} `json:"accessKeyDetails"`
-	InstanceDetails struct {
-		InstanceID string `json:"instanceId"`
-	} `json:"instanceDetails"`
-}
+// guardDutyShape checks every declared aws.guardduty field of a finding
+// (see jsonshape.go). sample and archived are written by the parser over
+// any original value, so the finding's own are not checked.
+var guardDutyShape = newRecordShape("guardduty", shapeSpec{
+	own: []string{"sample", "archived"},
+	slots: []string{
+		gdID:          "id",
+		gdType:        "type",
+		gdTitle:       "title",
+		gdDescription: "description",
+		gdSeverity:    "severity",
+		gdCreatedAt:   "createdAt",
+		gdUpdatedAt:   "updatedAt",
+		gdAccountID:   "accountId",
+		gdRegion:      "region",
+		gdResource:    "resource",
+		gdService:     "service",
+	},
+})
 
 var (
 	categoryThreat        = []string{"threat"}
@@ -187,21 +100,26 @@ var errSkipStatusEvent = errors.New("not a finding event")
 
 // findingParser keeps what is reused across the records of an object.
 type findingParser struct {
-	aws *awsObject
+	aws      *awsObject
+	rec      findingRecord
+	findings []jsonSpan
+}
+
+func newFindingParser(logType string, shape *recordShape) *findingParser {
+	return &findingParser{aws: newAWSObject(logType), rec: findingRecord{shape: shape}}
 }
 
 func parseGuardDuty(in *Input, out *Output) error {
-	p := &findingParser{aws: newAWSObject("guardduty")}
+	p := newFindingParser("guardduty", guardDutyShape)
 	return readJSONRecords(in, out, true, p.guardDutyRecord, nil)
 }
 
 func (p *findingParser) guardDutyRecord(out *Output, raw []byte, line int64) error {
-	var env eventBridgeEnvelope
-	if err := json.Unmarshal(raw, &env); err != nil {
+	if err := p.rec.read(raw); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
 	d := out.Doc()
-	err := mapGuardDutyRecord(d, p.aws, raw, &env)
+	err := mapGuardDutyRecord(d, p.aws, &p.rec)
 	if errors.Is(err, errSkipStatusEvent) {
 		out.Skip("guardduty-status-event")
 		return nil
@@ -212,163 +130,295 @@ func (p *findingParser) guardDutyRecord(out *Output, raw []byte, line int64) err
 	return out.Emit(d)
 }
 
-// mapGuardDutyRecord maps a raw finding or a GuardDuty EventBridge event
-// (env is raw decoded as an envelope) into d, and sets d.AWS from w.
-func mapGuardDutyRecord(d *ecs.Document, w *awsObject, raw []byte, env *eventBridgeEnvelope) error {
+// mapGuardDutyRecord maps the record r has read with guardDutyShape, a raw
+// finding or a GuardDuty EventBridge event, into d, and sets d.AWS from w.
+func mapGuardDutyRecord(d *ecs.Document, w *awsObject, r *findingRecord) error {
 	w.reset()
-	finding := raw
-	if env.DetailType != "" {
-		if env.Source != "aws.guardduty" {
-			return fmt.Errorf("EventBridge event from %q (%s) is not a GuardDuty finding", env.Source, env.DetailType)
+	v := &r.v
+	finding := v.raw
+	if env := &r.env; r.isEvent() {
+		if env.source != "aws.guardduty" {
+			return fmt.Errorf("EventBridge event from %q (%s) is not a GuardDuty finding", env.source, env.detailType)
 		}
-		if env.DetailType != "GuardDuty Finding" {
+		if env.detailType != "GuardDuty Finding" {
 			return errSkipStatusEvent
 		}
-		if len(env.Detail) == 0 || trimJSONSpace(env.Detail)[0] != '{' {
+		if !v.has(env.detail) || v.raw[env.detail.lo] != '{' {
 			return errors.New("GuardDuty Finding event has no detail object")
 		}
-		finding = env.Detail
+		if err := r.shape.readIn(v, env.detail); err != nil {
+			return err
+		}
+		finding = v.raw[env.detail.lo:env.detail.hi]
 		w.extra("eventbridge", env.metadata())
 		// The event's account and region; the finding's own win below.
-		setCloudDefaults(d, env.Account, env.Region)
+		setCloudDefaults(d, env.account, env.region)
+	} else if r.rawErr != nil {
+		return r.rawErr
 	}
-	var f gdFinding
-	if err := json.Unmarshal(finding, &f); err != nil {
-		return err
-	}
-	if err := mapGuardDuty(d, &f, w); err != nil {
+	if err := mapGuardDuty(d, v, w); err != nil {
 		return err
 	}
 	d.AWS = w.build(finding)
 	return nil
 }
 
-func mapGuardDuty(d *ecs.Document, f *gdFinding, w *awsObject) error {
-	if f.ID == "" {
+func mapGuardDuty(d *ecs.Document, v *shapeValues, w *awsObject) error {
+	id, updatedAt := v.str(v.val(gdID)), v.str(v.val(gdUpdatedAt))
+	if id == "" {
 		return errors.New("finding has no id")
 	}
-	if f.UpdatedAt == "" {
+	if updatedAt == "" {
 		return errors.New("finding has no updatedAt")
 	}
-	updated, err := parseJSONTime(f.UpdatedAt)
+	updated, err := parseJSONTime(updatedAt)
 	if err != nil {
 		return fmt.Errorf("updatedAt: %w", err)
 	}
 	d.Timestamp = updated
-	if f.CreatedAt != "" {
-		created, err := parseJSONTime(f.CreatedAt)
+	if createdAt := v.str(v.val(gdCreatedAt)); createdAt != "" {
+		created, err := parseJSONTime(createdAt)
 		if err != nil {
 			return fmt.Errorf("createdAt: %w", err)
 		}
 		d.Event.Created = created
 	}
-	d.ID = findingID(f.ID, updated)
+	d.ID = findingID(id, updated)
 	d.Event.ID = d.ID
 	d.Event.Kind = "alert"
 	d.Event.Category = categoryThreat
 	d.Event.Type = typeInfo
 	d.Event.Provider = "guardduty"
-	if f.Severity != nil {
-		d.Event.Severity = int64(math.Round(*f.Severity * 10))
+	if sev := v.val(gdSeverity); v.has(sev) {
+		d.Event.Severity = int64(math.Round(v.float(sev) * 10))
 	}
-	d.Rule.Name = f.Type
-	d.Rule.ID = f.Type
-	if i := strings.IndexByte(f.Type, ':'); i > 0 {
-		d.Rule.Category = f.Type[:i]
+	typ := v.str(v.val(gdType))
+	d.Rule.Name = typ
+	d.Rule.ID = typ
+	if i := strings.IndexByte(typ, ':'); i > 0 {
+		d.Rule.Category = typ[:i]
 	}
-	d.Rule.Description = f.Title
-	d.Message = f.Description
+	d.Rule.Description = v.str(v.val(gdTitle))
+	d.Message = v.str(v.val(gdDescription))
 	d.Observer = ecs.Observer{Vendor: "AWS", Product: "GuardDuty", Type: "ids"}
-	if f.AccountID != "" {
-		d.Cloud.AccountID = f.AccountID
+	if account := v.str(v.val(gdAccountID)); account != "" {
+		d.Cloud.AccountID = account
 	}
-	if f.Region != "" {
-		d.Cloud.Region = f.Region
+	if region := v.str(v.val(gdRegion)); region != "" {
+		d.Cloud.Region = region
 	}
 
-	var svc gdService
-	if len(f.Service) > 0 {
-		_ = json.Unmarshal(f.Service, &svc) // free-form: a field of another type only loses its ECS copy
-	}
-	sample := string(svc.AdditionalInfo.Sample) == "true"
-	w.extra("sample", jsonBool(sample))
-	w.extra("archived", jsonBool(svc.Archived != nil && *svc.Archived))
-	mapGuardDutyAction(d, &svc)
+	var svc gdServiceParts
+	svc.read(v, v.val(gdService))
+	w.extra("sample", jsonBool(svc.sample))
+	w.extra("archived", jsonBool(svc.archived))
+	svc.mapAction(d, v)
 
-	var res gdResource
-	if len(f.Resource) > 0 {
-		_ = json.Unmarshal(f.Resource, &res)
-	}
-	d.User.Name = res.AccessKeyDetails.UserName
-	d.User.ID = res.AccessKeyDetails.PrincipalID
-	d.Cloud.InstanceID = res.InstanceDetails.InstanceID
+	v.members(v.val(gdResource), func(name []byte, val jsonSpan) bool {
+		switch string(name) {
+		case "accessKeyDetails":
+			v.members(val, func(name []byte, val jsonSpan) bool {
+				switch string(name) {
+				case "userName":
+					d.User.Name = v.str(val)
+				case "principalId":
+					d.User.ID = v.str(val)
+				}
+				return true
+			})
+		case "instanceDetails":
+			if id := v.get(val, "instanceId"); id.hi > id.lo {
+				d.Cloud.InstanceID = v.str(id)
+			}
+		}
+		return true
+	})
 	if d.User.Name != "" {
 		d.Related.User = append(d.Related.User, d.User.Name)
 	}
 	return nil
 }
 
-func mapGuardDutyAction(d *ecs.Document, svc *gdService) {
-	a := &svc.Action
-	d.Event.Action = a.ActionType
-	var remote *gdRemoteIP
+// gdServiceParts is what the mapping reads of service: flags and the action,
+// whose parts stay spans of the record. An action part counts when its key
+// is present and not null.
+type gdServiceParts struct {
+	sample, archived bool // service.additionalInfo.sample, service.archived
+	actionType       string
+	// The action objects, by key.
+	apiCall, network, kubernetes, rdsLogin, portProbe, dnsRequest jsonSpan
+}
+
+func (s *gdServiceParts) read(v *shapeValues, svc jsonSpan) {
+	v.members(svc, func(name []byte, val jsonSpan) bool {
+		switch string(name) {
+		case "archived":
+			s.archived = v.isTrue(val)
+		case "additionalInfo":
+			v.members(val, func(name []byte, val jsonSpan) bool {
+				if string(name) == "sample" {
+					s.sample = v.isTrue(val)
+				}
+				return true
+			})
+		case "action":
+			v.members(val, func(name []byte, val jsonSpan) bool {
+				switch string(name) {
+				case "actionType":
+					s.actionType = v.str(val)
+				case "awsApiCallAction":
+					s.apiCall = val
+				case "networkConnectionAction":
+					s.network = val
+				case "kubernetesApiCallAction":
+					s.kubernetes = val
+				case "rdsLoginAttemptAction":
+					s.rdsLogin = val
+				case "portProbeAction":
+					s.portProbe = val
+				case "dnsRequestAction":
+					s.dnsRequest = val
+				}
+				return true
+			})
+		}
+		return true
+	})
+}
+
+func (s *gdServiceParts) mapAction(d *ecs.Document, v *shapeValues) {
+	d.Event.Action = s.actionType
+	var remote jsonSpan
+	var probe jsonSpan
+	var probed bool
+	if v.has(s.portProbe) {
+		probe, probed = v.first(v.get(s.portProbe, "portProbeDetails"))
+	}
 	switch {
-	case a.AwsAPICallAction != nil:
-		remote = a.AwsAPICallAction.RemoteIPDetails
-	case a.NetworkConnectionAction != nil:
-		n := a.NetworkConnectionAction
-		d.Network.Transport = strings.ToLower(n.Protocol)
-		if strings.EqualFold(n.ConnectionDirection, "OUTBOUND") {
-			setRemoteIP(d, &d.Destination, n.RemoteIPDetails)
-			d.Destination.Port = n.RemotePortDetails.Port
-			setRemoteIP(d, &d.Source, n.LocalIPDetails)
-			d.Source.Port = n.LocalPortDetails.Port
+	case v.has(s.apiCall):
+		remote = v.get(s.apiCall, "remoteIpDetails")
+	case v.has(s.network):
+		var direction, protocol string
+		var local, remotePorts, localPorts jsonSpan
+		v.members(s.network, func(name []byte, val jsonSpan) bool {
+			switch string(name) {
+			case "connectionDirection":
+				direction = v.str(val)
+			case "protocol":
+				protocol = v.str(val)
+			case "remoteIpDetails":
+				remote = val
+			case "localIpDetails":
+				local = val
+			case "remotePortDetails":
+				remotePorts = val
+			case "localPortDetails":
+				localPorts = val
+			}
+			return true
+		})
+		remotePort, localPort := gdPort(v, remotePorts), gdPort(v, localPorts)
+		d.Network.Transport = strings.ToLower(protocol)
+		if strings.EqualFold(direction, "OUTBOUND") {
+			setRemoteIP(d, &d.Destination, v, remote)
+			d.Destination.Port = remotePort
+			setRemoteIP(d, &d.Source, v, local)
+			d.Source.Port = localPort
 			d.Network.Direction = "egress"
 			return
 		}
-		remote = n.RemoteIPDetails
-		d.Source.Port = n.RemotePortDetails.Port
-		setRemoteIP(d, &d.Destination, n.LocalIPDetails)
-		d.Destination.Port = n.LocalPortDetails.Port
-		if strings.EqualFold(n.ConnectionDirection, "INBOUND") {
+		d.Source.Port = remotePort
+		setRemoteIP(d, &d.Destination, v, local)
+		d.Destination.Port = localPort
+		if strings.EqualFold(direction, "INBOUND") {
 			d.Network.Direction = "ingress"
 		}
-	case a.KubernetesAPICallAction != nil:
-		remote = a.KubernetesAPICallAction.RemoteIPDetails
-	case a.RDSLoginAttemptAction != nil:
-		remote = a.RDSLoginAttemptAction.RemoteIPDetails
-	case a.PortProbeAction != nil && len(a.PortProbeAction.PortProbeDetails) > 0:
-		pd := a.PortProbeAction.PortProbeDetails[0]
-		remote = pd.RemoteIPDetails
-		d.Destination.Port = pd.LocalPortDetails.Port
+	case v.has(s.kubernetes):
+		remote = v.get(s.kubernetes, "remoteIpDetails")
+	case v.has(s.rdsLogin):
+		remote = v.get(s.rdsLogin, "remoteIpDetails")
+	case probed:
+		remote = v.get(probe, "remoteIpDetails")
+		d.Destination.Port = gdPort(v, v.get(probe, "localPortDetails"))
 		d.Network.Direction = "ingress"
-	case a.DNSRequestAction != nil:
-		d.DNS.QuestionName = strings.TrimSuffix(a.DNSRequestAction.Domain, ".")
+	case v.has(s.dnsRequest):
+		d.DNS.QuestionName = strings.TrimSuffix(v.str(v.get(s.dnsRequest, "domain")), ".")
 	}
-	setRemoteIP(d, &d.Source, remote)
+	setRemoteIP(d, &d.Source, v, remote)
 }
 
-// setRemoteIP fills e (ip, geo, AS) from GuardDuty IP details.
-func setRemoteIP(d *ecs.Document, e *ecs.Endpoint, r *gdRemoteIP) {
-	if r == nil {
+// gdPort reads port of a remotePortDetails / localPortDetails object (0
+// when it is not a whole number).
+func gdPort(v *shapeValues, details jsonSpan) int64 {
+	n, _ := v.int(v.get(details, "port"))
+	return n
+}
+
+// setRemoteIP fills e (ip, geo, AS) from the GuardDuty IP details at r
+// (remoteIpDetails / localIpDetails; nothing when absent or null).
+func setRemoteIP(d *ecs.Document, e *ecs.Endpoint, v *shapeValues, r jsonSpan) {
+	if !v.has(r) {
 		return
 	}
-	ip := r.IPAddressV4
+	var ipv4, ipv6, countryCode, countryName, cityName, asn, asnOrg string
+	var geo jsonSpan
+	v.members(r, func(name []byte, val jsonSpan) bool {
+		switch string(name) {
+		case "ipAddressV4":
+			ipv4 = v.str(val)
+		case "ipAddressV6":
+			ipv6 = v.str(val)
+		case "country":
+			v.members(val, func(name []byte, val jsonSpan) bool {
+				switch string(name) {
+				case "countryCode":
+					countryCode = v.str(val)
+				case "countryName":
+					countryName = v.str(val)
+				}
+				return true
+			})
+		case "city":
+			if c := v.get(val, "cityName"); c.hi > c.lo {
+				cityName = v.str(c)
+			}
+		case "geoLocation":
+			geo = val
+		case "organization":
+			v.members(val, func(name []byte, val jsonSpan) bool {
+				switch string(name) {
+				case "asn":
+					asn = v.str(val)
+				case "asnOrg":
+					asnOrg = v.str(val)
+				}
+				return true
+			})
+		}
+		return true
+	})
+	ip := ipv4
 	if ip == "" {
-		ip = r.IPAddressV6
+		ip = ipv6
 	}
 	addRelatedIP(d, setEndpoint(e, ip))
 	if d.Network.Type == "" {
 		d.Network.Type = ipNetworkType(e.IP)
 	}
-	if r.Country.CountryCode != "" || r.Country.CountryName != "" || r.City.CityName != "" || r.GeoLocation != nil {
-		g := &ecs.Geo{CountryISOCode: r.Country.CountryCode, CountryName: r.Country.CountryName, CityName: r.City.CityName}
-		if r.GeoLocation != nil {
-			g.Lat, g.Lon = r.GeoLocation.Lat, r.GeoLocation.Lon
-		}
+	if countryCode != "" || countryName != "" || cityName != "" || v.has(geo) {
+		g := &ecs.Geo{CountryISOCode: countryCode, CountryName: countryName, CityName: cityName}
+		v.members(geo, func(name []byte, val jsonSpan) bool {
+			switch string(name) {
+			case "lat":
+				g.Lat = v.float(val)
+			case "lon":
+				g.Lon = v.float(val)
+			}
+			return true
+		})
 		e.Geo = g
 	}
-	if n, err := strconv.ParseInt(r.Organization.ASN, 10, 64); err == nil || r.Organization.ASNOrg != "" {
-		e.AS = &ecs.AS{Number: n, Organization: r.Organization.ASNOrg}
+	if n, err := strconv.ParseInt(asn, 10, 64); err == nil || asnOrg != "" {
+		e.AS = &ecs.AS{Number: n, Organization: asnOrg}
 	}
 }

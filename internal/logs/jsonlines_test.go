@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
@@ -143,13 +144,26 @@ func TestAWSObject(t *testing.T) {
 		}, `{"ts":"2023-01-01T00:00:00Z","o":{"gone":1,"kept":2},"sample":"yes"}`, `{"ts":123,"o":{"kept":2},"sample":true}`},
 		{"escaped keys are matched unescaped", []string{"ab"}, nil,
 			`{"a\u0062":"v"}`, `{"a\u0062":{"value":"v"}}`},
+		{"a duplicate of the first member leaves no stray comma", nil, nil,
+			`{"a":1,"b":2,"a":3}`, `{"b":2,"a":3}`},
+		{"duplicates are dropped inside array elements and flat_object values", []string{"f"}, nil,
+			`{"l":[{"k":1,"k":2},{"k":3}],"f":{"x":[{"y":1,"y":2}],"x":0}}`, `{"l":[{"k":2},{"k":3}],"f":{"x":0}}`},
+		{"a null flat_object member is left out also as the earlier duplicate", []string{"f"}, nil,
+			`{"f":{"a":1},"g":1,"f":null}`, `{"g":1}`},
+		{"whitespace around duplicates is removed", nil, nil,
+			"{ \"a\" : [ 1 , 2 ] ,\n \"a\" : { \"b\" : 1 , \"b\" : \"x\" } }", `{"a":{"b":"x"}}`},
+		{"a duplicate of an override or an extra keeps one member", []string{}, func(w *awsObject) {
+			w.override("o.v", []byte("9"))
+			w.extra("e", []byte(`"x"`))
+		}, `{"o":{"v":1,"v":2},"e":1,"e":2}`, `{"o":{"v":9},"e":"x"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			w := &awsObject{flat: map[string]bool{}}
+			flat := map[string]bool{}
 			for _, p := range c.flat {
-				w.flat[p] = true
+				flat[p] = true
 			}
+			w := &awsObject{flat: flatTree(flat)}
 			w.reset()
 			if c.setup != nil {
 				c.setup(w)
@@ -166,15 +180,17 @@ func TestAWSObject(t *testing.T) {
 }
 
 func TestAWSObjectManyKeysDedupe(t *testing.T) {
+	// More keys than the 64-bit filter has bits: every key collides with
+	// some earlier one and is compared in full.
 	var b strings.Builder
 	b.WriteString("{")
-	for i := 0; i < 40; i++ {
+	for i := 0; i < 100; i++ {
 		fmt.Fprintf(&b, `"k%02d":1,`, i)
 	}
 	b.WriteString(`"k00":2}`)
-	w := &awsObject{flat: map[string]bool{}}
+	w := &awsObject{flat: flatTree(nil)}
 	got := w.build([]byte(b.String()))
-	if bytes.Count(got, []byte(`"k00"`)) != 1 || !bytes.HasSuffix(got, []byte(`"k00":2}`)) || bytes.Count(got, []byte(`":1`)) != 39 {
+	if bytes.Count(got, []byte(`"k00"`)) != 1 || !bytes.HasSuffix(got, []byte(`"k00":2}`)) || bytes.Count(got, []byte(`":1`)) != 99 {
 		t.Errorf("duplicate key not reduced to its last value: %s", got)
 	}
 }
@@ -320,4 +336,52 @@ func readFixture(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// parseJSONTimeSlow is parseJSONTime without its fast path.
+func parseJSONTimeSlow(s string) (time.Time, error) {
+	for _, layout := range jsonTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %q is not ISO 8601", s)
+}
+
+// checkISOFast fails when parseISOFast accepts s and time.Parse reads it
+// otherwise or not at all.
+func checkISOFast(t *testing.T, s string) {
+	got, ok := parseISOFast(s)
+	if !ok {
+		return
+	}
+	want, err := parseJSONTimeSlow(s)
+	if err != nil || !got.Equal(want) || got.Location() != want.Location() {
+		t.Errorf("%q: fast %v, time.Parse %v %v", s, got, want, err)
+	}
+}
+
+func TestParseISOFastAgreesWithTimeParse(t *testing.T) {
+	accepted := []string{"2021-02-04T17:51:55Z", "2017-03-16T19:20:25.177Z", "2021-11-08T14:22:12.637611+0000",
+		"2021-11-08T16:22:12+02:00", "2024-02-29T23:59:59.123456789-05:30", "1999-12-31T00:00:00-0000"}
+	for _, s := range accepted {
+		if _, ok := parseISOFast(s); !ok {
+			t.Errorf("%q not taken by the fast path", s)
+		}
+		checkISOFast(t, s)
+	}
+	for _, s := range []string{"2023-02-29T00:00:00Z", "2021-13-01T00:00:00Z", "2021-01-01T24:00:00Z", "2021-01-01T00:00:60Z",
+		"2021-01-01T00:00:00.Z", "2021-01-01T00:00:00.1234567890Z", "2021-01-01T00:00:00+2400", "2021-01-01T00:00:00", "2022-06-25 00:27:53",
+		"2021-01-01T00:00:00*0000", "2021-01-01T00:00:00+00:0x", "2021-01-01t00:00:00Z"} {
+		if _, ok := parseISOFast(s); ok {
+			t.Errorf("%q taken by the fast path", s)
+		}
+	}
+}
+
+func FuzzParseISOFast(f *testing.F) {
+	for _, s := range []string{"2021-11-08T14:22:12.637611+0000", "2021-02-04T17:51:55Z", "2021-11-08T16:22:12+02:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkISOFast)
 }

@@ -39,27 +39,29 @@ import (
 )
 
 func parseLinux(in *Input, out *Output) error {
-	var p linuxParser
-	ref := out.errTime
+	p := newLinuxParser(out.errTime)
 	for {
 		line, err := in.ReadLine()
-		var tooLong *LineTooLongError
-		switch {
-		case errors.As(err, &tooLong):
-			if err := out.Fail(tooLong.Prefix, tooLong); err != nil {
-				return err
+		if err != nil {
+			// (Declared for errors only: errors.As makes it escape to
+			// the heap, an allocation a line should not cost.)
+			var tooLong *LineTooLongError
+			switch {
+			case errors.As(err, &tooLong):
+				if err := out.Fail(tooLong.Prefix, tooLong); err != nil {
+					return err
+				}
+				continue
+			case errors.Is(err, io.EOF):
+				return nil
 			}
-			continue
-		case errors.Is(err, io.EOF):
-			return nil
-		case err != nil:
 			return err
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		d := out.Doc()
-		if err := p.parse(line, d, ref); err != nil {
+		if err := p.parse(line, d); err != nil {
 			if err := out.Fail(line, fmt.Errorf("line %d: %w", in.LineNumber(), err)); err != nil {
 				return err
 			}
@@ -75,12 +77,13 @@ func parseLinux(in *Input, out *Output) error {
 // d. evTime (the CloudWatch event time) gives the year, and is @timestamp
 // when the line has no syslog header.
 func linuxMessage(msg []byte, d *ecs.Document, evTime time.Time) error {
-	var p linuxParser
 	ref := evTime
 	if ref.IsZero() {
 		ref = time.Now()
 	}
-	err := p.parse(msg, d, ref)
+	p := newLinuxParser(ref)
+	p.aws = make([]byte, 0, 128) // room for the usual header object
+	err := p.parse(msg, d)
 	if err != nil && !evTime.IsZero() {
 		// Not a syslog line (the agent may ship bare messages): keep it
 		// with the CloudWatch time.
@@ -94,9 +97,29 @@ func linuxMessage(msg []byte, d *ecs.Document, evTime time.Time) error {
 
 // linuxParser holds buffers reused from line to line.
 type linuxParser struct {
+	// "Mmm dd hh:mm:ss" timestamps are read in year, unless that puts them
+	// after latest (see the file comment).
+	year      int
+	latest    time.Time
+	day       linuxDay
 	aws       []byte
 	related   []string
 	relatedIP [1]string
+}
+
+// newLinuxParser returns a parser for lines logged around the reference
+// time ref.
+func newLinuxParser(ref time.Time) linuxParser {
+	ref = ref.UTC()
+	return linuxParser{year: ref.Year(), latest: ref.Add(48 * time.Hour)}
+}
+
+// linuxDay is the day of the last traditional timestamp: the lines of a
+// file share a few days, and time.Date is not cheap.
+type linuxDay struct {
+	mo    time.Month
+	day   int
+	start int64 // Unix time of mo/day 00:00:00 UTC in p.year
 }
 
 var (
@@ -111,7 +134,7 @@ var (
 )
 
 // parse maps one syslog line onto d.
-func (p *linuxParser) parse(raw []byte, d *ecs.Document, ref time.Time) error {
+func (p *linuxParser) parse(raw []byte, d *ecs.Document) error {
 	line := string(raw)
 	rest := line
 	if strings.HasPrefix(rest, "<") { // <PRI>
@@ -119,7 +142,7 @@ func (p *linuxParser) parse(raw []byte, d *ecs.Document, ref time.Time) error {
 			rest = rest[i+1:]
 		}
 	}
-	ts, stamp, rest, err := syslogTime(rest, ref)
+	ts, stamp, rest, err := p.syslogTime(rest)
 	if err != nil {
 		return err
 	}
@@ -127,18 +150,9 @@ func (p *linuxParser) parse(raw []byte, d *ecs.Document, ref time.Time) error {
 	if !ok || host == "" {
 		return errors.New("no hostname after the timestamp")
 	}
-	tag, msg, ok := strings.Cut(rest, ": ")
-	if !ok {
-		tag, msg = "", rest
-		if t, found := strings.CutSuffix(rest, ":"); found && !strings.Contains(t, " ") {
-			tag, msg = t, ""
-		}
-	}
-	if strings.ContainsAny(tag, " \t") {
-		tag, msg = "", rest // no tag: the message starts right after the host
-	}
+	tag, msg := syslogTag(rest)
 	program, pid := tag, ""
-	if i := strings.IndexByte(tag, '['); i > 0 && strings.HasSuffix(tag, "]") {
+	if i := strings.IndexByte(tag, '['); i > 0 && tag[len(tag)-1] == ']' {
 		program, pid = tag[:i], tag[i+1:len(tag)-1]
 	}
 
@@ -146,10 +160,8 @@ func (p *linuxParser) parse(raw []byte, d *ecs.Document, ref time.Time) error {
 	d.Timestamp = ts
 	d.Host.Hostname = host
 	d.Process.Name = program
-	if pid != "" { // (ParseInt("") would allocate its error)
-		if n, err := strconv.ParseInt(pid, 10, 64); err == nil {
-			d.Process.PID = n
-		}
+	if n, ok := parseInt(pid); ok {
+		d.Process.PID = n
 	}
 	d.Message = msg
 	p.related = p.related[:0]
@@ -163,28 +175,57 @@ func (p *linuxParser) parse(raw []byte, d *ecs.Document, ref time.Time) error {
 	}
 	d.Related.User = p.related
 
-	b := append(p.aws[:0], `{"syslog_timestamp":`...)
-	b = ecs.AppendJSONString(b, stamp)
-	b = append(b, `,"hostname":`...)
-	b = ecs.AppendJSONString(b, host)
+	// Every value below comes from the line before the message.
+	o := textObject{buf: p.aws}
+	o.resetLine(line[:len(line)-len(msg)], false) // (the hostname may hold a tab)
+	o.member(`,"syslog_timestamp":"`, stamp)
+	o.member(`,"hostname":"`, host)
 	if program != "" {
-		b = append(b, `,"program":`...)
-		b = ecs.AppendJSONString(b, program)
+		o.member(`,"program":"`, program)
 	}
 	if pid != "" {
-		b = append(b, `,"pid":`...)
-		b = ecs.AppendJSONString(b, pid)
+		o.member(`,"pid":"`, pid)
 	}
-	b = append(b, '}')
-	p.aws = b
-	d.AWS = b
+	p.aws = o.bytes()
+	d.AWS = p.aws
 	return nil
 }
 
+// syslogTag splits what follows the hostname into the tag ("program" or
+// "program[pid]") and the message. The tag is what precedes the first
+// ": " when that holds no space or tab, or the whole of rest but a final
+// ':' when rest holds no space or tab; else there is no tag and rest is the
+// message.
+func syslogTag(rest string) (tag, msg string) {
+	j := 0
+	for j < len(rest) && rest[j] != ' ' && rest[j] != '\t' {
+		j++
+	}
+	switch {
+	case j < len(rest):
+		if rest[j] == ' ' && j > 0 && rest[j-1] == ':' {
+			return rest[:j-1], rest[j+1:]
+		}
+	case j > 0 && rest[j-1] == ':':
+		return rest[:j-1], ""
+	}
+	return "", rest
+}
+
+// parseInt is strconv.ParseInt(s, 10, 64) without its error (which
+// allocates).
+func parseInt(s string) (int64, bool) {
+	if n, ok := parseDecimal(s); ok || s == "" {
+		return n, ok
+	}
+	n, err := strconv.ParseInt(s, 10, 64) // what parseDecimal leaves out: a '+', -2^63
+	return n, err == nil
+}
+
 // syslogTime reads the leading timestamp: "Mmm dd hh:mm:ss" (year from
-// ref) or RFC 3339. It returns the time, the timestamp as written and the
-// rest of the line.
-func syslogTime(s string, ref time.Time) (time.Time, string, string, error) {
+// the reference time) or RFC 3339. It returns the time, the timestamp as
+// written and the rest of the line.
+func (p *linuxParser) syslogTime(s string) (time.Time, string, string, error) {
 	if len(s) > 0 && s[0] >= '0' && s[0] <= '9' {
 		tok, rest, _ := strings.Cut(s, " ")
 		t, err := time.Parse(time.RFC3339Nano, tok)
@@ -206,16 +247,17 @@ func syslogTime(s string, ref time.Time) (time.Time, string, string, error) {
 		mo, day = t.Month(), t.Day()
 		h, mi, sec = t.Clock()
 	}
-	ref = ref.UTC()
-	t := time.Date(ref.Year(), mo, day, h, mi, sec, 0, time.UTC)
-	if t.After(ref.Add(48 * time.Hour)) {
+	if p.day.mo != mo || p.day.day != day {
+		p.day = linuxDay{mo: mo, day: day, start: time.Date(p.year, mo, day, 0, 0, 0, 0, time.UTC).Unix()}
+	}
+	// time.Date(year, mo, day, h, mi, sec, 0, time.UTC): in UTC every day
+	// has 86400 seconds.
+	t := time.Unix(p.day.start+int64(h*3600+mi*60+sec), 0).UTC()
+	if t.After(p.latest) {
 		t = t.AddDate(-1, 0, 0)
 	}
 	return t, stamp, s[15:], nil
 }
-
-// stampMonths are the month abbreviations of time.Stamp, in order.
-const stampMonths = "JanFebMarAprMayJunJulAugSepOctNovDec"
 
 // parseStamp reads the usual form of a time.Stamp timestamp, "Mmm _d
 // hh:mm:ss" with a capitalised month and two-digit fields, without
@@ -225,11 +267,7 @@ func parseStamp(s string) (mo time.Month, day, h, mi, sec int, ok bool) {
 	if len(s) != 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' {
 		return 0, 0, 0, 0, 0, false
 	}
-	i := strings.Index(stampMonths, s[:3])
-	if i < 0 || i%3 != 0 {
-		return 0, 0, 0, 0, 0, false
-	}
-	mo = time.Month(i/3 + 1)
+	mo = stampMonth(s[:3])
 	day, ok1 := twoDigits(s[4:6])
 	if s[4] == ' ' && s[5] >= '0' && s[5] <= '9' { // "_d"
 		day, ok1 = int(s[5]-'0'), true
@@ -238,8 +276,39 @@ func parseStamp(s string) (mo time.Month, day, h, mi, sec int, ok bool) {
 	mi, ok3 := twoDigits(s[10:12])
 	sec, ok4 := twoDigits(s[13:15])
 	// Year 0 (a leap year) is what time.Parse checks the day against.
-	ok = ok1 && ok2 && ok3 && ok4 && day >= 1 && day <= daysIn(int(mo), 0) && h < 24 && mi < 60 && sec < 60
+	ok = mo != 0 && ok1 && ok2 && ok3 && ok4 && day >= 1 && day <= daysIn(int(mo), 0) && h < 24 && mi < 60 && sec < 60
 	return mo, day, h, mi, sec, ok
+}
+
+// stampMonth is the month of a time.Stamp abbreviation ("Jan"), or 0.
+func stampMonth(s string) time.Month {
+	switch uint32(s[0])<<16 | uint32(s[1])<<8 | uint32(s[2]) {
+	case 'J'<<16 | 'a'<<8 | 'n':
+		return time.January
+	case 'F'<<16 | 'e'<<8 | 'b':
+		return time.February
+	case 'M'<<16 | 'a'<<8 | 'r':
+		return time.March
+	case 'A'<<16 | 'p'<<8 | 'r':
+		return time.April
+	case 'M'<<16 | 'a'<<8 | 'y':
+		return time.May
+	case 'J'<<16 | 'u'<<8 | 'n':
+		return time.June
+	case 'J'<<16 | 'u'<<8 | 'l':
+		return time.July
+	case 'A'<<16 | 'u'<<8 | 'g':
+		return time.August
+	case 'S'<<16 | 'e'<<8 | 'p':
+		return time.September
+	case 'O'<<16 | 'c'<<8 | 't':
+		return time.October
+	case 'N'<<16 | 'o'<<8 | 'v':
+		return time.November
+	case 'D'<<16 | 'e'<<8 | 'c':
+		return time.December
+	}
+	return 0
 }
 
 // sshd maps the authentication lines of sshd.
@@ -286,24 +355,22 @@ func (p *linuxParser) sshd(msg string, d *ecs.Document) {
 // source reads "<ip>[ port <n>][ ...]" into source.*.
 func (p *linuxParser) source(s string, d *ecs.Document) {
 	ipText, rest, _ := strings.Cut(s, " ")
-	ip, err := netip.ParseAddr(ipText)
-	if err != nil {
-		d.Source.Address = ipText
-		return
-	}
-	if ip.Is4() {
-		d.Source.IP = ipText // ParseAddr takes IPv4 in canonical form only
+	if isIPv4(ipText) { // ParseAddr takes IPv4 in canonical form only
+		d.Source.IP = ipText
 	} else {
+		ip, err := netip.ParseAddr(ipText)
+		if err != nil {
+			d.Source.Address = ipText
+			return
+		}
 		d.Source.IP = ip.String()
 	}
 	p.relatedIP[0] = d.Source.IP
 	d.Related.IP = p.relatedIP[:]
 	if port, ok := strings.CutPrefix(rest, "port "); ok {
 		port, _, _ = strings.Cut(port, " ")
-		if port != "" {
-			if n, err := strconv.ParseInt(port, 10, 64); err == nil {
-				d.Source.Port = n
-			}
+		if n, ok := parseInt(port); ok {
+			d.Source.Port = n
 		}
 	}
 }

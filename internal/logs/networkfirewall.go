@@ -24,7 +24,6 @@ package logs
 // event.flow) are flat_object.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -34,71 +33,67 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// nfwRecord is one Network Firewall log record. Every declared non-flat
-// aws.networkfirewall field is decoded, so a wrong JSON type is an error
-// document.
-type nfwRecord struct {
-	FirewallName     string   `json:"firewall_name"`
-	AvailabilityZone string   `json:"availability_zone"`
-	EventTimestamp   string   `json:"event_timestamp"`
-	Event            nfwEvent `json:"event"`
-}
+// The values of a Network Firewall record the mapping reads (slots of
+// nfwShape).
+const (
+	nfwFirewallName = iota
+	nfwAvailabilityZone
+	nfwEventTimestamp
+	nfwTimestamp
+	nfwSrcIP
+	nfwSrcPort
+	nfwDestIP
+	nfwDestPort
+	nfwProto
+	nfwAppProto
+	nfwSNI
+	nfwAlert
+	nfwAlertAction
+	nfwAlertSignatureID
+	nfwAlertSignature
+	nfwAlertCategory
+	nfwAlertSeverity
+	nfwNetflow
+	nfwNetflowBytes
+	nfwNetflowPkts
+	nfwTLS
+	nfwHTTP
+)
 
-// nfwEvent is the Suricata EVE record.
-type nfwEvent struct {
-	Timestamp string `json:"timestamp"`
-	FlowID    *int64 `json:"flow_id"`
-	TxID      *int64 `json:"tx_id"`
-	EventType string `json:"event_type"`
-	SrcIP     string `json:"src_ip"`
-	SrcPort   *int64 `json:"src_port"`
-	DestIP    string `json:"dest_ip"`
-	DestPort  *int64 `json:"dest_port"`
-	Proto     string `json:"proto"`
-	AppProto  string `json:"app_proto"`
-	SNI       string `json:"sni"`
-	Alert     *struct {
-		Action      string `json:"action"`
-		SignatureID *int64 `json:"signature_id"`
-		Rev         *int64 `json:"rev"`
-		GID         *int64 `json:"gid"`
-		Signature   string `json:"signature"`
-		Category    string `json:"category"`
-		Severity    *int64 `json:"severity"`
-	} `json:"alert"`
-	Netflow *struct {
-		Pkts   *int64 `json:"pkts"`
-		Bytes  *int64 `json:"bytes"`
-		Start  string `json:"start"`
-		End    string `json:"end"`
-		Age    *int64 `json:"age"`
-		MinTTL *int64 `json:"min_ttl"`
-		MaxTTL *int64 `json:"max_ttl"`
-		TxCnt  *int64 `json:"tx_cnt"`
-	} `json:"netflow"`
-	TLS  json.RawMessage `json:"tls"`
-	HTTP json.RawMessage `json:"http"`
-}
-
-// nfwTLS is the part of event.tls the mapping reads (best effort).
-type nfwTLS struct {
-	SNI     string `json:"sni"`
-	Version string `json:"version"`
-}
-
-// nfwHTTP is the part of event.http the mapping reads (best effort).
-type nfwHTTP struct {
-	Hostname      string `json:"hostname"`
-	URL           string `json:"url"`
-	HTTPUserAgent string `json:"http_user_agent"`
-	HTTPMethod    string `json:"http_method"`
-	Protocol      string `json:"protocol"`
-	Status        int64  `json:"status"`
-	HTTPRefer     string `json:"http_refer"`
-}
+// nfwShape checks every declared aws.networkfirewall field (see
+// jsonshape.go). event.tls and event.http are flat_object, read best
+// effort.
+var nfwShape = newRecordShape("networkfirewall", shapeSpec{
+	slots: []string{
+		nfwFirewallName:     "firewall_name",
+		nfwAvailabilityZone: "availability_zone",
+		nfwEventTimestamp:   "event_timestamp",
+		nfwTimestamp:        "event.timestamp",
+		nfwSrcIP:            "event.src_ip",
+		nfwSrcPort:          "event.src_port",
+		nfwDestIP:           "event.dest_ip",
+		nfwDestPort:         "event.dest_port",
+		nfwProto:            "event.proto",
+		nfwAppProto:         "event.app_proto",
+		nfwSNI:              "event.sni",
+		nfwAlert:            "event.alert",
+		nfwAlertAction:      "event.alert.action",
+		nfwAlertSignatureID: "event.alert.signature_id",
+		nfwAlertSignature:   "event.alert.signature",
+		nfwAlertCategory:    "event.alert.category",
+		nfwAlertSeverity:    "event.alert.severity",
+		nfwNetflow:          "event.netflow",
+		nfwNetflowBytes:     "event.netflow.bytes",
+		nfwNetflowPkts:      "event.netflow.pkts",
+		nfwTLS:              "event.tls",
+		nfwHTTP:             "event.http",
+	},
+})
 
 type nfwParser struct {
-	aws *awsObject
+	aws   *awsObject
+	rec   shapeValues
+	relIP []string // related.ip of the current document
 }
 
 func parseNetworkFirewall(in *Input, out *Output) error {
@@ -107,29 +102,30 @@ func parseNetworkFirewall(in *Input, out *Output) error {
 }
 
 func (p *nfwParser) record(out *Output, raw []byte, line int64) error {
-	var r nfwRecord
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := nfwShape.read(raw, &p.rec); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
 	d := out.Doc()
-	if err := mapNetworkFirewall(d, &r); err != nil {
+	d.Related.IP = p.relIP[:0] // the document is reused once emitted
+	if err := mapNetworkFirewall(d, &p.rec); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
+	p.relIP = d.Related.IP
 	p.aws.reset()
 	d.AWS = p.aws.build(raw)
 	return out.Emit(d)
 }
 
 // nfwTime is @timestamp: event.timestamp, else event_timestamp.
-func nfwTime(r *nfwRecord) (time.Time, error) {
-	if r.Event.Timestamp != "" {
-		t, err := parseJSONTime(r.Event.Timestamp)
+func nfwTime(r *shapeValues) (time.Time, error) {
+	if s := r.str(r.val(nfwTimestamp)); s != "" {
+		t, err := parseJSONTime(s)
 		if err != nil {
 			return t, fmt.Errorf("event.timestamp: %w", err)
 		}
 		return t, nil
 	}
-	s := r.EventTimestamp
+	s := r.str(r.val(nfwEventTimestamp))
 	if s == "" {
 		return time.Time{}, errors.New("record has no event.timestamp or event_timestamp")
 	}
@@ -146,88 +142,123 @@ func nfwTime(r *nfwRecord) (time.Time, error) {
 	return t, nil
 }
 
-func mapNetworkFirewall(d *ecs.Document, r *nfwRecord) error {
+func mapNetworkFirewall(d *ecs.Document, r *shapeValues) error {
 	ts, err := nfwTime(r)
 	if err != nil {
 		return err
 	}
+	str := func(slot int) string { return r.str(r.val(slot)) }
 	d.Timestamp = ts
-	e := &r.Event
 	d.Event.Category = categoryNetwork
 	d.Event.Type = typeConnection
-	d.Observer = ecs.Observer{Vendor: "AWS", Product: "Network Firewall", Type: "firewall", Name: r.FirewallName}
-	if region := regionOfZone(r.AvailabilityZone); region != "" {
+	d.Observer = ecs.Observer{Vendor: "AWS", Product: "Network Firewall", Type: "firewall", Name: str(nfwFirewallName)}
+	if region := regionOfZone(str(nfwAvailabilityZone)); region != "" {
 		d.Cloud.Region = region
 	}
-	addRelatedIP(d, setEndpoint(&d.Source, e.SrcIP))
-	addRelatedIP(d, setEndpoint(&d.Destination, e.DestIP))
-	if e.SrcPort != nil {
-		d.Source.Port = *e.SrcPort
+	addRelatedIP(d, setEndpoint(&d.Source, str(nfwSrcIP)))
+	addRelatedIP(d, setEndpoint(&d.Destination, str(nfwDestIP)))
+	if port, ok := r.int(r.val(nfwSrcPort)); ok {
+		d.Source.Port = port
 	}
-	if e.DestPort != nil {
-		d.Destination.Port = *e.DestPort
+	if port, ok := r.int(r.val(nfwDestPort)); ok {
+		d.Destination.Port = port
 	}
 	d.Network.Type = ipNetworkType(firstNonEmpty(d.Source.IP, d.Destination.IP))
-	d.Network.Transport = strings.ToLower(e.Proto)
-	if ap := strings.ToLower(e.AppProto); ap != "" && ap != "failed" {
+	d.Network.Transport = lowerTransport(str(nfwProto))
+	if ap := strings.ToLower(str(nfwAppProto)); ap != "" && ap != "failed" {
 		d.Network.Protocol = ap
 	}
-	if a := e.Alert; a != nil {
+	if r.has(r.val(nfwAlert)) {
+		action := str(nfwAlertAction)
 		d.Event.Kind = "alert"
-		d.Event.Action = a.Action
-		switch a.Action {
+		d.Event.Action = action
+		switch action {
 		case "blocked":
 			d.Event.Type = typeConnectionDenied
 		case "allowed":
 			d.Event.Type = typeConnectionAllowed
 		}
-		if a.Severity != nil {
-			d.Event.Severity = *a.Severity
+		if sev, ok := r.int(r.val(nfwAlertSeverity)); ok {
+			d.Event.Severity = sev
 		}
-		if a.SignatureID != nil {
-			d.Rule.ID = strconv.FormatInt(*a.SignatureID, 10)
+		if id, ok := r.int(r.val(nfwAlertSignatureID)); ok {
+			d.Rule.ID = strconv.FormatInt(id, 10)
 		}
-		d.Rule.Name = a.Signature
-		d.Rule.Category = a.Category
+		d.Rule.Name = str(nfwAlertSignature)
+		d.Rule.Category = str(nfwAlertCategory)
 	}
-	if n := e.Netflow; n != nil {
-		if n.Bytes != nil {
-			d.Network.Bytes = *n.Bytes
+	if r.has(r.val(nfwNetflow)) {
+		if n, ok := r.int(r.val(nfwNetflowBytes)); ok {
+			d.Network.Bytes = n
 		}
-		if n.Pkts != nil {
-			d.Network.Packets = *n.Pkts
+		if n, ok := r.int(r.val(nfwNetflowPkts)); ok {
+			d.Network.Packets = n
 		}
 	}
-	d.TLS.ServerName = e.SNI
-	if len(e.TLS) > 0 {
-		var t nfwTLS
-		_ = json.Unmarshal(e.TLS, &t) // free-form: best effort
-		if t.SNI != "" {
-			d.TLS.ServerName = t.SNI
+	d.TLS.ServerName = str(nfwSNI)
+	// event.tls and event.http are free-form (flat_object): each member is
+	// taken when it has the expected type, and the key alone names the
+	// protocol.
+	if tls := r.val(nfwTLS); tls.hi > tls.lo {
+		var sni, version string
+		r.members(tls, func(name []byte, v jsonSpan) bool {
+			switch string(name) {
+			case "sni":
+				setString(r, v, &sni)
+			case "version":
+				setString(r, v, &version)
+			}
+			return true
+		})
+		if sni != "" {
+			d.TLS.ServerName = sni
 		}
-		d.TLS.Version = suricataTLSVersion(t.Version)
+		d.TLS.Version = suricataTLSVersion(version)
 		if d.Network.Protocol == "" {
 			d.Network.Protocol = "tls"
 		}
 	}
-	if len(e.HTTP) > 0 {
-		var h nfwHTTP
-		_ = json.Unmarshal(e.HTTP, &h)
-		d.HTTP.Method = h.HTTPMethod
-		d.HTTP.Version = strings.TrimPrefix(h.Protocol, "HTTP/")
-		d.HTTP.StatusCode = h.Status
-		d.HTTP.Referrer = h.HTTPRefer
-		d.UserAgent = h.HTTPUserAgent
-		d.URL.Domain = h.Hostname
-		if h.URL != "" {
-			d.URL.Original = h.URL
-			_, _, _, d.URL.Path, d.URL.Query = splitURL(h.URL)
+	if http := r.val(nfwHTTP); http.hi > http.lo {
+		var url, version string
+		r.members(http, func(name []byte, v jsonSpan) bool {
+			switch string(name) {
+			case "hostname":
+				setString(r, v, &d.URL.Domain)
+			case "url":
+				setString(r, v, &url)
+			case "http_user_agent":
+				setString(r, v, &d.UserAgent)
+			case "http_method":
+				setString(r, v, &d.HTTP.Method)
+			case "protocol":
+				setString(r, v, &version)
+			case "status":
+				if n, ok := r.int(v); ok {
+					d.HTTP.StatusCode = n
+				}
+			case "http_refer":
+				setString(r, v, &d.HTTP.Referrer)
+			}
+			return true
+		})
+		d.HTTP.Version = strings.TrimPrefix(version, "HTTP/")
+		if url != "" {
+			d.URL.Original = url
+			_, _, _, d.URL.Path, d.URL.Query = splitURL(url)
 		}
 		if d.Network.Protocol == "" {
 			d.Network.Protocol = "http"
 		}
 	}
 	return nil
+}
+
+// setString sets *dst when v holds a string, as a partial decode of a
+// free-form object does.
+func setString(r *shapeValues, v jsonSpan, dst *string) {
+	if r.isString(v) {
+		*dst = r.str(v)
+	}
 }
 
 // suricataTLSVersion turns Suricata's "TLS 1.2" (also "TLSv1.3") into the
@@ -243,15 +274,21 @@ func suricataTLSVersion(v string) string {
 // "us-east-2", "us-gov-west-1b" -> "us-gov-west-1", Local Zone
 // "us-west-2-lax-1a" -> "us-west-2". Zone ids ("use1-az1") give "".
 func regionOfZone(az string) string {
-	parts := strings.Split(az, "-")
-	for i, p := range parts {
-		if i >= 2 && p != "" && p[0] >= '0' && p[0] <= '9' {
-			j := 0
-			for j < len(p) && p[j] >= '0' && p[j] <= '9' {
+	for start, part := 0, 0; start <= len(az); part++ {
+		end := strings.IndexByte(az[start:], '-')
+		if end < 0 {
+			end = len(az)
+		} else {
+			end += start
+		}
+		if part >= 2 && end > start && az[start] >= '0' && az[start] <= '9' {
+			j := start
+			for j < end && az[j] >= '0' && az[j] <= '9' {
 				j++
 			}
-			return strings.Join(parts[:i], "-") + "-" + p[:j]
+			return az[:j]
 		}
+		start = end + 1
 	}
 	return ""
 }

@@ -111,8 +111,9 @@ type Output struct {
 	ctx     context.Context
 	errTime time.Time // @timestamp of error documents
 	pos     int64
-	doc     ecs.Document
-	idBuf   []byte // PositionID prefix of obj.Key, computed on first use
+	doc     ecs.Document // returned by Doc
+	tmpl    ecs.Document // what Doc resets doc to, set on first use
+	idBuf   []byte       // PositionID prefix of obj.Key, computed on first use
 }
 
 // datasets holds "aws.<name>" (event.dataset) of every registered type, so
@@ -140,9 +141,21 @@ func dataset(name string) string {
 // account and region from the key, log.file.path, position). It is valid
 // until the next call of Doc.
 func (o *Output) Doc() *ecs.Document {
-	o.doc = ecs.Document{
-		Type:     o.typ.Name,
-		Position: o.pos,
+	if o.tmpl.Type == "" {
+		o.tmpl = o.defaults()
+	}
+	// Copying a document prepared once per object is the cheapest reset of
+	// the large Document: a composite literal zeroes it, stores each field
+	// and looks event.dataset up again, for every record.
+	o.doc = o.tmpl
+	o.doc.Position = o.pos
+	return &o.doc
+}
+
+// defaults is the document every record of the object starts from.
+func (o *Output) defaults() ecs.Document {
+	return ecs.Document{
+		Type: o.typ.Name,
 		Event: ecs.Event{
 			Kind:    "event",
 			Dataset: dataset(o.typ.Name),
@@ -151,7 +164,6 @@ func (o *Output) Doc() *ecs.Document {
 		Cloud: ecs.Cloud{Provider: "aws", AccountID: o.obj.Account, Region: o.obj.Region},
 		Log:   ecs.Log{FilePath: o.obj.Key},
 	}
-	return &o.doc
 }
 
 // Position is the 0-based ordinal of the next record to be reported.
@@ -252,20 +264,12 @@ func (o *Output) failKind(kind string, raw []byte, err error) error {
 
 func (o *Output) fail(pos int64, kind string, raw []byte, err error, partial *ecs.Document) error {
 	o.stats.Errors++
-	d := ecs.Document{
-		ID:        o.positionID(pos),
-		Type:      o.typ.Name,
-		Position:  pos,
-		Timestamp: o.errTime,
-		Event: ecs.Event{
-			Kind:    KindPipelineError,
-			Dataset: dataset(o.typ.Name),
-			Module:  "aws",
-		},
-		Cloud: ecs.Cloud{Provider: "aws", AccountID: o.obj.Account, Region: o.obj.Region},
-		Log:   ecs.Log{FilePath: o.obj.Key},
-		Error: ecs.Error{Message: fmt.Sprintf("%s record %d: %v", o.typ.Name, pos, err), Type: kind},
-	}
+	d := o.defaults()
+	d.ID = o.positionID(pos)
+	d.Position = pos
+	d.Timestamp = o.errTime
+	d.Event.Kind = KindPipelineError
+	d.Error = ecs.Error{Message: fmt.Sprintf("%s record %d: %v", o.typ.Name, pos, err), Type: kind}
 	if partial != nil {
 		// The record parsed but cannot be indexed: keep where it came from
 		// and its original fields (as event.original).

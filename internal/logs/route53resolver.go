@@ -30,71 +30,68 @@ package logs
 // answers may be one object or a list of them (both map alike).
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// resolverAnswer is one entry of answers.
-type resolverAnswer struct {
-	Rdata string `json:"Rdata"`
-	Type  string `json:"Type"`
-	Class string `json:"Class"`
-}
+// The values of a Resolver query log record the mapping reads (slots of
+// resolverShape).
+const (
+	r53AccountID = iota
+	r53Region
+	r53VPCID
+	r53QueryTimestamp
+	r53QueryName
+	r53QueryType
+	r53QueryClass
+	r53Rcode
+	r53Answers
+	r53SrcAddr
+	r53SrcPort
+	r53Transport
+	r53Instance
+	r53FirewallRuleGroupID
+	r53FirewallRuleAction
+	r53FirewallDomainListID
+)
 
-// resolverAnswers accepts the documented list and a single object.
-type resolverAnswers []resolverAnswer
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (a *resolverAnswers) UnmarshalJSON(b []byte) error {
-	b = trimJSONSpace(b)
-	if len(b) > 0 && b[0] == '{' {
-		var one resolverAnswer
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		*a = append((*a)[:0], one)
-		return nil
-	}
-	return json.Unmarshal(b, (*[]resolverAnswer)(a))
-}
-
-// resolverRecord is one Resolver query log record. Every declared
-// aws.route53resolver field is decoded, so a wrong JSON type is an error
-// document rather than a mapping conflict.
-type resolverRecord struct {
-	Version        string          `json:"version"`
-	AccountID      string          `json:"account_id"`
-	Region         string          `json:"region"`
-	VPCID          string          `json:"vpc_id"`
-	QueryTimestamp string          `json:"query_timestamp"`
-	QueryName      string          `json:"query_name"`
-	QueryType      string          `json:"query_type"`
-	QueryClass     string          `json:"query_class"`
-	Rcode          string          `json:"rcode"`
-	Answers        resolverAnswers `json:"answers"`
-	SrcAddr        string          `json:"srcaddr"`
-	SrcPort        string          `json:"srcport"`
-	Transport      string          `json:"transport"`
-	SrcIDs         struct {
-		Instance                 string `json:"instance"`
-		ResolverEndpoint         string `json:"resolver_endpoint"`
-		ResolverNetworkInterface string `json:"resolver_network_interface"`
-	} `json:"srcids"`
-	FirewallRuleGroupID  string `json:"firewall_rule_group_id"`
-	FirewallRuleAction   string `json:"firewall_rule_action"`
-	FirewallDomainListID string `json:"firewall_domain_list_id"`
-}
+// resolverShape checks every declared aws.route53resolver field (see
+// jsonshape.go); answers may be one object or a list of them.
+var resolverShape = newRecordShape("route53resolver", shapeSpec{
+	lists: map[string]arity{"answers": oneOrList},
+	slots: []string{
+		r53AccountID:            "account_id",
+		r53Region:               "region",
+		r53VPCID:                "vpc_id",
+		r53QueryTimestamp:       "query_timestamp",
+		r53QueryName:            "query_name",
+		r53QueryType:            "query_type",
+		r53QueryClass:           "query_class",
+		r53Rcode:                "rcode",
+		r53Answers:              "answers",
+		r53SrcAddr:              "srcaddr",
+		r53SrcPort:              "srcport",
+		r53Transport:            "transport",
+		r53Instance:             "srcids.instance",
+		r53FirewallRuleGroupID:  "firewall_rule_group_id",
+		r53FirewallRuleAction:   "firewall_rule_action",
+		r53FirewallDomainListID: "firewall_domain_list_id",
+	},
+})
 
 var typeProtocol = []string{"protocol"}
 
 // resolverParser keeps the buffers reused across the records of an object.
 type resolverParser struct {
-	aws    *awsObject
-	text   textObject
-	fields []string
+	aws     *awsObject
+	rec     shapeValues
+	relIP   []string // related.ip of the current document
+	answers []string // dns.answers of the current document
+	text    textObject
+	fields  []string
 }
 
 func parseRoute53Resolver(in *Input, out *Output) error {
@@ -103,24 +100,28 @@ func parseRoute53Resolver(in *Input, out *Output) error {
 }
 
 func (p *resolverParser) record(out *Output, raw []byte, line int64) error {
-	var r resolverRecord
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := resolverShape.read(raw, &p.rec); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
 	d := out.Doc()
-	if err := mapResolver(d, &r); err != nil {
+	// The document is reused once emitted: so are its lists.
+	d.Related.IP, d.DNS.Answers = p.relIP[:0], p.answers[:0]
+	if err := mapResolver(d, &p.rec); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
+	p.relIP, p.answers = d.Related.IP, d.DNS.Answers
 	p.aws.reset()
 	d.AWS = p.aws.build(raw)
 	return out.Emit(d)
 }
 
-func mapResolver(d *ecs.Document, r *resolverRecord) error {
-	if r.QueryTimestamp == "" {
-		return fmt.Errorf("record has no query_timestamp")
+func mapResolver(d *ecs.Document, r *shapeValues) error {
+	str := func(slot int) string { return r.str(r.val(slot)) }
+	qts := str(r53QueryTimestamp)
+	if qts == "" {
+		return errors.New("record has no query_timestamp")
 	}
-	ts, err := parseJSONTime(r.QueryTimestamp)
+	ts, err := parseJSONTime(qts)
 	if err != nil {
 		return fmt.Errorf("query_timestamp: %w", err)
 	}
@@ -128,37 +129,50 @@ func mapResolver(d *ecs.Document, r *resolverRecord) error {
 	d.Event.Category = categoryNetwork
 	d.Event.Type = typeProtocol
 	d.Network.Protocol = "dns"
-	d.Network.Transport = strings.ToLower(r.Transport)
-	d.DNS.QuestionName = strings.TrimSuffix(r.QueryName, ".")
-	d.DNS.QuestionType = r.QueryType
-	d.DNS.QuestionClass = r.QueryClass
-	d.DNS.ResponseCode = r.Rcode
-	for _, a := range r.Answers {
-		if a.Rdata != "" {
-			d.DNS.Answers = append(d.DNS.Answers, a.Rdata)
+	d.Network.Transport = lowerTransport(str(r53Transport))
+	d.DNS.QuestionName = strings.TrimSuffix(str(r53QueryName), ".")
+	d.DNS.QuestionType = str(r53QueryType)
+	d.DNS.QuestionClass = str(r53QueryClass)
+	d.DNS.ResponseCode = str(r53Rcode)
+	answer := func(a jsonSpan) bool {
+		var rdata string
+		r.members(a, func(name []byte, v jsonSpan) bool {
+			if string(name) == "Rdata" {
+				rdata = r.str(v)
+			}
+			return true
+		})
+		if rdata != "" {
+			d.DNS.Answers = append(d.DNS.Answers, rdata)
 		}
+		return true
 	}
-	addRelatedIP(d, setEndpoint(&d.Source, r.SrcAddr))
+	if answers := r.val(r53Answers); r.has(answers) && r.raw[answers.lo] == '{' {
+		answer(answers)
+	} else {
+		r.elements(answers, answer)
+	}
+	addRelatedIP(d, setEndpoint(&d.Source, str(r53SrcAddr)))
 	d.Network.Type = ipNetworkType(d.Source.IP)
-	if r.SrcPort != "" {
-		port, ok := parseDecimal(r.SrcPort)
+	if sp := str(r53SrcPort); sp != "" {
+		port, ok := parseDecimal(sp)
 		if !ok || port > 65535 {
-			return fmt.Errorf("srcport %q is not a port number", r.SrcPort)
+			return fmt.Errorf("srcport %q is not a port number", sp)
 		}
 		d.Source.Port = port
 	}
-	if r.AccountID != "" {
-		d.Cloud.AccountID = r.AccountID
+	if a := str(r53AccountID); a != "" {
+		d.Cloud.AccountID = a
 	}
-	if r.Region != "" {
-		d.Cloud.Region = r.Region
+	if rg := str(r53Region); rg != "" {
+		d.Cloud.Region = rg
 	}
-	d.Cloud.InstanceID = r.SrcIDs.Instance
-	d.Observer = ecs.Observer{Vendor: "AWS", Product: "Route 53 Resolver", Type: "dns", ID: r.VPCID}
-	if r.FirewallRuleAction != "" {
-		d.Event.Action = r.FirewallRuleAction
-		d.Rule.Ruleset = r.FirewallRuleGroupID
-		d.Rule.ID = r.FirewallDomainListID
+	d.Cloud.InstanceID = str(r53Instance)
+	d.Observer = ecs.Observer{Vendor: "AWS", Product: "Route 53 Resolver", Type: "dns", ID: str(r53VPCID)}
+	if action := str(r53FirewallRuleAction); action != "" {
+		d.Event.Action = action
+		d.Rule.Ruleset = str(r53FirewallRuleGroupID)
+		d.Rule.ID = str(r53FirewallDomainListID)
 	}
 	return nil
 }

@@ -50,13 +50,16 @@ package logs
 // observer.product:GuardDuty from the Security Hub side; GuardDuty documents
 // carry observer.product "GuardDuty" too, so one query counts them once.
 //
+// Reading: see findings.go. ProductFields, Resources, Network and Action are
+// free-form: the mapping reads them best effort, a part of another JSON type
+// than it expects counts as absent.
+//
 // aws.securityhub is the finding; Resources, ProductFields, Action, Network,
 // Remediation and the other nested parts are flat_object (Resources[].Details
 // differs per resource type); events add eventbridge (the envelope without
 // detail).
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -64,130 +67,81 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// shFinding holds the typed fields of an ASFF finding (every declared
-// non-flat aws.securityhub field, so a wrong JSON type is an error document).
-type shFinding struct {
-	SchemaVersion     string   `json:"SchemaVersion"`
-	ID                string   `json:"Id"`
-	ProductArn        string   `json:"ProductArn"`
-	ProductName       string   `json:"ProductName"`
-	CompanyName       string   `json:"CompanyName"`
-	Region            string   `json:"Region"`
-	GeneratorID       string   `json:"GeneratorId"`
-	AwsAccountID      string   `json:"AwsAccountId"`
-	AwsAccountName    string   `json:"AwsAccountName"`
-	Types             []string `json:"Types"`
-	FirstObservedAt   string   `json:"FirstObservedAt"`
-	LastObservedAt    string   `json:"LastObservedAt"`
-	CreatedAt         string   `json:"CreatedAt"`
-	UpdatedAt         string   `json:"UpdatedAt"`
-	ProcessedAt       string   `json:"ProcessedAt"`
-	Title             string   `json:"Title"`
-	Description       string   `json:"Description"`
-	SourceURL         string   `json:"SourceUrl"`
-	RecordState       string   `json:"RecordState"`
-	WorkflowState     string   `json:"WorkflowState"`
-	VerificationState string   `json:"VerificationState"`
-	Confidence        *int64   `json:"Confidence"`
-	Criticality       *int64   `json:"Criticality"`
-	Sample            *bool    `json:"Sample"`
-	Severity          struct {
-		Label      string   `json:"Label"`
-		Normalized *int64   `json:"Normalized"`
-		Original   string   `json:"Original"`
-		Product    *float64 `json:"Product"`
-	} `json:"Severity"`
-	Workflow struct {
-		Status string `json:"Status"`
-	} `json:"Workflow"`
-	Compliance struct {
-		Status              string   `json:"Status"`
-		SecurityControlID   string   `json:"SecurityControlId"`
-		RelatedRequirements []string `json:"RelatedRequirements"`
-		AssociatedStandards []struct {
-			StandardsID string `json:"StandardsId"`
-		} `json:"AssociatedStandards"`
-		StatusReasons []struct {
-			ReasonCode  string `json:"ReasonCode"`
-			Description string `json:"Description"`
-		} `json:"StatusReasons"`
-	} `json:"Compliance"`
-	ProductFields json.RawMessage `json:"ProductFields"`
-	Resources     json.RawMessage `json:"Resources"`
-	Network       json.RawMessage `json:"Network"`
-	Action        json.RawMessage `json:"Action"`
-}
+// Slots of securityHubShape.
+const (
+	shID = iota
+	shProductName
+	shCompanyName
+	shRegion
+	shGeneratorID
+	shAwsAccountID
+	shAwsAccountName
+	shTypes
+	shCreatedAt
+	shUpdatedAt
+	shTitle
+	shDescription
+	shSeverityLabel
+	shSeverityNormalized
+	shComplianceStatus
+	shSecurityControlID
+	shAssociatedStandards
+	shProductFields
+	shResources
+	shNetwork
+	shAction
+)
 
-// shProductFields are the ProductFields keys the mapping reads (best effort:
-// ProductFields is free-form).
-type shProductFields struct {
-	ProductName       string `json:"aws/securityhub/ProductName"`
-	CompanyName       string `json:"aws/securityhub/CompanyName"`
-	StandardsArn      string `json:"StandardsArn"`
-	StandardsGuideArn string `json:"StandardsGuideArn"`
-}
-
-// shNetwork is the part of Network the mapping reads.
-type shNetwork struct {
-	Direction       string `json:"Direction"`
-	Protocol        string `json:"Protocol"`
-	SourceIPV4      string `json:"SourceIpV4"`
-	SourceIPV6      string `json:"SourceIpV6"`
-	SourcePort      int64  `json:"SourcePort"`
-	SourceDomain    string `json:"SourceDomain"`
-	DestinationIPV4 string `json:"DestinationIpV4"`
-	DestinationIPV6 string `json:"DestinationIpV6"`
-	DestinationPort int64  `json:"DestinationPort"`
-}
-
-// shAction is the part of Action the mapping reads.
-type shAction struct {
-	ActionType       string `json:"ActionType"`
-	AwsAPICallAction struct {
-		RemoteIPDetails shRemoteIP `json:"RemoteIpDetails"`
-	} `json:"AwsApiCallAction"`
-	NetworkConnectionAction struct {
-		ConnectionDirection string     `json:"ConnectionDirection"`
-		RemoteIPDetails     shRemoteIP `json:"RemoteIpDetails"`
-	} `json:"NetworkConnectionAction"`
-	PortProbeAction struct {
-		PortProbeDetails []struct {
-			RemoteIPDetails shRemoteIP `json:"RemoteIpDetails"`
-		} `json:"PortProbeDetails"`
-	} `json:"PortProbeAction"`
-	DNSRequestAction struct {
-		Domain string `json:"Domain"`
-	} `json:"DnsRequestAction"`
-}
-
-type shRemoteIP struct {
-	IPAddressV4 string `json:"IpAddressV4"`
-}
-
-// shResourceRegion reads the first resource's region.
-type shResourceRegion struct {
-	Region string `json:"Region"`
-}
-
-// shEventDetail is detail of a Security Hub findings event.
-type shEventDetail struct {
-	Findings []json.RawMessage `json:"findings"`
-}
+// securityHubShape checks every declared aws.securityhub field of a
+// finding (see jsonshape.go).
+var securityHubShape = newRecordShape("securityhub", shapeSpec{
+	lists: map[string]arity{
+		"Types":                          listOf,
+		"Compliance.RelatedRequirements": listOf,
+		"Compliance.AssociatedStandards": listOf,
+		"Compliance.StatusReasons":       listOf,
+	},
+	slots: []string{
+		shID:                  "Id",
+		shProductName:         "ProductName",
+		shCompanyName:         "CompanyName",
+		shRegion:              "Region",
+		shGeneratorID:         "GeneratorId",
+		shAwsAccountID:        "AwsAccountId",
+		shAwsAccountName:      "AwsAccountName",
+		shTypes:               "Types",
+		shCreatedAt:           "CreatedAt",
+		shUpdatedAt:           "UpdatedAt",
+		shTitle:               "Title",
+		shDescription:         "Description",
+		shSeverityLabel:       "Severity.Label",
+		shSeverityNormalized:  "Severity.Normalized",
+		shComplianceStatus:    "Compliance.Status",
+		shSecurityControlID:   "Compliance.SecurityControlId",
+		shAssociatedStandards: "Compliance.AssociatedStandards",
+		shProductFields:       "ProductFields",
+		shResources:           "Resources",
+		shNetwork:             "Network",
+		shAction:              "Action",
+	},
+})
 
 func parseSecurityHub(in *Input, out *Output) error {
-	p := &findingParser{aws: newAWSObject("securityhub")}
+	p := newFindingParser("securityhub", securityHubShape)
 	return readJSONRecords(in, out, true, p.securityHubRecord, nil)
 }
 
 func (p *findingParser) securityHubRecord(out *Output, raw []byte, line int64) error {
-	var env eventBridgeEnvelope
-	if err := json.Unmarshal(raw, &env); err != nil {
+	r := &p.rec
+	if err := r.read(raw); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
-	if env.DetailType == "" {
-		return p.securityHubFinding(out, raw, nil, line, 0)
+	if !r.isEvent() {
+		return p.securityHubFinding(out, jsonSpan{0, len(raw)}, false, line, 0)
 	}
-	findings, skip, err := securityHubEventFindings(&env)
+	var skip string
+	var err error
+	p.findings, skip, err = securityHubEventFindings(r, p.findings[:0])
 	switch {
 	case skip != "":
 		out.Skip(skip)
@@ -195,100 +149,122 @@ func (p *findingParser) securityHubRecord(out *Output, raw []byte, line int64) e
 	case err != nil:
 		return out.Fail(raw, lineError(line, err))
 	}
-	for i, f := range findings {
-		if err := p.securityHubFinding(out, f, &env, line, i); err != nil {
+	for i, f := range p.findings {
+		if err := p.securityHubFinding(out, f, true, line, i); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// securityHubEventFindings returns the findings of a Security Hub
-// EventBridge event, or the skip reason for events that hold none.
-func securityHubEventFindings(env *eventBridgeEnvelope) (findings []json.RawMessage, skip string, err error) {
-	if env.Source != "aws.securityhub" {
-		return nil, "", fmt.Errorf("EventBridge event from %q (%s) is not a Security Hub event", env.Source, env.DetailType)
+// securityHubEventFindings appends the findings of the Security Hub
+// EventBridge event r has read to findings, or returns the skip reason for
+// events that hold none.
+func securityHubEventFindings(r *findingRecord, findings []jsonSpan) (_ []jsonSpan, skip string, err error) {
+	env, v := &r.env, &r.v
+	if env.source != "aws.securityhub" {
+		return nil, "", fmt.Errorf("EventBridge event from %q (%s) is not a Security Hub event", env.source, env.detailType)
 	}
 	switch {
-	case env.DetailType == "Security Hub Insight Results":
+	case env.detailType == "Security Hub Insight Results":
 		return nil, "securityhub-insight-results", nil
-	case !strings.HasPrefix(env.DetailType, "Security Hub Findings - "):
-		return nil, "", fmt.Errorf("Security Hub detail-type %q is not an ASFF findings event", env.DetailType)
+	case !strings.HasPrefix(env.detailType, "Security Hub Findings - "):
+		return nil, "", fmt.Errorf("Security Hub detail-type %q is not an ASFF findings event", env.detailType)
 	}
-	var det shEventDetail
-	if len(env.Detail) == 0 {
+	detail := env.detail
+	switch {
+	case detail.hi == detail.lo:
 		return nil, "", errors.New("Security Hub findings event has no detail")
+	case v.raw[detail.lo] != '{' && v.raw[detail.lo] != 'n':
+		return nil, "", v.notObjectError("detail", detail)
 	}
-	if err := json.Unmarshal(env.Detail, &det); err != nil {
-		return nil, "", fmt.Errorf("detail: %w", err)
+	list := v.get(detail, "findings")
+	if v.has(list) && v.raw[list.lo] != '[' {
+		return nil, "", fmt.Errorf("detail.findings is %s, not a JSON array", v.jsonTypeName(list))
 	}
-	if len(det.Findings) == 0 {
+	v.elements(list, func(f jsonSpan) bool {
+		findings = append(findings, f)
+		return true
+	})
+	if len(findings) == 0 {
 		return nil, "securityhub-empty-event", nil
 	}
-	return det.Findings, "", nil
+	return findings, "", nil
 }
 
-func (p *findingParser) securityHubFinding(out *Output, raw []byte, env *eventBridgeEnvelope, line int64, index int) error {
+// securityHubFinding emits the finding at f, one of the event's findings
+// (index) or the record itself.
+func (p *findingParser) securityHubFinding(out *Output, f jsonSpan, inEvent bool, line int64, index int) error {
 	d := out.Doc()
-	if err := mapSecurityHubFinding(d, p.aws, raw, env); err != nil {
-		if env != nil {
+	if err := mapSecurityHubFinding(d, p.aws, &p.rec, f, inEvent); err != nil {
+		if inEvent {
 			err = fmt.Errorf("finding %d: %w", index, err)
 		}
-		return out.Fail(raw, lineError(line, err))
+		return out.Fail(p.rec.v.raw[f.lo:f.hi], lineError(line, err))
 	}
 	return out.Emit(d)
 }
 
-// mapSecurityHubFinding maps one ASFF finding (raw, from env when it came in
-// an event) into d and sets d.AWS from w.
-func mapSecurityHubFinding(d *ecs.Document, w *awsObject, raw []byte, env *eventBridgeEnvelope) error {
-	raw = trimJSONSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return errors.New("finding is not a JSON object")
-	}
-	var f shFinding
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return err
+// mapSecurityHubFinding maps one ASFF finding, at f in the record r has
+// read with securityHubShape, into d and sets d.AWS from w. inEvent says
+// that f is one of the findings of the EventBridge event r holds; else f is
+// the record, a raw finding, which read has checked.
+func mapSecurityHubFinding(d *ecs.Document, w *awsObject, r *findingRecord, f jsonSpan, inEvent bool) error {
+	v := &r.v
+	if inEvent {
+		if v.raw[f.lo] != '{' {
+			return errors.New("finding is not a JSON object")
+		}
+		if err := r.shape.readIn(v, f); err != nil {
+			return err
+		}
+	} else if r.rawErr != nil {
+		return r.rawErr
 	}
 	w.reset()
-	if env != nil {
-		w.extra("eventbridge", env.metadata())
+	if inEvent {
+		w.extra("eventbridge", r.env.metadata())
 		// The event's account and region; the finding's own win below.
-		setCloudDefaults(d, env.Account, env.Region)
+		setCloudDefaults(d, r.env.account, r.env.region)
 	}
-	if err := mapSecurityHub(d, &f); err != nil {
+	if err := mapSecurityHub(d, v); err != nil {
 		return err
 	}
-	d.AWS = w.build(raw)
+	d.AWS = w.build(v.raw[f.lo:f.hi])
 	return nil
 }
 
-func mapSecurityHub(d *ecs.Document, f *shFinding) error {
-	if f.ID == "" {
+func mapSecurityHub(d *ecs.Document, v *shapeValues) error {
+	id, updatedAt := v.str(v.val(shID)), v.str(v.val(shUpdatedAt))
+	if id == "" {
 		return errors.New("finding has no Id")
 	}
-	if f.UpdatedAt == "" {
+	if updatedAt == "" {
 		return errors.New("finding has no UpdatedAt")
 	}
-	updated, err := parseJSONTime(f.UpdatedAt)
+	updated, err := parseJSONTime(updatedAt)
 	if err != nil {
 		return fmt.Errorf("UpdatedAt: %w", err)
 	}
 	d.Timestamp = updated
-	if f.CreatedAt != "" {
-		created, err := parseJSONTime(f.CreatedAt)
+	if createdAt := v.str(v.val(shCreatedAt)); createdAt != "" {
+		created, err := parseJSONTime(createdAt)
 		if err != nil {
 			return fmt.Errorf("CreatedAt: %w", err)
 		}
 		d.Event.Created = created
 	}
-	d.ID = findingID(f.ID, updated)
+	d.ID = findingID(id, updated)
 	d.Event.ID = d.ID
 	d.Event.Kind = "alert"
 	d.Event.Type = typeInfo
 	d.Event.Provider = "securityhub"
-	d.Event.Severity = asffSeverity(f.Severity.Label, f.Severity.Normalized)
-	switch f.Compliance.Status {
+	var normalized *int64
+	if n, ok := v.int(v.val(shSeverityNormalized)); ok {
+		normalized = &n
+	}
+	d.Event.Severity = asffSeverity(v.str(v.val(shSeverityLabel)), normalized)
+	switch v.str(v.val(shComplianceStatus)) {
 	case "":
 		d.Event.Category = categoryThreat
 	case "PASSED":
@@ -299,71 +275,134 @@ func mapSecurityHub(d *ecs.Document, f *shFinding) error {
 		d.Event.Category, d.Event.Outcome = categoryConfiguration, "unknown"
 	}
 
-	var pf shProductFields
-	if len(f.ProductFields) > 0 {
-		_ = json.Unmarshal(f.ProductFields, &pf) // free-form: best effort
-	}
-	d.Observer.Vendor = firstNonEmpty(f.CompanyName, pf.CompanyName)
-	d.Observer.Product = firstNonEmpty(f.ProductName, pf.ProductName)
+	var pfProduct, pfCompany, pfStandards, pfGuide string
+	v.members(v.val(shProductFields), func(name []byte, val jsonSpan) bool {
+		switch string(name) {
+		case "aws/securityhub/ProductName":
+			pfProduct = v.str(val)
+		case "aws/securityhub/CompanyName":
+			pfCompany = v.str(val)
+		case "StandardsArn":
+			pfStandards = v.str(val)
+		case "StandardsGuideArn":
+			pfGuide = v.str(val)
+		}
+		return true
+	})
+	d.Observer.Vendor = firstNonEmpty(v.str(v.val(shCompanyName)), pfCompany)
+	d.Observer.Product = firstNonEmpty(v.str(v.val(shProductName)), pfProduct)
 	d.Observer.Type = "finding"
 
-	d.Rule.ID = firstNonEmpty(f.Compliance.SecurityControlID, f.GeneratorID)
-	d.Rule.Name = f.Title
-	d.Rule.Description = f.Description
-	d.Rule.Ruleset = firstNonEmpty(pf.StandardsArn, pf.StandardsGuideArn)
-	if d.Rule.Ruleset == "" && len(f.Compliance.AssociatedStandards) > 0 {
-		d.Rule.Ruleset = f.Compliance.AssociatedStandards[0].StandardsID
+	d.Rule.ID = firstNonEmpty(v.str(v.val(shSecurityControlID)), v.str(v.val(shGeneratorID)))
+	d.Rule.Name = v.str(v.val(shTitle))
+	d.Rule.Description = v.str(v.val(shDescription))
+	d.Rule.Ruleset = firstNonEmpty(pfStandards, pfGuide)
+	if d.Rule.Ruleset == "" {
+		if std, ok := v.first(v.val(shAssociatedStandards)); ok {
+			d.Rule.Ruleset = v.str(v.get(std, "StandardsId"))
+		}
 	}
-	if len(f.Types) > 0 {
-		d.Rule.Category = f.Types[0]
+	if typ, ok := v.first(v.val(shTypes)); ok {
+		d.Rule.Category = v.str(typ)
 	}
 
-	if f.AwsAccountID != "" {
-		d.Cloud.AccountID = f.AwsAccountID
+	if account := v.str(v.val(shAwsAccountID)); account != "" {
+		d.Cloud.AccountID = account
 	}
-	d.Cloud.AccountName = f.AwsAccountName
-	region := f.Region
-	if region == "" && len(f.Resources) > 0 {
-		var rs []shResourceRegion
-		if json.Unmarshal(f.Resources, &rs) == nil && len(rs) > 0 {
-			region = rs[0].Region
+	d.Cloud.AccountName = v.str(v.val(shAwsAccountName))
+	region := v.str(v.val(shRegion))
+	if region == "" {
+		if res, ok := v.first(v.val(shResources)); ok {
+			region = v.str(v.get(res, "Region"))
 		}
 	}
 	if region != "" {
 		d.Cloud.Region = region
 	}
 
-	if len(f.Network) > 0 {
-		var n shNetwork
-		_ = json.Unmarshal(f.Network, &n)
-		addRelatedIP(d, setEndpoint(&d.Source, firstNonEmpty(n.SourceIPV4, n.SourceIPV6)))
-		d.Source.Port = n.SourcePort
-		d.Source.Domain = n.SourceDomain
-		addRelatedIP(d, setEndpoint(&d.Destination, firstNonEmpty(n.DestinationIPV4, n.DestinationIPV6)))
-		d.Destination.Port = n.DestinationPort
-		d.Network.Transport = strings.ToLower(n.Protocol)
-		switch n.Direction {
-		case "IN":
-			d.Network.Direction = "ingress"
-		case "OUT":
-			d.Network.Direction = "egress"
-		}
+	if network := v.val(shNetwork); network.hi > network.lo {
+		mapSecurityHubNetwork(d, v, network)
 	}
-	if len(f.Action) > 0 {
-		var a shAction
-		_ = json.Unmarshal(f.Action, &a)
-		d.Event.Action = a.ActionType
-		if d.Source.IP == "" && d.Source.Address == "" {
-			ip := firstNonEmpty(a.AwsAPICallAction.RemoteIPDetails.IPAddressV4, a.NetworkConnectionAction.RemoteIPDetails.IPAddressV4)
-			if ip == "" && len(a.PortProbeAction.PortProbeDetails) > 0 {
-				ip = a.PortProbeAction.PortProbeDetails[0].RemoteIPDetails.IPAddressV4
-			}
-			addRelatedIP(d, setEndpoint(&d.Source, ip))
-		}
-		d.DNS.QuestionName = strings.TrimSuffix(a.DNSRequestAction.Domain, ".")
+	if action := v.val(shAction); action.hi > action.lo {
+		mapSecurityHubAction(d, v, action)
 	}
 	d.Network.Type = ipNetworkType(firstNonEmpty(d.Source.IP, d.Destination.IP))
 	return nil
+}
+
+// mapSecurityHubNetwork maps Network (present, possibly null).
+func mapSecurityHubNetwork(d *ecs.Document, v *shapeValues, network jsonSpan) {
+	var direction, protocol, srcV4, srcV6, srcDomain, dstV4, dstV6 string
+	var srcPort, dstPort int64
+	v.members(network, func(name []byte, val jsonSpan) bool {
+		switch string(name) {
+		case "Direction":
+			direction = v.str(val)
+		case "Protocol":
+			protocol = v.str(val)
+		case "SourceIpV4":
+			srcV4 = v.str(val)
+		case "SourceIpV6":
+			srcV6 = v.str(val)
+		case "SourcePort":
+			srcPort, _ = v.int(val)
+		case "SourceDomain":
+			srcDomain = v.str(val)
+		case "DestinationIpV4":
+			dstV4 = v.str(val)
+		case "DestinationIpV6":
+			dstV6 = v.str(val)
+		case "DestinationPort":
+			dstPort, _ = v.int(val)
+		}
+		return true
+	})
+	addRelatedIP(d, setEndpoint(&d.Source, firstNonEmpty(srcV4, srcV6)))
+	d.Source.Port = srcPort
+	d.Source.Domain = srcDomain
+	addRelatedIP(d, setEndpoint(&d.Destination, firstNonEmpty(dstV4, dstV6)))
+	d.Destination.Port = dstPort
+	d.Network.Transport = strings.ToLower(protocol)
+	switch direction {
+	case "IN":
+		d.Network.Direction = "ingress"
+	case "OUT":
+		d.Network.Direction = "egress"
+	}
+}
+
+// mapSecurityHubAction maps Action (present, possibly null).
+func mapSecurityHubAction(d *ecs.Document, v *shapeValues, action jsonSpan) {
+	var actionType, apiIP, networkIP, domain string
+	var probe jsonSpan
+	var probed bool
+	remoteIP := func(parent jsonSpan) string {
+		return v.str(v.get(v.get(parent, "RemoteIpDetails"), "IpAddressV4"))
+	}
+	v.members(action, func(name []byte, val jsonSpan) bool {
+		switch string(name) {
+		case "ActionType":
+			actionType = v.str(val)
+		case "AwsApiCallAction":
+			apiIP = remoteIP(val)
+		case "NetworkConnectionAction":
+			networkIP = remoteIP(val)
+		case "PortProbeAction":
+			probe, probed = v.first(v.get(val, "PortProbeDetails"))
+		case "DnsRequestAction":
+			domain = v.str(v.get(val, "Domain"))
+		}
+		return true
+	})
+	d.Event.Action = actionType
+	if d.Source.IP == "" && d.Source.Address == "" {
+		ip := firstNonEmpty(apiIP, networkIP)
+		if ip == "" && probed {
+			ip = remoteIP(probe)
+		}
+		addRelatedIP(d, setEndpoint(&d.Source, ip))
+	}
+	d.DNS.QuestionName = strings.TrimSuffix(domain, ".")
 }
 
 // asffSeverity is event.severity of an ASFF finding (see the file comment).
@@ -405,37 +444,42 @@ func firstNonEmpty(vs ...string) string {
 // group (the message of one log event) into d, which the CloudWatch Logs
 // router has pre-filled: a GuardDuty finding event (d.Type "guardduty") or a
 // Security Hub findings event with exactly one finding (d.Type
-// "securityhub"); see the note at the top of this file.
+// "securityhub"); see the note at the top of this file. The message is
+// validated and its envelope read once; the finding is read where it lies.
 func findingMessage(msg []byte, d *ecs.Document) error {
-	var env eventBridgeEnvelope
-	if err := json.Unmarshal(msg, &env); err != nil {
+	// Read as a GuardDuty record: an aws.guardduty event without a
+	// detail-type is mapped as a raw GuardDuty finding, as the GuardDuty
+	// parser maps it.
+	r := findingRecord{shape: guardDutyShape}
+	if err := r.read(msg); err != nil {
 		return fmt.Errorf("finding event: %w", err)
 	}
-	switch env.Source {
+	switch r.env.source {
 	case "aws.guardduty":
 		d.Type = "guardduty"
 		d.Event.Dataset = "aws.guardduty"
-		err := mapGuardDutyRecord(d, newAWSObject("guardduty"), msg, &env)
+		err := mapGuardDutyRecord(d, newAWSObject("guardduty"), &r)
 		if errors.Is(err, errSkipStatusEvent) {
-			return fmt.Errorf("GuardDuty event %q is not a finding", env.DetailType)
+			return fmt.Errorf("GuardDuty event %q is not a finding", r.env.detailType)
 		}
 		return err
 	case "aws.securityhub":
-		findings, skip, err := securityHubEventFindings(&env)
+		r.shape = securityHubShape
+		findings, skip, err := securityHubEventFindings(&r, nil)
 		if err != nil {
 			return err
 		}
 		if skip != "" {
-			return fmt.Errorf("Security Hub event %q holds no findings", env.DetailType)
+			return fmt.Errorf("Security Hub event %q holds no findings", r.env.detailType)
 		}
 		if len(findings) != 1 {
 			return fmt.Errorf("Security Hub event holds %d findings; one log event maps to one document, so only single-finding events can be routed here", len(findings))
 		}
 		d.Type = "securityhub"
 		d.Event.Dataset = "aws.securityhub"
-		return mapSecurityHubFinding(d, newAWSObject("securityhub"), findings[0], &env)
+		return mapSecurityHubFinding(d, newAWSObject("securityhub"), &r, findings[0], true)
 	case "":
 		return errors.New("message is not an EventBridge event (no source)")
 	}
-	return fmt.Errorf("EventBridge event from %q is neither GuardDuty nor Security Hub", env.Source)
+	return fmt.Errorf("EventBridge event from %q is neither GuardDuty nor Security Hub", r.env.source)
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -215,6 +216,10 @@ func setEndpoint(e *ecs.Endpoint, addr string) string {
 		return ""
 	}
 	e.Address = addr
+	if isIPv4(addr) || isIPv6(addr) { // the usual forms, without netip's generality
+		e.IP = addr
+		return addr
+	}
 	a, err := netip.ParseAddr(addr)
 	if err != nil {
 		return ""
@@ -226,6 +231,83 @@ func setEndpoint(e *ecs.Endpoint, addr string) string {
 		e.IP = addr
 	}
 	return e.IP
+}
+
+// isIPv4 reports whether s is an IPv4 address in the form
+// netip.ParseAddr accepts: four decimal numbers from 0 to 255 without
+// leading zeros, separated by dots. netip.ParseAddr(s) then succeeds and
+// its String() is s (TestIsIPAgreesWithNetip, FuzzFastIP).
+func isIPv4(s string) bool {
+	if len(s) < len("0.0.0.0") || len(s) > len("255.255.255.255") {
+		return false
+	}
+	dots, n, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits > 0 && n == 0 { // a leading zero
+				return false
+			}
+			n = n*10 + int(c-'0')
+			digits++
+			if n > 255 {
+				return false
+			}
+		case c == '.' && digits > 0 && dots < 3:
+			dots++
+			n, digits = 0, 0
+		default:
+			return false
+		}
+	}
+	return dots == 3 && digits > 0
+}
+
+// isIPv6 reports whether s is an IPv6 address in the usual form: groups of
+// one to four hexadecimal digits separated by colons, eight of them or
+// fewer with one "::". netip.ParseAddr accepts such an s, without a zone
+// (TestIsIPAgreesWithNetip, FuzzFastIP); it is left to decide the rarer
+// forms (an IPv4 tail, a zone).
+func isIPv6(s string) bool {
+	if len(s) < len("::") || len(s) > len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") {
+		return false
+	}
+	groups, digits, ellipsis, i := 0, 0, false, 0
+	if s[0] == ':' { // only as the start of a leading "::"
+		if s[1] != ':' {
+			return false
+		}
+		ellipsis, i = true, 2
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isHex(c):
+			if digits++; digits > 4 {
+				return false
+			}
+		case c != ':':
+			return false
+		case digits > 0: // the colon after a group
+			if i == len(s)-1 {
+				return false
+			}
+			groups++
+			digits = 0
+		case ellipsis: // a second "::" (or ":::")
+			return false
+		default: // the second colon of "::"
+			ellipsis = true
+		}
+	}
+	if digits > 0 {
+		groups++
+	}
+	if ellipsis {
+		return groups <= 7 // "::" stands for at least one group
+	}
+	return groups == 8
 }
 
 // splitHostPort splits "ip:port", "[ipv6]:port" or an unbracketed IPv6
@@ -400,10 +482,27 @@ func parseISOTime(s string) (time.Time, bool) {
 // JSON strings holding the field as logged; absent ("-") and empty values
 // are left out.
 type textObject struct {
+	// buf holds the members, each with a leading comma; bytes turns the
+	// first comma into the opening brace.
 	buf []byte
+	// plain is set by resetLine when the values to come need no JSON
+	// escaping: they are then copied without a check each.
+	plain bool
 }
 
-func (o *textObject) reset() { o.buf = append(o.buf[:0], '{') }
+func (o *textObject) reset() {
+	o.buf = o.buf[:0]
+	o.plain = false
+}
+
+// resetLine is reset for an object whose values are all made of bytes of
+// line (substrings, or substrings with escapes removed) and, with tabs,
+// never hold a tab (fields split at tabs). One check of the whole line
+// replaces the escaping check of every value.
+func (o *textObject) resetLine(line string, tabs bool) {
+	o.buf = o.buf[:0]
+	o.plain = jsonPlain(line, tabs)
+}
 
 // str adds key: value unless value is empty or "-". key must not need
 // escaping (field names are ASCII identifiers).
@@ -411,19 +510,119 @@ func (o *textObject) str(key, value string) {
 	if value == "" || value == "-" {
 		return
 	}
-	if len(o.buf) > 1 {
-		o.buf = append(o.buf, ',')
-	}
-	o.buf = append(o.buf, '"')
+	o.buf = append(o.buf, ',', '"')
 	o.buf = append(o.buf, key...)
 	o.buf = append(o.buf, '"', ':')
+	o.value(value)
+}
+
+// memberKey is key as member takes it: `,"key":"`.
+func memberKey(key string) string { return `,"` + key + `":"` }
+
+// member adds key: value, with the key given as memberKey(key) (built once
+// by parsers that add the same keys record after record). The caller has
+// left out absent and empty values.
+// (Small enough to be inlined: on a textObject in a local variable the
+// appends then need no write barriers.)
+func (o *textObject) member(mkey, value string) {
+	if !o.plain {
+		o.escapedMember(mkey, value)
+		return
+	}
+	o.buf = append(append(append(o.buf, mkey...), value...), '"')
+}
+
+func (o *textObject) escapedMember(mkey, value string) {
+	o.buf = append(o.buf, mkey[:len(mkey)-1]...)
 	o.buf = ecs.AppendJSONString(o.buf, value)
+}
+
+func (o *textObject) value(v string) {
+	if o.plain {
+		o.buf = append(o.buf, '"')
+		o.buf = append(o.buf, v...)
+		o.buf = append(o.buf, '"')
+		return
+	}
+	o.buf = ecs.AppendJSONString(o.buf, v)
 }
 
 // bytes closes the object and returns it; valid until the next reset.
 func (o *textObject) bytes() []byte {
+	if len(o.buf) == 0 {
+		o.buf = append(o.buf, '{', '}')
+		return o.buf
+	}
+	o.buf[0] = '{'
 	o.buf = append(o.buf, '}')
 	return o.buf
+}
+
+// Lanes of 8 bytes in a uint64, for the word-at-a-time scans below.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// word loads s[0:8] as a little-endian uint64 (one load on amd64/arm64).
+func word(s string) uint64 {
+	s = s[:8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// jsonPlain reports whether a JSON string holds every byte of s as it is:
+// s is printable ASCII (0x20 to 0x7f) without '"' and '\\' (what
+// ecs.AppendJSONString copies without escaping). With tabs, s may also hold
+// tabs (separators, which no value contains).
+func jsonPlain(s string, tabs bool) bool {
+	var acc uint64
+	i := 0
+	for ; len(s)-i >= 8; i += 8 {
+		x := word(s[i:])
+		if tabs {
+			// Tab lanes become ')' (0x29): t is zero exactly in them, and
+			// the high bit of z is set exactly in the other lanes.
+			t := x ^ (lanes01 * '\t')
+			z := (t&^lanes80 + lanes01*0x7f) | t
+			x |= (^z & lanes80) >> 2
+		}
+		q := x ^ (lanes01 * '"')
+		bs := x ^ (lanes01 * '\\')
+		// A lane's high bit is set for a byte < 0x20, '"', '\\' or >= 0x80
+		// (or above such a byte, which does not change the answer).
+		acc |= (x-lanes01*0x20)&^x | (q-lanes01)&^q | (bs-lanes01)&^bs | x
+	}
+	if acc&lanes80 != 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && !(tabs && c == '\t')) || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// nextBlank returns the index of the first space or tab in s at or after
+// i, or len(s).
+func nextBlank(s string, i int) int {
+	for ; len(s)-i >= 8; i += 8 {
+		x := word(s[i:])
+		sp := x ^ (lanes01 * ' ')
+		tab := x ^ (lanes01 * '\t')
+		// The lowest lane flagged is the first space or tab: lanes above a
+		// match may be flagged wrongly, lanes below it never are.
+		if m := ((sp-lanes01)&^sp | (tab-lanes01)&^tab) & lanes80; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // fieldKey turns a logged field name into its aws.<type> key: lower case,

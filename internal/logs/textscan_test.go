@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -275,6 +277,7 @@ func benchText(b *testing.B, typ string, data []byte) {
 	b.Run("parse", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
+		defer reportCPURate(b, cpuTime(), int64(len(data)))
 		for range b.N {
 			st, err := Normalize(b.Context(), Object{Key: "bench", Type: typ, Body: bytes.NewReader(data)}, func(*ecs.Document) error { return nil })
 			if err != nil || st.Errors > 0 {
@@ -326,4 +329,141 @@ func checkFieldCases(t *testing.T, typ string, cases []fieldCase) {
 			}
 		})
 	}
+}
+
+// ipCases are edge cases of the IP forms isIPv4 and isIPv6 decide.
+var ipCases = []string{
+	"", ".", "0.0.0.0", "1.2.3.4", "255.255.255.255", "256.1.1.1", "1.2.3.256", "01.2.3.4", "1.2.3.04", "1.2.3.00",
+	"1.2.3", "1.2.3.4.5", "1..3.4", ".1.2.3", "1.2.3.", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "1.2.3.+4", "999.1.1.1",
+	"1000.1.1.1", "10.0.0.1%eth0", "0x1.2.3.4", "1.2.3.4:80", "172.31.16.139", "00.0.0.0", "0.0.0.0000",
+	"::", "::1", "1::", "1::2", ":1", "1:", ":::", "1:::2", "1::2::3", "::1:2:3:4:5:6:7", "1:2:3:4:5:6:7::",
+	"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "::1:2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8",
+	"12345::", "1234::", "abcd:ef01:2345:6789:ABCD:EF01:2345:6789", "g::1", "fe80::1%eth0", "::ffff:1.2.3.4",
+	"2001:db8:1234:a100:8d6e:3477:df66:f105", "2001:db8::", "2001:0db8:0000:0000:0000:0000:0000:0001",
+	"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fffff:ffff:ffff:ffff:ffff:ffff:ffff:fff", "1:2:3:4:5:6:7:",
+	":1:2:3:4:5:6:7", "1:2:3:4:5:6::7:", "[::1]", "::-1", "::1 ",
+}
+
+// checkFastIP fails when isIPv4 or isIPv6 accepts s but netip.ParseAddr
+// does not, or parses it other than setEndpoint assumes (no zone; an IPv4
+// address in its canonical form). isIPv4 must also accept every dotted
+// quad netip.ParseAddr accepts.
+func checkFastIP(t *testing.T, s string) {
+	t.Helper()
+	a, err := netip.ParseAddr(s)
+	if v4 := isIPv4(s); v4 != (err == nil && a.Is4()) {
+		t.Errorf("isIPv4(%q) = %v, netip.ParseAddr = %v, %v", s, v4, a, err)
+	} else if v4 && a.String() != s {
+		t.Errorf("isIPv4(%q): netip reads %v", s, a)
+	}
+	if isIPv6(s) && (err != nil || !a.Is6() || a.Zone() != "") {
+		t.Errorf("isIPv6(%q) accepts, netip.ParseAddr = %v, %v", s, a, err)
+	}
+}
+
+func TestIsIPAgreesWithNetip(t *testing.T) {
+	for _, s := range ipCases {
+		checkFastIP(t, s)
+	}
+	for _, s := range []string{"::", "::1", "1::", "1:2:3:4:5:6:7:8", "2001:db8:1234:a100:8d6e:3477:df66:f105", "2001:db8::", "ABCD::ef"} {
+		if !isIPv6(s) {
+			t.Errorf("isIPv6(%q) is false: the usual form must not need netip", s)
+		}
+	}
+	// Every IPv4 address of a few octet patterns, and random strings over
+	// the alphabet of addresses.
+	for _, o := range []int{0, 1, 9, 10, 99, 100, 199, 200, 249, 250, 255} {
+		checkFastIP(t, fmt.Sprintf("%d.%d.%d.%d", o, 255-o, o, 7))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "0123456789abcdefABCDEFgx.:%"
+	for range 50000 {
+		b := make([]byte, rng.IntN(20))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		checkFastIP(t, string(b))
+	}
+}
+
+func FuzzFastIP(f *testing.F) {
+	for _, s := range ipCases {
+		f.Add(s)
+	}
+	f.Fuzz(checkFastIP)
+}
+
+// jsonPlainBytewise is jsonPlain one byte at a time.
+func jsonPlainBytewise(s string, tabs bool) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c == '\t' && tabs) && (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+			return false
+		}
+	}
+	return true
+}
+
+func TestJSONPlain(t *testing.T) {
+	// The bytes jsonPlain passes are those AppendJSONString keeps.
+	for i := range 256 {
+		s := string([]byte{byte(i)})
+		if kept := string(ecs.AppendJSONString(nil, s)) == `"`+s+`"`; jsonPlainBytewise(s, false) != kept {
+			t.Errorf("byte %#x: AppendJSONString keeps it %v, jsonPlain says plain %v", i, kept, !kept)
+		}
+	}
+	// Every byte at every position of strings up to 3 words long, after a
+	// tab or not (the lanes above a match are where word-wise tests err).
+	check := func(s string) {
+		for _, tabs := range []bool{false, true} {
+			if got, want := jsonPlain(s, tabs), jsonPlainBytewise(s, tabs); got != want {
+				t.Fatalf("jsonPlain(%q, %v) = %v, want %v", s, tabs, got, want)
+			}
+		}
+	}
+	for n := 1; n <= 24; n++ {
+		for pos := range n {
+			for i := range 256 {
+				for _, before := range []byte{'a', '\t', 0x1f, '"'} {
+					b := []byte(strings.Repeat("a", n))
+					b[pos] = byte(i)
+					check(string(b))
+					if pos > 0 {
+						b[pos-1] = before
+						check(string(b))
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSplitBlank(t *testing.T) {
+	isBlank := func(r rune) bool { return r == ' ' || r == '\t' }
+	for _, s := range []string{
+		"", " ", "a", "a b", "  a  b  ", "a\tb\t\tc", "2 123456789010 eni-1235b8ca123456789 172.31.16.139 - ACCEPT OK",
+		"abcdefghijklmnop q", "abcdefgh\tijklmnopq r ", "12345678 ", " 12345678", "!!!!!!!! !!!!!!!!\t\b\b\b\b\b\b\b\b\b",
+	} {
+		got := splitBlank(s, nil)
+		want := strings.FieldsFunc(s, isBlank)
+		if !reflect.DeepEqual(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("splitBlank(%q) = %q, want %q", s, got, want)
+		}
+		if n := countBlankFields(s); n != len(want) {
+			t.Errorf("countBlankFields(%q) = %d, want %d", s, n, len(want))
+		}
+	}
+}
+
+func FuzzSplitBlank(f *testing.F) {
+	f.Add("2 123456789010 eni-1235b8ca123456789\t172.31.16.139 ! !!!!!!!!!!!!")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := splitBlank(s, nil)
+		want := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' })
+		if !reflect.DeepEqual(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("splitBlank(%q) = %q, want %q", s, got, want)
+		}
+		if n := countBlankFields(s); n != len(want) {
+			t.Errorf("countBlankFields(%q) = %d, want %d", s, n, len(want))
+		}
+	})
 }

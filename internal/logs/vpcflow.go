@@ -35,6 +35,7 @@ package logs
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,8 +113,9 @@ var vpcKnownNames = func() map[string]bool {
 
 // vpcColumn is one column of a layout.
 type vpcColumn struct {
-	key string // aws.vpcflow key
-	id  vpcField
+	key    string // aws.vpcflow key
+	member string // memberKey(key)
+	id     vpcField
 }
 
 type vpcLayout []vpcColumn
@@ -128,7 +130,7 @@ func newVPCLayout(names []string) vpcLayout {
 			id = vfOther // a repeated field is kept, but mapped once
 		}
 		seen[id] = id != vfOther
-		l[i] = vpcColumn{key: keys[i], id: id}
+		l[i] = vpcColumn{key: keys[i], member: memberKey(keys[i]), id: id}
 	}
 	return l
 }
@@ -165,42 +167,55 @@ func isVPCHeader(fields []string) bool {
 
 // splitBlank splits s at runs of spaces and tabs, appending to dst.
 func splitBlank(s string, dst []string) []string {
-	i := 0
-	for {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
-		}
-		if i >= len(s) {
-			return dst
-		}
-		start := i
-		for i < len(s) && s[i] != ' ' && s[i] != '\t' {
-			i++
-		}
-		dst = append(dst, s[start:i])
+	for i := skipBlank(s, 0); i < len(s); i = skipBlank(s, i) {
+		end := nextBlank(s, i+1)
+		dst = append(dst, s[i:end])
+		i = end
 	}
+	return dst
+}
+
+// skipBlank returns the index of the first byte at or after i in s that is
+// not a space or tab, or len(s).
+func skipBlank(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// countBlankFields is len(splitBlank(s, nil)).
+func countBlankFields(s string) int {
+	n := 0
+	for i := skipBlank(s, 0); i < len(s); i = skipBlank(s, i) {
+		i = nextBlank(s, i+1)
+		n++
+	}
+	return n
 }
 
 // vpcParser holds the per-object state and scratch space.
 type vpcParser struct {
 	layout  vpcLayout // from the header; nil until one is seen
-	fields  []string
+	fields  []string  // of a line that may be a header
 	obj     textObject
 	related [4]string
 }
 
 func parseVPCFlow(in *Input, out *Output) error {
-	p := &vpcParser{fields: make([]string, 0, 64)}
+	p := &vpcParser{}
 	return scanLines(in, out, func(line []byte, lineNo int64) error {
 		s := string(line)
-		p.fields = splitBlank(s, p.fields[:0])
-		if c := p.fields[0][0]; c >= 'a' && c <= 'z' && isVPCHeader(p.fields) {
-			p.layout = newVPCLayout(p.fields)
-			out.Skip("header")
-			return nil
+		// A header starts with a field name; a record rarely does.
+		if c := s[skipBlank(s, 0)]; c >= 'a' && c <= 'z' {
+			if p.fields = splitBlank(s, p.fields[:0]); isVPCHeader(p.fields) {
+				p.layout = newVPCLayout(p.fields)
+				out.Skip("header")
+				return nil
+			}
 		}
 		d := out.Doc()
-		err := p.record(d, p.layout)
+		err := p.record(d, s, p.layout)
 		if err == nil && d.Timestamp.IsZero() {
 			err = errors.New("the record has neither start nor end: no time to index it by")
 		}
@@ -215,37 +230,46 @@ func parseVPCFlow(in *Input, out *Output) error {
 // (no header: the layout is chosen by field count, see the file comment)
 // onto d, including d.AWS.
 func vpcFlowMessage(msg []byte, d *ecs.Document) error {
-	p := vpcParser{}
-	p.fields = splitBlank(strings.TrimSpace(string(msg)), p.fields)
-	return p.record(d, nil)
+	var p vpcParser
+	return p.record(d, strings.TrimSpace(string(msg)), nil)
 }
 
-// record maps p.fields onto d with layout, or the header-less layout for
-// the field count when layout is nil. d.AWS points into p's buffer.
-func (p *vpcParser) record(d *ecs.Document, layout vpcLayout) error {
-	f := p.fields
+// record maps the fields of line (split at runs of spaces and tabs) onto d
+// with layout, or the header-less layout for the field count when layout
+// is nil. d.AWS points into p's buffer. It splits the line as it maps it,
+// so a field error is only reported once the count has proved right.
+func (p *vpcParser) record(d *ecs.Document, line string, layout vpcLayout) error {
 	if layout == nil {
-		layout = vpcDefaultLayouts[len(f)]
-		if layout == nil {
-			return fmt.Errorf("no header line and %d fields match no default flow log format (14, 21, 25, 29, 36, 39 or 40 fields)", len(f))
+		n := countBlankFields(line)
+		if layout = vpcDefaultLayouts[n]; layout == nil {
+			return fmt.Errorf("no header line and %d fields match no default flow log format (14, 21, 25, 29, 36, 39 or 40 fields)", n)
 		}
-	}
-	if len(f) != len(layout) {
-		return fmt.Errorf("%d fields, the header names %d", len(f), len(layout))
 	}
 	d.Event.Category = categoryNetwork
 	d.Event.Type = typeConnection
 	var start, end int64
 	ips := p.related[:0]
 	var err error
-	p.obj.reset()
-	for i, col := range layout {
-		v := f[i]
-		p.obj.str(col.key, v)
+	// A local copy of the object: its appends need no write barriers. The
+	// fields never hold a tab (tabs separate them); the buffer grows once
+	// to what a record usually needs.
+	o := p.obj
+	o.resetLine(line, true)
+	o.buf = slices.Grow(o.buf, len(line)+24*len(layout))
+	pos := 0 // in line
+	for c := range layout {
+		col := &layout[c]
+		if pos = skipBlank(line, pos); pos == len(line) {
+			return vpcCountError(c, layout)
+		}
+		v := line[pos:nextBlank(line, pos+1)]
+		pos += len(v)
 		if v == "-" {
 			continue
 		}
+		o.member(col.member, v)
 		switch col.id {
+		case vfOther: // aws.vpcflow only
 		case vfAccountID:
 			d.Cloud.AccountID = v
 		case vfInstanceID:
@@ -297,8 +321,14 @@ func (p *vpcParser) record(d *ecs.Document, layout vpcLayout) error {
 			d.Network.Direction = v
 		}
 		if err != nil {
+			if n := c + 1 + countBlankFields(line[pos:]); n != len(layout) {
+				return vpcCountError(n, layout)
+			}
 			return err
 		}
+	}
+	if n := countBlankFields(line[pos:]); n > 0 {
+		return vpcCountError(len(layout)+n, layout)
 	}
 	if len(ips) > 0 {
 		d.Related.IP = ips
@@ -316,8 +346,14 @@ func (p *vpcParser) record(d *ecs.Document, layout vpcLayout) error {
 	case end > 0:
 		d.Timestamp = time.Unix(end, 0).UTC()
 	}
-	d.AWS = p.obj.bytes()
+	d.AWS = o.bytes()
+	p.obj = o
 	return nil
+}
+
+// vpcCountError reports a record of n fields that layout does not fit.
+func vpcCountError(n int, layout vpcLayout) error {
+	return fmt.Errorf("%d fields, the header names %d", n, len(layout))
 }
 
 // appendRelated appends ip to ips unless it is empty or already there.

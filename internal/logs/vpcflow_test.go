@@ -68,6 +68,9 @@ func TestVPCFlowFields(t *testing.T) {
 func TestVPCFlowErrors(t *testing.T) {
 	tests := []struct{ name, input, want string }{
 		{"a record shorter than the header", "version start end\n2 1418530010\n", "2 fields, the header names 3"},
+		{"a record longer than the header", "version start\n2 1418530010 x\t y\n", "4 fields, the header names 2"},
+		{"a bad value in a record of the wrong length reports the length", "start srcport\nyesterday http extra\n", "3 fields, the header names 2"},
+		{"a bad value of the last field in a record of the right length", "srcport start\n22 yesterday\n", `field start: "yesterday" is not a Unix time`},
 		{"a non-numeric port", "start srcport\n1418530010 http\n", `field srcport: "http" is not a non-negative integer`},
 		{"a non-numeric time", "start\nyesterday\n", `field start: "yesterday" is not a Unix time`},
 		{"a time past year 9999", "end\n253402300800\n", `field end: "253402300800" is not a Unix time`},
@@ -191,6 +194,28 @@ func TestVPCFlowRepeatedHeaderFieldsStayIndexable(t *testing.T) {
 	for path, want := range map[string]string{"aws.vpcflow.srcaddr": "10.0.0.1", "aws.vpcflow.srcaddr_2": "10.0.0.2", "source.ip": "10.0.0.1"} {
 		if got, _ := lookup(m, path); got != want {
 			t.Errorf("%s = %v, want %s", path, got, want)
+		}
+	}
+}
+
+// BenchmarkVPCFlowRecord measures the parser alone (split and map one
+// line onto a document, no Output, no JSON): the part vpcflow.go owns.
+func BenchmarkVPCFlowRecord(b *testing.B) {
+	header := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+	lines := [][]byte{
+		[]byte("2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"),
+		[]byte("2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 REJECT OK"),
+	}
+	p := &vpcParser{layout: newVPCLayout(strings.Fields(header))}
+	var d ecs.Document
+	b.SetBytes(int64(len(lines[0])+len(lines[1])) / 2)
+	b.ReportAllocs()
+	for i := range b.N {
+		line := lines[i&1]
+		s := string(line)
+		d = ecs.Document{}
+		if err := p.record(&d, s, p.layout); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

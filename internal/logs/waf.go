@@ -26,7 +26,6 @@ package logs
 // timestamp string, as analytics tools do, is accepted and rewritten).
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -36,58 +35,54 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// wafRecord holds the typed fields of a WAF log record. Free-form rule
-// details are kept raw (flat_object in aws.waf). Fields the mapping does not
-// read are decoded too: they are declared in the schema, and decoding them
-// makes a record with a wrong JSON type an error document.
-type wafRecord struct {
-	Timestamp                     json.RawMessage `json:"timestamp"`
-	FormatVersion                 *int64          `json:"formatVersion"`
-	WebACLID                      string          `json:"webaclId"`
-	TerminatingRuleID             string          `json:"terminatingRuleId"`
-	TerminatingRuleType           string          `json:"terminatingRuleType"`
-	Action                        string          `json:"action"`
-	HTTPSourceName                string          `json:"httpSourceName"`
-	HTTPSourceID                  string          `json:"httpSourceId"`
-	ResponseCodeSent              *int64          `json:"responseCodeSent"`
-	RequestBodySize               *int64          `json:"requestBodySize"`
-	RequestBodySizeInspectedByWAF *int64          `json:"requestBodySizeInspectedByWAF"`
-	JA3Fingerprint                string          `json:"ja3Fingerprint"`
-	JA4Fingerprint                string          `json:"ja4Fingerprint"`
-	OversizeFields                []string        `json:"oversizeFields"`
-	Labels                        []struct {
-		Name string `json:"name"`
-	} `json:"labels"`
-	RuleGroupList json.RawMessage `json:"ruleGroupList"`
-	HTTPRequest   struct {
-		ClientIP    string          `json:"clientIp"`
-		Country     string          `json:"country"`
-		URI         string          `json:"uri"`
-		Args        string          `json:"args"`
-		HTTPVersion string          `json:"httpVersion"`
-		HTTPMethod  string          `json:"httpMethod"`
-		RequestID   string          `json:"requestId"`
-		Fragment    string          `json:"fragment"`
-		Scheme      string          `json:"scheme"`
-		Host        string          `json:"host"`
-		Headers     json.RawMessage `json:"headers"`
-	} `json:"httpRequest"`
-}
+// The values of a WAF record the mapping reads (slots of wafShape).
+const (
+	wafTimestamp = iota
+	wafAction
+	wafWebACLID
+	wafTerminatingRuleID
+	wafTerminatingRuleType
+	wafRuleGroupList
+	wafClientIP
+	wafCountry
+	wafURI
+	wafArgs
+	wafHTTPVersion
+	wafHTTPMethod
+	wafRequestID
+	wafScheme
+	wafHost
+	wafHeaders
+)
+
+// wafShape checks every declared aws.waf field (see jsonshape.go);
+// timestamp is read by wafTime, which also accepts an RFC 3339 string.
+// Free-form rule details are flat_object and only read best effort.
+var wafShape = newRecordShape("waf", shapeSpec{
+	lists: map[string]arity{"oversizeFields": listOf, "labels": listOf},
+	own:   []string{"timestamp"},
+	slots: []string{
+		wafTimestamp:           "timestamp",
+		wafAction:              "action",
+		wafWebACLID:            "webaclId",
+		wafTerminatingRuleID:   "terminatingRuleId",
+		wafTerminatingRuleType: "terminatingRuleType",
+		wafRuleGroupList:       "ruleGroupList",
+		wafClientIP:            "httpRequest.clientIp",
+		wafCountry:             "httpRequest.country",
+		wafURI:                 "httpRequest.uri",
+		wafArgs:                "httpRequest.args",
+		wafHTTPVersion:         "httpRequest.httpVersion",
+		wafHTTPMethod:          "httpRequest.httpMethod",
+		wafRequestID:           "httpRequest.requestId",
+		wafScheme:              "httpRequest.scheme",
+		wafHost:                "httpRequest.host",
+		wafHeaders:             "httpRequest.headers",
+	},
+})
 
 // wafHeader is one entry of httpRequest.headers.
-type wafHeader struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// wafRuleGroup is the part of a ruleGroupList entry used to name the
-// terminating rule.
-type wafRuleGroup struct {
-	RuleGroupID     string `json:"ruleGroupId"`
-	TerminatingRule *struct {
-		RuleID string `json:"ruleId"`
-	} `json:"terminatingRule"`
-}
+type wafHeader struct{ name, value string }
 
 var (
 	typeAccessAllowed = []string{"access", "allowed"}
@@ -97,9 +92,10 @@ var (
 // wafParser keeps the buffers reused across the records of one object.
 type wafParser struct {
 	aws     *awsObject
+	rec     shapeValues
 	headers []wafHeader
-	groups  []wafRuleGroup
 	ts      []byte
+	relIP   []string // related.ip of the current document
 }
 
 func parseWAF(in *Input, out *Output) error {
@@ -108,49 +104,48 @@ func parseWAF(in *Input, out *Output) error {
 }
 
 func (p *wafParser) record(out *Output, raw []byte, line int64) error {
-	var r wafRecord
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := wafShape.read(raw, &p.rec); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
 	d := out.Doc()
-	if err := p.mapRecord(d, &r); err != nil {
+	d.Related.IP = p.relIP[:0] // the document is reused once emitted
+	if err := p.mapRecord(d, &p.rec); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
+	p.relIP = d.Related.IP
 	d.AWS = p.aws.build(raw)
 	return out.Emit(d)
 }
 
-// wafTimestamp reads timestamp: epoch milliseconds as a JSON number, or an
+// wafTime reads timestamp: epoch milliseconds as a JSON number, or an
 // RFC 3339 string.
-func wafTimestamp(raw json.RawMessage) (time.Time, error) {
-	if len(raw) == 0 || string(raw) == "null" {
+func wafTime(r *shapeValues) (time.Time, error) {
+	ts := r.val(wafTimestamp)
+	if !r.has(ts) {
 		return time.Time{}, errors.New("record has no timestamp")
 	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return time.Time{}, err
-		}
-		return parseJSONTime(s)
+	if r.isString(ts) {
+		return parseJSONTime(r.str(ts))
 	}
-	return parseEpoch(string(raw), time.Millisecond)
+	return parseEpoch(r.text(ts), time.Millisecond)
 }
 
-func (p *wafParser) mapRecord(d *ecs.Document, r *wafRecord) error {
-	ts, err := wafTimestamp(r.Timestamp)
+func (p *wafParser) mapRecord(d *ecs.Document, r *shapeValues) error {
+	ts, err := wafTime(r)
 	if err != nil {
 		return fmt.Errorf("timestamp: %w", err)
 	}
 	d.Timestamp = ts
 	p.aws.reset()
-	if r.Timestamp[0] == '"' {
+	if r.isString(r.val(wafTimestamp)) {
 		p.ts = strconv.AppendInt(p.ts[:0], ts.UnixMilli(), 10)
 		p.aws.override("timestamp", p.ts)
 	}
 
+	action := r.str(r.val(wafAction))
 	d.Event.Category = categoryWeb
-	d.Event.Action = r.Action
-	switch strings.ToUpper(r.Action) {
+	d.Event.Action = action
+	switch strings.ToUpper(action) {
 	case "ALLOW", "COUNT":
 		d.Event.Outcome, d.Event.Type = "success", typeAccessAllowed
 	case "BLOCK":
@@ -158,67 +153,125 @@ func (p *wafParser) mapRecord(d *ecs.Document, r *wafRecord) error {
 	default:
 		d.Event.Outcome, d.Event.Type = "unknown", typeAccess
 	}
-	d.Event.ID = r.HTTPRequest.RequestID
+	d.Event.ID = r.str(r.val(wafRequestID))
 
-	h := &r.HTTPRequest
-	addRelatedIP(d, setEndpoint(&d.Source, h.ClientIP))
-	if c := present(h.Country); c != "" {
+	addRelatedIP(d, setEndpoint(&d.Source, r.str(r.val(wafClientIP))))
+	if c := present(r.str(r.val(wafCountry))); c != "" {
 		d.Source.Geo = &ecs.Geo{CountryISOCode: c}
 	}
 	d.Network.Type = ipNetworkType(d.Source.IP)
-	d.HTTP.Method = h.HTTPMethod
-	d.HTTP.Version = strings.TrimPrefix(h.HTTPVersion, "HTTP/")
-	d.URL.Path = h.URI
-	d.URL.Query = h.Args
-	d.URL.Scheme = strings.ToLower(h.Scheme)
-	d.URL.Domain = h.Host
-	if h.URI != "" {
-		if h.Args != "" {
-			d.URL.Original = h.URI + "?" + h.Args
+	uri, args := r.str(r.val(wafURI)), r.str(r.val(wafArgs))
+	d.HTTP.Method = r.str(r.val(wafHTTPMethod))
+	d.HTTP.Version = strings.TrimPrefix(r.str(r.val(wafHTTPVersion)), "HTTP/")
+	d.URL.Path = uri
+	d.URL.Query = args
+	d.URL.Scheme = strings.ToLower(r.str(r.val(wafScheme)))
+	d.URL.Domain = r.str(r.val(wafHost))
+	if uri != "" {
+		if args != "" {
+			d.URL.Original = uri + "?" + args
 		} else {
-			d.URL.Original = h.URI
+			d.URL.Original = uri
 		}
 	}
-	// Headers are free-form (flat_object): a malformed entry only costs the
+	// Headers are free-form (flat_object): a malformed list only costs the
 	// ECS fields taken from it.
-	p.headers = p.headers[:0]
-	if len(h.Headers) > 0 && json.Unmarshal(h.Headers, &p.headers) == nil {
+	if p.readHeaders(r) {
 		for _, hd := range p.headers {
 			switch {
-			case strings.EqualFold(hd.Name, "user-agent"):
-				d.UserAgent = hd.Value
-			case strings.EqualFold(hd.Name, "host") && d.URL.Domain == "":
-				d.URL.Domain = hd.Value
-			case strings.EqualFold(hd.Name, "referer"):
-				d.HTTP.Referrer = hd.Value
+			case strings.EqualFold(hd.name, "user-agent"):
+				d.UserAgent = hd.value
+			case strings.EqualFold(hd.name, "host") && d.URL.Domain == "":
+				d.URL.Domain = hd.value
+			case strings.EqualFold(hd.name, "referer"):
+				d.HTTP.Referrer = hd.value
 			}
 		}
 	}
 
-	d.Rule.ID = r.TerminatingRuleID
-	d.Rule.Name = r.TerminatingRuleID
-	d.Rule.Category = r.TerminatingRuleType
-	if t := r.TerminatingRuleType; (t == "GROUP" || t == "MANAGED_RULE_GROUP") && len(r.RuleGroupList) > 0 {
-		p.groups = p.groups[:0]
-		if json.Unmarshal(r.RuleGroupList, &p.groups) == nil {
-			for _, g := range p.groups {
-				if g.TerminatingRule != nil && g.TerminatingRule.RuleID != "" {
-					d.Rule.Ruleset = g.RuleGroupID
-					d.Rule.Name = g.TerminatingRule.RuleID
-					break
-				}
-			}
+	ruleID, ruleType := r.str(r.val(wafTerminatingRuleID)), r.str(r.val(wafTerminatingRuleType))
+	d.Rule.ID = ruleID
+	d.Rule.Name = ruleID
+	d.Rule.Category = ruleType
+	if ruleType == "GROUP" || ruleType == "MANAGED_RULE_GROUP" {
+		if group, rule := wafTerminatingGroupRule(r); rule != "" {
+			d.Rule.Ruleset = group
+			d.Rule.Name = rule
 		}
 	}
 
-	d.Observer = ecs.Observer{Vendor: "AWS", Product: "WAF", Type: "waf", ID: r.WebACLID, Name: wafACLName(r.WebACLID)}
-	if region, account := arnParts(r.WebACLID); account != "" {
+	aclID := r.str(r.val(wafWebACLID))
+	d.Observer = ecs.Observer{Vendor: "AWS", Product: "WAF", Type: "waf", ID: aclID, Name: wafACLName(aclID)}
+	if region, account := arnParts(aclID); account != "" {
 		d.Cloud.AccountID = account
 		if region != "" {
 			d.Cloud.Region = region
 		}
 	}
 	return nil
+}
+
+// readHeaders reads httpRequest.headers into p.headers. It reports false
+// unless the value is a list (or null) of objects (or nulls) whose name and
+// value are strings (or null).
+func (p *wafParser) readHeaders(r *shapeValues) bool {
+	p.headers = p.headers[:0]
+	h := r.val(wafHeaders)
+	if !r.has(h) {
+		return true
+	}
+	ok := r.raw[h.lo] == '['
+	r.elements(h, func(e jsonSpan) bool {
+		var hd wafHeader
+		ok = r.objectOrNull(e, func(name []byte, v jsonSpan) bool {
+			switch string(name) {
+			case "name":
+				return r.stringOrNull(v, &hd.name)
+			case "value":
+				return r.stringOrNull(v, &hd.value)
+			}
+			return true
+		})
+		p.headers = append(p.headers, hd)
+		return ok
+	})
+	return ok
+}
+
+// wafTerminatingGroupRule returns the rule group and rule id of the first
+// ruleGroupList entry with a terminating rule id, read best effort: nothing
+// unless ruleGroupList is a list of objects (or nulls) whose ruleGroupId is
+// a string and whose terminatingRule is an object with a string ruleId
+// (each may be null).
+func wafTerminatingGroupRule(r *shapeValues) (group, rule string) {
+	list := r.val(wafRuleGroupList)
+	if !r.has(list) || r.raw[list.lo] != '[' {
+		return "", ""
+	}
+	ok := true
+	r.elements(list, func(e jsonSpan) bool {
+		var g, id string
+		ok = r.objectOrNull(e, func(name []byte, v jsonSpan) bool {
+			switch string(name) {
+			case "ruleGroupId":
+				return r.stringOrNull(v, &g)
+			case "terminatingRule":
+				id = ""
+				return r.objectOrNull(v, func(name []byte, v jsonSpan) bool {
+					return string(name) != "ruleId" || r.stringOrNull(v, &id)
+				})
+			}
+			return true
+		})
+		if ok && rule == "" && id != "" {
+			group, rule = g, id
+		}
+		return ok
+	})
+	if !ok {
+		return "", ""
+	}
+	return group, rule
 }
 
 // wafACLName is the web ACL name from its ARN

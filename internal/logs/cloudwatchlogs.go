@@ -481,77 +481,28 @@ func (c *cwParser) awslogs(s *recordScanner) bool {
 // escapes stops the scan (decode leaves those to encoding/json). It
 // reports false for invalid JSON and when member does.
 func scanMembers(s *recordScanner, member func(key []byte) bool) bool {
-	s.i++ // {
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		return true
-	}
-	for {
-		s.space()
-		if s.i >= len(s.b) || s.b[s.i] != '"' {
-			return false
+	return s.items(0, '}', func(keyStart, keyEnd int, escaped bool) error {
+		if escaped || s.i >= len(s.b) || !member(s.b[keyStart:keyEnd]) {
+			return errLeftToEncodingJSON
 		}
-		start := s.i + 1
-		if escaped, err := s.str(); err != nil || escaped {
-			return false
-		}
-		key := s.b[start : s.i-1]
-		s.space()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return false
-		}
-		s.i++
-		s.space()
-		if s.i >= len(s.b) || !member(key) {
-			return false
-		}
-		s.space()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return nil
+	}) == nil
 }
 
 // scanElements scans the JSON array at s.i, calling element with s at the
 // first byte of each element, which element must scan. It reports false
 // for invalid JSON and when element does.
 func scanElements(s *recordScanner, element func() bool) bool {
-	s.i++ // [
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
-		s.i++
-		return true
-	}
-	for {
-		s.space()
+	return s.items(0, ']', func(int, int, bool) error {
 		if s.i >= len(s.b) || !element() {
-			return false
+			return errLeftToEncodingJSON
 		}
-		s.space()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return nil
+	}) == nil
 }
+
+// errLeftToEncodingJSON stops a scan of decode: encoding/json decides.
+var errLeftToEncodingJSON = errors.New("left to encoding/json")
 
 // intern returns b as a string, the same string for the same content:
 // owners, streams and filter names repeat from event to event.

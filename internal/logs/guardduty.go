@@ -189,8 +189,8 @@ func mapGuardDuty(d *ecs.Document, v *shapeValues, w *awsObject) error {
 	d.Event.Category = categoryThreat
 	d.Event.Type = typeInfo
 	d.Event.Provider = "guardduty"
-	if sev := v.val(gdSeverity); v.has(sev) {
-		d.Event.Severity = int64(math.Round(v.float(sev) * 10))
+	if sev, ok := v.float(v.val(gdSeverity)); ok {
+		d.Event.Severity = int64(math.Round(sev * 10))
 	}
 	typ := v.str(v.val(gdType))
 	d.Rule.Name = typ
@@ -214,25 +214,13 @@ func mapGuardDuty(d *ecs.Document, v *shapeValues, w *awsObject) error {
 	w.extra("archived", jsonBool(svc.archived))
 	svc.mapAction(d, v)
 
-	v.members(v.val(gdResource), func(name []byte, val jsonSpan) bool {
-		switch string(name) {
-		case "accessKeyDetails":
-			v.members(val, func(name []byte, val jsonSpan) bool {
-				switch string(name) {
-				case "userName":
-					d.User.Name = v.str(val)
-				case "principalId":
-					d.User.ID = v.str(val)
-				}
-				return true
-			})
-		case "instanceDetails":
-			if id := v.get(val, "instanceId"); id.hi > id.lo {
-				d.Cloud.InstanceID = v.str(id)
-			}
-		}
-		return true
-	})
+	var res, key [2]jsonSpan
+	v.getAll(v.val(gdResource), []string{"accessKeyDetails", "instanceDetails"}, res[:])
+	v.getAll(res[0], []string{"userName", "principalId"}, key[:])
+	d.User.Name, d.User.ID = v.str(key[0]), v.str(key[1])
+	if id := v.get(res[1], "instanceId"); id.hi > id.lo {
+		d.Cloud.InstanceID = v.str(id)
+	}
 	if d.User.Name != "" {
 		d.Related.User = append(d.Related.User, d.User.Name)
 	}
@@ -250,40 +238,15 @@ type gdServiceParts struct {
 }
 
 func (s *gdServiceParts) read(v *shapeValues, svc jsonSpan) {
-	v.members(svc, func(name []byte, val jsonSpan) bool {
-		switch string(name) {
-		case "archived":
-			s.archived = v.isTrue(val)
-		case "additionalInfo":
-			v.members(val, func(name []byte, val jsonSpan) bool {
-				if string(name) == "sample" {
-					s.sample = v.isTrue(val)
-				}
-				return true
-			})
-		case "action":
-			v.members(val, func(name []byte, val jsonSpan) bool {
-				switch string(name) {
-				case "actionType":
-					s.actionType = v.str(val)
-				case "awsApiCallAction":
-					s.apiCall = val
-				case "networkConnectionAction":
-					s.network = val
-				case "kubernetesApiCallAction":
-					s.kubernetes = val
-				case "rdsLoginAttemptAction":
-					s.rdsLogin = val
-				case "portProbeAction":
-					s.portProbe = val
-				case "dnsRequestAction":
-					s.dnsRequest = val
-				}
-				return true
-			})
-		}
-		return true
-	})
+	var parts [3]jsonSpan
+	v.getAll(svc, []string{"archived", "additionalInfo", "action"}, parts[:])
+	s.archived = v.isTrue(parts[0])
+	s.sample = v.isTrue(v.get(parts[1], "sample"))
+	var a [7]jsonSpan
+	v.getAll(parts[2], []string{"actionType", "awsApiCallAction", "networkConnectionAction", "kubernetesApiCallAction",
+		"rdsLoginAttemptAction", "portProbeAction", "dnsRequestAction"}, a[:])
+	s.actionType = v.str(a[0])
+	s.apiCall, s.network, s.kubernetes, s.rdsLogin, s.portProbe, s.dnsRequest = a[1], a[2], a[3], a[4], a[5], a[6]
 }
 
 func (s *gdServiceParts) mapAction(d *ecs.Document, v *shapeValues) {
@@ -298,26 +261,12 @@ func (s *gdServiceParts) mapAction(d *ecs.Document, v *shapeValues) {
 	case v.has(s.apiCall):
 		remote = v.get(s.apiCall, "remoteIpDetails")
 	case v.has(s.network):
-		var direction, protocol string
-		var local, remotePorts, localPorts jsonSpan
-		v.members(s.network, func(name []byte, val jsonSpan) bool {
-			switch string(name) {
-			case "connectionDirection":
-				direction = v.str(val)
-			case "protocol":
-				protocol = v.str(val)
-			case "remoteIpDetails":
-				remote = val
-			case "localIpDetails":
-				local = val
-			case "remotePortDetails":
-				remotePorts = val
-			case "localPortDetails":
-				localPorts = val
-			}
-			return true
-		})
-		remotePort, localPort := gdPort(v, remotePorts), gdPort(v, localPorts)
+		var n [6]jsonSpan
+		v.getAll(s.network, []string{"connectionDirection", "protocol", "remoteIpDetails", "localIpDetails",
+			"remotePortDetails", "localPortDetails"}, n[:])
+		direction, protocol, local := v.str(n[0]), v.str(n[1]), n[3]
+		remote = n[2]
+		remotePort, localPort := gdPort(v, n[4]), gdPort(v, n[5])
 		d.Network.Transport = strings.ToLower(protocol)
 		if strings.EqualFold(direction, "OUTBOUND") {
 			setRemoteIP(d, &d.Destination, v, remote)
@@ -360,64 +309,25 @@ func setRemoteIP(d *ecs.Document, e *ecs.Endpoint, v *shapeValues, r jsonSpan) {
 	if !v.has(r) {
 		return
 	}
-	var ipv4, ipv6, countryCode, countryName, cityName, asn, asnOrg string
-	var geo jsonSpan
-	v.members(r, func(name []byte, val jsonSpan) bool {
-		switch string(name) {
-		case "ipAddressV4":
-			ipv4 = v.str(val)
-		case "ipAddressV6":
-			ipv6 = v.str(val)
-		case "country":
-			v.members(val, func(name []byte, val jsonSpan) bool {
-				switch string(name) {
-				case "countryCode":
-					countryCode = v.str(val)
-				case "countryName":
-					countryName = v.str(val)
-				}
-				return true
-			})
-		case "city":
-			if c := v.get(val, "cityName"); c.hi > c.lo {
-				cityName = v.str(c)
-			}
-		case "geoLocation":
-			geo = val
-		case "organization":
-			v.members(val, func(name []byte, val jsonSpan) bool {
-				switch string(name) {
-				case "asn":
-					asn = v.str(val)
-				case "asnOrg":
-					asnOrg = v.str(val)
-				}
-				return true
-			})
-		}
-		return true
-	})
-	ip := ipv4
-	if ip == "" {
-		ip = ipv6
-	}
-	addRelatedIP(d, setEndpoint(e, ip))
+	var ip [6]jsonSpan
+	v.getAll(r, []string{"ipAddressV4", "ipAddressV6", "country", "city", "geoLocation", "organization"}, ip[:])
+	addRelatedIP(d, setEndpoint(e, firstNonEmpty(v.str(ip[0]), v.str(ip[1]))))
 	if d.Network.Type == "" {
 		d.Network.Type = ipNetworkType(e.IP)
 	}
-	if countryCode != "" || countryName != "" || cityName != "" || v.has(geo) {
+	var country, org [2]jsonSpan
+	v.getAll(ip[2], []string{"countryCode", "countryName"}, country[:])
+	v.getAll(ip[5], []string{"asn", "asnOrg"}, org[:])
+	countryCode, countryName, cityName := v.str(country[0]), v.str(country[1]), v.str(v.get(ip[3], "cityName"))
+	if geo := ip[4]; countryCode != "" || countryName != "" || cityName != "" || v.has(geo) {
+		var latLon [2]jsonSpan
+		v.getAll(geo, []string{"lat", "lon"}, latLon[:])
 		g := &ecs.Geo{CountryISOCode: countryCode, CountryName: countryName, CityName: cityName}
-		v.members(geo, func(name []byte, val jsonSpan) bool {
-			switch string(name) {
-			case "lat":
-				g.Lat = v.float(val)
-			case "lon":
-				g.Lon = v.float(val)
-			}
-			return true
-		})
+		g.Lat, _ = v.float(latLon[0])
+		g.Lon, _ = v.float(latLon[1])
 		e.Geo = g
 	}
+	asn, asnOrg := v.str(org[0]), v.str(org[1])
 	if n, err := strconv.ParseInt(asn, 10, 64); err == nil || asnOrg != "" {
 		e.AS = &ecs.AS{Number: n, Organization: asnOrg}
 	}

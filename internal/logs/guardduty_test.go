@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -38,6 +39,80 @@ func TestGuardDutyFields(t *testing.T) {
 		{"Panther-style times without a zone are read as UTC",
 			`{"id":"p1","type":"AttackSequence:IAM/CompromisedCredentials","severity":9,"createdAt":"2025-02-25 20:40:06.721","updatedAt":"2025-02-25 20:40:06.721","service":{"additionalInfo":{}}}`,
 			map[string]any{"@timestamp": "2025-02-25T20:40:06.721Z", "aws.guardduty.updatedAt": "2025-02-25 20:40:06.721"}},
+	})
+}
+
+// recordCase is one record of a finding type and its outcome: an error
+// document whose message contains err, or a document with fields.
+type recordCase struct {
+	name, record, err string
+	fields            map[string]any // as in fieldCase
+}
+
+// checkRecordCases normalizes each case's record as typ.
+func checkRecordCases(t *testing.T, typ string, cases []recordCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := normalizeBytes(t, typ, "k", []byte(c.record))
+			if len(r.docs) != 1 {
+				t.Fatalf("%d documents, want 1 (stats %+v)", len(r.docs), r.stats)
+			}
+			d := &r.docs[0]
+			if c.err != "" {
+				if d.Event.Kind != KindPipelineError || !strings.Contains(d.Error.Message, c.err) {
+					t.Fatalf("kind %q error %q, want an error document containing %q", d.Event.Kind, d.Error.Message, c.err)
+				}
+				return
+			}
+			if d.Event.Kind == KindPipelineError {
+				t.Fatalf("error document: %s", d.Error.Message)
+			}
+			m := docJSON(t, d)
+			for path, want := range c.fields {
+				got, ok := lookup(m, path)
+				if want == nil && ok || want != nil && fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s = %v (present %v), want %v", path, got, ok, want)
+				}
+			}
+		})
+	}
+}
+
+// gdEvent is a GuardDuty finding event with the given envelope members
+// before the detail.
+func gdEvent(envelope, detail string) string {
+	return `{"version":"0","id":"ev",` + envelope + `"detail-type":"GuardDuty Finding","detail":` + detail + `}`
+}
+
+func TestGuardDutyRecordRules(t *testing.T) {
+	const upd = `"updatedAt":"2023-11-14T21:00:00Z"`
+	checkRecordCases(t, "guardduty", []recordCase{
+		{name: "keys match exactly: ID is not id",
+			record: `{"ID":"a",` + upd + `}`, err: "finding has no id"},
+		{name: "a key differing in case is not the declared field and is not type-checked",
+			record: `{"id":"a","Severity":"HIGH",` + upd + `}`, fields: map[string]any{"event.severity": nil, "aws.guardduty.Severity": "HIGH"}},
+		{name: "a key given twice: the last value wins",
+			record: `{"id":"a","id":"b",` + upd + `}`, fields: map[string]any{"aws.guardduty.id": "b"}},
+		{name: "a key given twice: a last null wins too",
+			record: `{"id":"a","id":null,` + upd + `}`, err: "finding has no id"},
+		{name: "a repeated object replaces the earlier one rather than merging",
+			record: `{"id":"a",` + upd + `,"service":{"action":{"actionType":"AWS_API_CALL"}},"service":{"archived":true}}`,
+			fields: map[string]any{"event.action": nil, "aws.guardduty.archived": "true"}},
+		{name: "a declared field of another JSON type is an error naming path and declared type",
+			record: `{"id":"a","severity":"HIGH",` + upd + `}`, err: "severity holds a string, the schema declares double (a JSON number)"},
+		{name: "the declared types are checked inside an event's detail",
+			record: gdEvent(`"source":"aws.guardduty",`, `{"id":"a","updatedAt":5}`), err: "updatedAt holds the number 5, the schema declares keyword"},
+		{name: "an envelope key must hold a string",
+			record: gdEvent(`"source":1,`, `{"id":"a",`+upd+`}`), err: `EventBridge event key "source" holds a number, not a string`},
+		{name: "an envelope key must hold a string even in a raw finding",
+			record: `{"id":"a",` + upd + `,"region":["eu-west-1"]}`, err: `EventBridge event key "region" holds an array, not a string`},
+		{name: "an envelope key may hold null",
+			record: gdEvent(`"source":"aws.guardduty","time":null,"account":"1","account":null,`, `{"id":"a",`+upd+`}`),
+			fields: map[string]any{"aws.guardduty.eventbridge.time": nil, "aws.guardduty.eventbridge.account": nil, "cloud.account.id": nil}},
+		{name: "envelope keys given twice: the last one wins",
+			record: gdEvent(`"source":"aws.ec2","source":"aws.guardduty",`, `{"id":"a",`+upd+`}`),
+			fields: map[string]any{"aws.guardduty.eventbridge.source": "aws.guardduty"}},
 	})
 }
 
@@ -80,6 +155,9 @@ func TestFindingMessage(t *testing.T) {
 		{"another source is refused", `{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}`, "", "neither GuardDuty nor Security Hub"},
 		{"a raw finding is refused", gdAPIFinding, "", "not an EventBridge event"},
 		{"broken JSON is refused", `{"source":`, "", "finding event"},
+		{"an envelope key of another type is refused", `{"detail-type":"GuardDuty Finding","source":"aws.guardduty","time":5,"detail":` + gdAPIFinding + `}`, "", `EventBridge event key "time" holds a number, not a string`},
+		{"a GuardDuty finding of another declared type is refused", `{"detail-type":"GuardDuty Finding","source":"aws.guardduty","detail":{"id":"a","severity":"HIGH","updatedAt":"2023-11-14T21:00:00Z"}}`, "", "severity holds a string, the schema declares double"},
+		{"a Security Hub finding of another declared type is refused", shEvent(`{"Id":"a","UpdatedAt":"2023-11-14T21:00:00Z","Types":"x"}`), "", "Types holds a string, the schema declares a list of keyword"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -30,10 +30,13 @@ package logs
 //	string/number  -> {"value": ...}
 //	null           -> field left out
 //
-// Each parser checks the other declared paths before (the JSON line types
-// with a recordShape, jsonshape.go), so a record whose declared fields have
-// the wrong JSON type is an error document and each declared path has one
-// JSON type across all documents.
+// Before the writer runs, each parser checks the record against its
+// recordShape (jsonshape.go), built from the ecs schema: in the same pass
+// that validates the record, every declared aws.<type> path must hold its
+// declared JSON type (or null), and the values the parser maps are kept as
+// offsets into the record. A record whose declared fields have another
+// JSON type is an error document naming the path and the declared type, so
+// each declared path has one JSON type across all documents.
 
 import (
 	"bufio"
@@ -651,10 +654,6 @@ func (w *awsObject) overridden() ([]byte, bool) {
 		}
 	}
 	return nil, false
-}
-
-func trimJSONSpace(v []byte) []byte {
-	return bytes.TrimFunc(v, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' })
 }
 
 // parseJSONTime parses the times of the JSON formats: RFC 3339 with or

@@ -1,12 +1,6 @@
 package logs
 
-import (
-	"bytes"
-	"fmt"
-	"unicode"
-	"unicode/utf16"
-	"unicode/utf8"
-)
+import "fmt"
 
 // Byte classes of the JSON scanners.
 var (
@@ -73,47 +67,14 @@ func (s *recordScanner) space() {
 
 // object scans the top-level object, reporting its members.
 func (s *recordScanner) object(fn func(m member)) error {
-	s.i++ // {
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		return nil
-	}
-	for {
-		s.space()
-		if s.i >= len(s.b) || s.b[s.i] != '"' {
-			return s.fail("want a key")
-		}
-		kstart := s.i + 1
-		if _, err := s.str(); err != nil {
-			return err
-		}
-		kend := s.i - 1
-		s.space()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return s.fail("want ':'")
-		}
-		s.i++
-		s.space()
-		vstart := s.i
+	return s.items(0, '}', func(keyStart, keyEnd int, _ bool) error {
+		start := s.i
 		if err := s.value(1); err != nil {
 			return err
 		}
-		fn(member{keyStart: kstart, keyEnd: kend, valStart: vstart, valEnd: s.i})
-		s.space()
-		if s.i >= len(s.b) {
-			return s.fail("unterminated object")
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return s.fail("want ',' or '}'")
-		}
-	}
+		fn(member{keyStart: keyStart, keyEnd: keyEnd, valStart: start, valEnd: s.i})
+		return nil
+	})
 }
 
 // value scans any JSON value at nesting depth.
@@ -129,9 +90,9 @@ func (s *recordScanner) value(depth int) error {
 		_, err := s.str()
 		return err
 	case c == '{':
-		return s.container(depth, '}', true)
+		return s.items(depth, '}', nil)
 	case c == '[':
-		return s.container(depth, ']', false)
+		return s.items(depth, ']', nil)
 	case c == 't':
 		return s.literal("true")
 	case c == 'f':
@@ -144,7 +105,13 @@ func (s *recordScanner) value(depth int) error {
 	return s.fail("want a value")
 }
 
-func (s *recordScanner) container(depth int, end byte, keys bool) error {
+// items scans the object or array at s.i (its opening bracket), closed by
+// end: the one loop over members and elements. For each it calls item,
+// when not nil, with s at the first byte of the value (and the offsets of
+// the key of a member without its quotes, and whether the key holds
+// escapes); item must scan the value. A nil item has value scan it at
+// depth+1, without an indirect call per value.
+func (s *recordScanner) items(depth int, end byte, item func(keyStart, keyEnd int, escaped bool) error) error {
 	s.i++
 	s.space()
 	if s.i < len(s.b) && s.b[s.i] == end {
@@ -153,13 +120,18 @@ func (s *recordScanner) container(depth int, end byte, keys bool) error {
 	}
 	for {
 		s.space()
-		if keys {
+		var keyStart, keyEnd int
+		var escaped bool
+		if end == '}' {
 			if s.i >= len(s.b) || s.b[s.i] != '"' {
 				return s.fail("want a key")
 			}
-			if _, err := s.str(); err != nil {
+			keyStart = s.i + 1
+			var err error
+			if escaped, err = s.str(); err != nil {
 				return err
 			}
+			keyEnd = s.i - 1
 			s.space()
 			if s.i >= len(s.b) || s.b[s.i] != ':' {
 				return s.fail("want ':'")
@@ -167,12 +139,18 @@ func (s *recordScanner) container(depth int, end byte, keys bool) error {
 			s.i++
 			s.space()
 		}
-		if err := s.value(depth + 1); err != nil {
+		var err error
+		if item != nil {
+			err = item(keyStart, keyEnd, escaped)
+		} else {
+			err = s.value(depth + 1)
+		}
+		if err != nil {
 			return err
 		}
 		s.space()
 		if s.i >= len(s.b) {
-			return s.fail("unterminated container")
+			return s.unclosed(end)
 		}
 		switch s.b[s.i] {
 		case ',':
@@ -181,9 +159,21 @@ func (s *recordScanner) container(depth int, end byte, keys bool) error {
 			s.i++
 			return nil
 		default:
-			return s.fail("want ',' or the closing bracket")
+			return s.unclosed(end)
 		}
 	}
+}
+
+// unclosed is the error of a container that does not go on after an item.
+func (s *recordScanner) unclosed(end byte) error {
+	what, want := "object", "want ',' or '}'"
+	if end == ']' {
+		what, want = "array", "want ',' or ']'"
+	}
+	if s.i >= len(s.b) {
+		return s.fail("unterminated " + what)
+	}
+	return s.fail(want)
 }
 
 // str scans a string starting at its opening quote and reports whether it
@@ -281,71 +271,4 @@ func (s *recordScanner) digits() bool {
 		s.i++
 	}
 	return s.i > start
-}
-
-// unquoteJSON decodes a JSON string token (with its quotes) that a
-// recordScanner has validated, exactly as encoding/json decodes it into a
-// string: escapes resolved, a lone or mismatched UTF-16 surrogate and
-// every invalid UTF-8 byte become U+FFFD. scratch is reused for strings
-// with escapes or invalid UTF-8; the result is always a fresh string.
-func unquoteJSON(tok []byte, scratch *[]byte) string {
-	s := tok[1 : len(tok)-1]
-	if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
-		return string(s)
-	}
-	b := (*scratch)[:0]
-	for r := 0; r < len(s); {
-		c := s[r]
-		switch {
-		case c == '\\':
-			r++
-			switch s[r] {
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case 'u':
-				rr := hex4(s[r+1 : r+5])
-				r += 4
-				if utf16.IsSurrogate(rr) {
-					if r+7 <= len(s) && s[r+1] == '\\' && s[r+2] == 'u' {
-						if dec := utf16.DecodeRune(rr, hex4(s[r+3:r+7])); dec != unicode.ReplacementChar {
-							b = utf8.AppendRune(b, dec)
-							r += 7
-							continue
-						}
-					}
-					rr = unicode.ReplacementChar
-				}
-				b = utf8.AppendRune(b, rr)
-			default: // '"', '\\', '/'
-				b = append(b, s[r])
-			}
-			r++
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			r++
-		default:
-			rr, size := utf8.DecodeRune(s[r:])
-			b = utf8.AppendRune(b, rr)
-			r += size
-		}
-	}
-	*scratch = b
-	return string(b)
-}
-
-// hex4 reads four hex digits (validated by the scanner).
-func hex4(h []byte) rune {
-	var r rune
-	for _, c := range h[:4] {
-		r = r<<4 | rune(unhex(c))
-	}
-	return r
 }

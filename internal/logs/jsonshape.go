@@ -1,7 +1,8 @@
 package logs
 
-// Reading the records of the JSON line formats (WAF, Route 53 Resolver,
-// Network Firewall) without reflection, in one validating pass.
+// Reading the records of the JSON formats (WAF, Route 53 Resolver, Network
+// Firewall; GuardDuty and Security Hub through findings.go) without
+// reflection, in one validating pass.
 //
 // A recordShape is built once per parser from the ecs schema: a tree of the
 // declared aws.<type> paths, each with its declared type. read validates the
@@ -31,6 +32,7 @@ package logs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -239,28 +241,53 @@ type shapeValues struct {
 // v. The error is the first syntax error, else the first declared path
 // holding another JSON type.
 func (sh *recordShape) read(raw []byte, v *shapeValues) error {
+	typeErr, err := sh.scan(raw, v, nil)
+	if err != nil {
+		return err
+	}
+	return typeErr
+}
+
+// scan is read, calling also (when set) with every top-level member in the
+// same pass: err is the syntax error, typeErr the first declared path
+// holding another JSON type.
+func (sh *recordShape) scan(raw []byte, v *shapeValues, also func(m member)) (typeErr, err error) {
 	v.raw, v.s = raw, string(raw)
+	sh.clearSlots(v)
+	isObject, err := scanObject(raw, func(m member) {
+		if also != nil {
+			also(m)
+		}
+		if typeErr == nil {
+			if n := v.kidAt(sh.root, m.keyStart-1, m.keyEnd+1); n != nil {
+				typeErr = v.check(n, m.valStart, m.valEnd)
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case !isObject:
+		return nil, errors.New("not a JSON object")
+	}
+	return typeErr, nil
+}
+
+// readIn reads the object at obj, inside the record v holds and already
+// validated, as read reads a record: the declared paths are checked and
+// the slots refilled.
+func (sh *recordShape) readIn(v *shapeValues, obj jsonSpan) error {
+	sh.clearSlots(v)
+	return v.checkMembers(sh.root, obj.lo)
+}
+
+// clearSlots sizes the slots of v for sh and empties them.
+func (sh *recordShape) clearSlots(v *shapeValues) {
 	if cap(v.vals) < sh.nslots {
 		v.vals = make([]jsonSpan, sh.nslots)
 	}
 	v.vals = v.vals[:sh.nslots]
 	clear(v.vals)
-	var typeErr error
-	isObject, err := scanObject(raw, func(m member) {
-		if typeErr != nil {
-			return
-		}
-		if n := v.kidAt(sh.root, m.keyStart-1, m.keyEnd+1); n != nil {
-			typeErr = v.check(n, m.valStart, m.valEnd)
-		}
-	})
-	switch {
-	case err != nil:
-		return err
-	case !isObject:
-		return fmt.Errorf("not a JSON object")
-	}
-	return typeErr
 }
 
 // kidAt returns the child of n named by the key token raw[k0:k1].
@@ -278,13 +305,11 @@ func (v *shapeValues) kidAt(n *shapeNode, k0, k1 int) *shapeNode {
 // unescaped when it holds escapes.
 func (v *shapeValues) key(k0, k1 int) []byte {
 	inner := v.raw[k0+1 : k1-1]
-	for _, c := range inner {
-		if c == '\\' {
-			v.keys = append(v.keys[:0], unquoteJSON(v.raw[k0:k1], &v.scratch)...)
-			return v.keys
-		}
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return inner
 	}
-	return inner
+	v.keys = append(v.keys[:0], unquoteJSON(v.raw[k0:k1], &v.scratch)...)
+	return v.keys
 }
 
 // check checks the value raw[lo:hi] of a member at node n and keeps the
@@ -333,14 +358,11 @@ func (v *shapeValues) fits(n *shapeNode, lo, hi int) bool {
 	case ecs.Keyword, ecs.Text, ecs.IP, ecs.Date:
 		return c == '"'
 	case ecs.Long:
-		_, err := strconv.ParseInt(v.s[lo:hi], 10, 64)
-		return err == nil
+		_, ok := v.int(jsonSpan{lo, hi})
+		return ok
 	case ecs.Double:
-		if c == '-' || c >= '0' && c <= '9' {
-			_, err := strconv.ParseFloat(v.s[lo:hi], 64)
-			return err == nil
-		}
-		return false
+		_, ok := v.float(jsonSpan{lo, hi})
+		return ok
 	case ecs.Boolean:
 		return c == 't' || c == 'f'
 	}
@@ -362,17 +384,8 @@ func (v *shapeValues) checkMembers(n *shapeNode, i int) error {
 // typeError describes a declared path holding another JSON type; in is
 // "a list with " for an element of a list.
 func (v *shapeValues) typeError(n *shapeNode, lo, hi int, in string) error {
-	var got string
-	switch c := v.raw[lo]; {
-	case c == '"':
-		got = "a string"
-	case c == '{':
-		got = "an object"
-	case c == '[':
-		got = "an array"
-	case c == 't' || c == 'f':
-		got = "a boolean"
-	default:
+	got := v.jsonTypeName(jsonSpan{lo, hi})
+	if got == "a number" {
 		got = "the number " + v.s[lo:min(hi, lo+40)]
 	}
 	one, many := "an object", "objects"
@@ -439,6 +452,39 @@ func (v *shapeValues) int(s jsonSpan) (n int64, ok bool) {
 	return n, err == nil
 }
 
+// float decodes a number in the float64 range; ok is false for anything
+// else.
+func (v *shapeValues) float(s jsonSpan) (f float64, ok bool) {
+	if s.hi == s.lo || !(v.raw[s.lo] == '-' || v.raw[s.lo] >= '0' && v.raw[s.lo] <= '9') {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(v.s[s.lo:s.hi], 64)
+	if err != nil {
+		return 0, false // not ±Inf, as encoding/json leaves a float64 it cannot decode into
+	}
+	return f, true
+}
+
+// isTrue reports whether a span holds the literal true.
+func (v *shapeValues) isTrue(s jsonSpan) bool { return s.hi-s.lo == 4 && v.raw[s.lo] == 't' }
+
+// jsonTypeName names the JSON type of the value at s, for error messages.
+func (v *shapeValues) jsonTypeName(s jsonSpan) string {
+	switch c := v.raw[s.lo]; {
+	case c == '"':
+		return "a string"
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	}
+	return "a number"
+}
+
 // members calls fn with the name and value of each member of the object at
 // s (nothing when s is not an object) until fn returns false.
 func (v *shapeValues) members(s jsonSpan, fn func(name []byte, val jsonSpan) bool) {
@@ -457,6 +503,40 @@ func (v *shapeValues) elements(s jsonSpan, fn func(e jsonSpan) bool) {
 		return
 	}
 	eachElement(v.raw, s.lo, func(e0, e1 int) bool { return fn(jsonSpan{e0, e1}) })
+}
+
+// getAll sets vals[i] to the value of the last member called names[i] of
+// the object at obj (the last one wins, as in aws.<type>), or to the zero
+// span when there is none or obj is not an object: one pass over obj for
+// all the names.
+func (v *shapeValues) getAll(obj jsonSpan, names []string, vals []jsonSpan) {
+	clear(vals)
+	v.members(obj, func(n []byte, s jsonSpan) bool {
+		for i, name := range names {
+			if string(n) == name {
+				vals[i] = s
+			}
+		}
+		return true
+	})
+}
+
+// get returns the value of the last member called name of the object at
+// obj, or the zero span (see getAll).
+func (v *shapeValues) get(obj jsonSpan, name string) jsonSpan {
+	var val [1]jsonSpan
+	v.getAll(obj, []string{name}, val[:])
+	return val[0]
+}
+
+// first returns the first element of the array at arr; ok is false when
+// arr is not an array or is empty.
+func (v *shapeValues) first(arr jsonSpan) (e jsonSpan, ok bool) {
+	v.elements(arr, func(s jsonSpan) bool {
+		e, ok = s, true
+		return false
+	})
+	return e, ok
 }
 
 // stringOrNull sets *dst to the string at s ("" for null) and reports

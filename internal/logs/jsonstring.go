@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"fmt"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -115,4 +116,28 @@ func scanJSONString(s *recordScanner, dst []byte) (content, newDst []byte, ok bo
 			i += size
 		}
 	}
+}
+
+// unquoteJSON decodes a JSON string token (with its quotes) that a
+// recordScanner has validated, as scanJSONString does. scratch is reused
+// for strings with escapes or invalid UTF-8; the result is always a fresh
+// string.
+func unquoteJSON(tok []byte, scratch *[]byte) string {
+	s := recordScanner{b: tok}
+	content, buf, ok := scanJSONString(&s, (*scratch)[:0])
+	*scratch = buf
+	if !ok || s.i != len(tok) {
+		// The callers hold tokens their scan accepted: a bug, not input.
+		panic(fmt.Sprintf("unquoteJSON of %q, which is not one JSON string", tok))
+	}
+	return string(content)
+}
+
+// hex4 reads four hex digits (validated by the caller).
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h[:4] {
+		r = r<<4 | rune(unhex(c))
+	}
+	return r
 }

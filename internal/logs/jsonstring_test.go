@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestScanJSONStringDecodesAsEncodingJSON(t *testing.T) {
+func TestJSONStringsDecodeAsEncodingJSON(t *testing.T) {
 	tests := []struct {
 		name, tok string
 		inPlace   bool // the content is the token's own bytes
@@ -43,12 +43,14 @@ func TestScanJSONStringDecodesAsEncodingJSON(t *testing.T) {
 }
 
 // checkScanJSONString asserts that scanJSONString accepts tok exactly when
-// encoding/json does and decodes it the same; it returns the content (nil
-// when rejected) and whether it is tok's own bytes.
+// encoding/json does and decodes it the same, and so does unquoteJSON (on
+// top of it) when it accepts; it returns the content (nil when rejected)
+// and whether it is tok's own bytes.
 func checkScanJSONString(t *testing.T, tok string) (content []byte, inPlace bool) {
 	t.Helper()
 	s := &recordScanner{b: []byte(tok)}
 	content, dst, ok := scanJSONString(s, []byte("xy"))
+	end := s.i
 	if ok {
 		s.space() // encoding/json takes whitespace after the value
 		ok = s.i == len(tok)
@@ -63,6 +65,10 @@ func checkScanJSONString(t *testing.T, tok string) (content []byte, inPlace bool
 	}
 	if string(content) != want {
 		t.Errorf("scanJSONString(%q) = %q, encoding/json: %q", tok, content, want)
+	}
+	scratch := []byte("stale")
+	if got := unquoteJSON([]byte(tok[:end]), &scratch); got != want {
+		t.Errorf("unquoteJSON(%q) = %q, encoding/json: %q", tok[:end], got, want)
 	}
 	inPlace = len(content) > 0 && &content[0] == &s.b[1]
 	if string(dst[:2]) != "xy" || !inPlace && len(dst) != 2+len(content) {

@@ -176,7 +176,7 @@ func securityHubEventFindings(r *findingRecord, findings []jsonSpan) (_ []jsonSp
 	case detail.hi == detail.lo:
 		return nil, "", errors.New("Security Hub findings event has no detail")
 	case v.raw[detail.lo] != '{' && v.raw[detail.lo] != 'n':
-		return nil, "", v.notObjectError("detail", detail)
+		return nil, "", fmt.Errorf("detail is %s, not a JSON object", v.jsonTypeName(detail))
 	}
 	list := v.get(detail, "findings")
 	if v.has(list) && v.raw[list.lo] != '[' {
@@ -275,20 +275,9 @@ func mapSecurityHub(d *ecs.Document, v *shapeValues) error {
 		d.Event.Category, d.Event.Outcome = categoryConfiguration, "unknown"
 	}
 
-	var pfProduct, pfCompany, pfStandards, pfGuide string
-	v.members(v.val(shProductFields), func(name []byte, val jsonSpan) bool {
-		switch string(name) {
-		case "aws/securityhub/ProductName":
-			pfProduct = v.str(val)
-		case "aws/securityhub/CompanyName":
-			pfCompany = v.str(val)
-		case "StandardsArn":
-			pfStandards = v.str(val)
-		case "StandardsGuideArn":
-			pfGuide = v.str(val)
-		}
-		return true
-	})
+	var pf [4]jsonSpan
+	v.getAll(v.val(shProductFields), []string{"aws/securityhub/ProductName", "aws/securityhub/CompanyName", "StandardsArn", "StandardsGuideArn"}, pf[:])
+	pfProduct, pfCompany, pfStandards, pfGuide := v.str(pf[0]), v.str(pf[1]), v.str(pf[2]), v.str(pf[3])
 	d.Observer.Vendor = firstNonEmpty(v.str(v.val(shCompanyName)), pfCompany)
 	d.Observer.Product = firstNonEmpty(v.str(v.val(shProductName)), pfProduct)
 	d.Observer.Type = "finding"
@@ -332,36 +321,15 @@ func mapSecurityHub(d *ecs.Document, v *shapeValues) error {
 
 // mapSecurityHubNetwork maps Network (present, possibly null).
 func mapSecurityHubNetwork(d *ecs.Document, v *shapeValues, network jsonSpan) {
-	var direction, protocol, srcV4, srcV6, srcDomain, dstV4, dstV6 string
-	var srcPort, dstPort int64
-	v.members(network, func(name []byte, val jsonSpan) bool {
-		switch string(name) {
-		case "Direction":
-			direction = v.str(val)
-		case "Protocol":
-			protocol = v.str(val)
-		case "SourceIpV4":
-			srcV4 = v.str(val)
-		case "SourceIpV6":
-			srcV6 = v.str(val)
-		case "SourcePort":
-			srcPort, _ = v.int(val)
-		case "SourceDomain":
-			srcDomain = v.str(val)
-		case "DestinationIpV4":
-			dstV4 = v.str(val)
-		case "DestinationIpV6":
-			dstV6 = v.str(val)
-		case "DestinationPort":
-			dstPort, _ = v.int(val)
-		}
-		return true
-	})
-	addRelatedIP(d, setEndpoint(&d.Source, firstNonEmpty(srcV4, srcV6)))
-	d.Source.Port = srcPort
-	d.Source.Domain = srcDomain
-	addRelatedIP(d, setEndpoint(&d.Destination, firstNonEmpty(dstV4, dstV6)))
-	d.Destination.Port = dstPort
+	var n [9]jsonSpan
+	v.getAll(network, []string{"Direction", "Protocol", "SourceIpV4", "SourceIpV6", "SourcePort", "SourceDomain",
+		"DestinationIpV4", "DestinationIpV6", "DestinationPort"}, n[:])
+	direction, protocol := v.str(n[0]), v.str(n[1])
+	addRelatedIP(d, setEndpoint(&d.Source, firstNonEmpty(v.str(n[2]), v.str(n[3]))))
+	d.Source.Port, _ = v.int(n[4])
+	d.Source.Domain = v.str(n[5])
+	addRelatedIP(d, setEndpoint(&d.Destination, firstNonEmpty(v.str(n[6]), v.str(n[7]))))
+	d.Destination.Port, _ = v.int(n[8])
 	d.Network.Transport = strings.ToLower(protocol)
 	switch direction {
 	case "IN":
@@ -373,36 +341,20 @@ func mapSecurityHubNetwork(d *ecs.Document, v *shapeValues, network jsonSpan) {
 
 // mapSecurityHubAction maps Action (present, possibly null).
 func mapSecurityHubAction(d *ecs.Document, v *shapeValues, action jsonSpan) {
-	var actionType, apiIP, networkIP, domain string
-	var probe jsonSpan
-	var probed bool
+	var a [5]jsonSpan
+	v.getAll(action, []string{"ActionType", "AwsApiCallAction", "NetworkConnectionAction", "PortProbeAction", "DnsRequestAction"}, a[:])
 	remoteIP := func(parent jsonSpan) string {
 		return v.str(v.get(v.get(parent, "RemoteIpDetails"), "IpAddressV4"))
 	}
-	v.members(action, func(name []byte, val jsonSpan) bool {
-		switch string(name) {
-		case "ActionType":
-			actionType = v.str(val)
-		case "AwsApiCallAction":
-			apiIP = remoteIP(val)
-		case "NetworkConnectionAction":
-			networkIP = remoteIP(val)
-		case "PortProbeAction":
-			probe, probed = v.first(v.get(val, "PortProbeDetails"))
-		case "DnsRequestAction":
-			domain = v.str(v.get(val, "Domain"))
-		}
-		return true
-	})
-	d.Event.Action = actionType
+	d.Event.Action = v.str(a[0])
 	if d.Source.IP == "" && d.Source.Address == "" {
-		ip := firstNonEmpty(apiIP, networkIP)
-		if ip == "" && probed {
+		ip := firstNonEmpty(remoteIP(a[1]), remoteIP(a[2]))
+		if probe, ok := v.first(v.get(a[3], "PortProbeDetails")); ok && ip == "" {
 			ip = remoteIP(probe)
 		}
 		addRelatedIP(d, setEndpoint(&d.Source, ip))
 	}
-	d.DNS.QuestionName = strings.TrimSuffix(domain, ".")
+	d.DNS.QuestionName = strings.TrimSuffix(v.str(v.get(a[4], "Domain")), ".")
 }
 
 // asffSeverity is event.severity of an ASFF finding (see the file comment).

@@ -32,6 +32,33 @@ func TestSecurityHubFields(t *testing.T) {
 	})
 }
 
+func TestSecurityHubRecordRules(t *testing.T) {
+	const upd = `"UpdatedAt":"2023-11-14T21:00:00Z"`
+	event := func(envelope, findings string) string {
+		return `{"version":"0","id":"ev",` + envelope + `"detail-type":"Security Hub Findings - Imported","detail":{"findings":[` + findings + `]}}`
+	}
+	checkRecordCases(t, "securityhub", []recordCase{
+		{name: "keys match exactly: id is not Id",
+			record: `{"id":"a",` + upd + `}`, err: "finding has no Id"},
+		{name: "a key differing in case is not the declared field and is not type-checked",
+			record: `{"Id":"a","types":"x",` + upd + `}`, fields: map[string]any{"rule.category": nil, "aws.securityhub.types": "x"}},
+		{name: "a key given twice: the last value wins",
+			record: `{"Id":"a","Title":"first","Title":"second",` + upd + `}`, fields: map[string]any{"rule.name": "second"}},
+		{name: "a key given twice: a last null wins too",
+			record: `{"Id":"a","Title":"first","Title":null,` + upd + `}`, fields: map[string]any{"rule.name": nil}},
+		{name: "a declared field of another JSON type is an error naming path and declared type",
+			record: `{"Id":"a","Types":"x",` + upd + `}`, err: "Types holds a string, the schema declares a list of keyword (JSON strings)"},
+		{name: "the declared types are checked inside an event's finding, which the error names",
+			record: event(`"source":"aws.securityhub",`, `{"Id":"a",`+upd+`,"Severity":{"Normalized":"high"}}`),
+			err:    "finding 0: Severity.Normalized holds a string, the schema declares long"},
+		{name: "an envelope key must hold a string",
+			record: event(`"source":"aws.securityhub","time":{},`, `{"Id":"a",`+upd+`}`), err: `EventBridge event key "time" holds an object, not a string`},
+		{name: "an envelope key may hold null",
+			record: event(`"source":"aws.securityhub","region":null,`, `{"Id":"a",`+upd+`}`),
+			fields: map[string]any{"aws.securityhub.eventbridge.source": "aws.securityhub", "aws.securityhub.eventbridge.region": nil}},
+	})
+}
+
 func TestASFFSeverity(t *testing.T) {
 	n := func(v int64) *int64 { return &v }
 	cases := []struct {

@@ -705,7 +705,7 @@ func parseISOFast(s string) (t time.Time, ok bool) {
 	hour, ok4 := isoDigits(s[11:13])
 	minute, ok5 := isoDigits(s[14:16])
 	sec, ok6 := isoDigits(s[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > isoDaysIn(month, year) ||
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
 		hour > 23 || minute > 59 || sec > 59 {
 		return t, false
 	}
@@ -754,20 +754,6 @@ func isoDigits(s string) (n int, ok bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-// isoDaysIn is the number of days of a month (1-12) of a year.
-func isoDaysIn(month, year int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // parseEpoch parses whole epoch seconds or milliseconds given as digits.

@@ -72,24 +72,9 @@ type ctParser struct {
 // streamRecords reads one {"Records":[...]} object, record by record.
 // Other keys of the object are read past without being kept.
 func (p *ctParser) streamRecords(js *jsonStream, out *Output) error {
-	if err := js.expect('{'); err != nil {
-		return err
-	}
-	for n := 0; ; n++ {
-		c, err := js.peek()
-		if err != nil {
-			return unexpectedEOF(err)
-		}
-		if c == '}' {
-			js.discard(1)
-			return nil
-		}
-		if n > 0 {
-			if err := js.expect(','); err != nil {
-				return err
-			}
-		}
+	return js.items('{', '}', func() error {
 		var tooLong bool
+		var err error
 		p.key, tooLong, err = js.readValue(p.key[:0], 64)
 		if err != nil {
 			return err
@@ -98,14 +83,11 @@ func (p *ctParser) streamRecords(js *jsonStream, out *Output) error {
 			return err
 		}
 		if !tooLong && string(p.key) == `"Records"` {
-			err = p.streamArray(js, out)
-		} else {
-			_, _, err = js.readValue(nil, 0)
+			return p.streamArray(js, out)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		_, _, err = js.readValue(nil, 0)
+		return err
+	})
 }
 
 // streamArray reads the Records array (or null).
@@ -121,38 +103,19 @@ func (p *ctParser) streamArray(js *jsonStream, out *Output) error {
 		}
 		return err
 	}
-	if err := js.expect('['); err != nil {
-		return err
-	}
-	for n := 0; ; n++ {
-		c, err := js.peek()
-		if err != nil {
-			return unexpectedEOF(err)
-		}
-		if c == ']' {
-			js.discard(1)
-			return nil
-		}
-		if n > 0 {
-			if err := js.expect(','); err != nil {
-				return err
-			}
-		}
+	return js.items('[', ']', func() error {
 		var tooLong bool
+		var err error
 		start := js.off
 		p.buf, tooLong, err = js.readValue(p.buf[:0], MaxLineBytes)
 		if err != nil {
 			return err
 		}
 		if tooLong {
-			err = out.Fail(nil, fmt.Errorf("Records element at byte %d is %d bytes, over the %d byte limit", start, js.off-start, MaxLineBytes))
-		} else {
-			err = p.value(p.buf, out, false)
+			return out.Fail(nil, fmt.Errorf("Records element at byte %d is %d bytes, over the %d byte limit", start, js.off-start, MaxLineBytes))
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return p.value(p.buf, out, false)
+	})
 }
 
 // lines reads one JSON value per line (see the file comment).

@@ -178,6 +178,33 @@ func (s *jsonStream) readValue(dst []byte, limit int) (out []byte, tooLong bool,
 	}
 }
 
+// items reads an object (open '{', close '}') or an array ('[', ']'),
+// calling item for each member or element with the reader at its start
+// (the separating comma consumed); item must read it whole.
+func (s *jsonStream) items(open, close byte, item func() error) error {
+	if err := s.expect(open); err != nil {
+		return err
+	}
+	for n := 0; ; n++ {
+		c, err := s.peek()
+		if err != nil {
+			return unexpectedEOF(err)
+		}
+		if c == close {
+			s.discard(1)
+			return nil
+		}
+		if n > 0 {
+			if err := s.expect(','); err != nil {
+				return err
+			}
+		}
+		if err := item(); err != nil {
+			return err
+		}
+	}
+}
+
 func unexpectedEOF(err error) error {
 	if errors.Is(err, io.EOF) {
 		return io.ErrUnexpectedEOF

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ var cloudTrailAliases = map[string]string{
 	"recipientAccountId": "cloud.account.id",
 	"eventID":            "event.id",
 }
+
+// errUnknownField marks a field name the log source does not have.
+var errUnknownField = errors.New("unknown field")
 
 // field is one resolved rule field.
 type field struct {
@@ -73,9 +77,9 @@ func resolveField(service, raw string) (*field, error) {
 	typ, ok := ecs.FieldTypeOf(path)
 	if !ok {
 		if service == serviceCloudTrail {
-			return nil, fmt.Errorf("unknown field %q: not a declared CloudTrail record field (document path %s) nor an ECS field", raw, path)
+			return nil, fmt.Errorf("%w %q: CloudTrail records have no such field (document path %s) and it is not an ECS field", errUnknownField, raw, path)
 		}
-		return nil, fmt.Errorf("unknown field %q: not declared in the document schema", raw)
+		return nil, fmt.Errorf("%w %q: not declared in the %s document schema", errUnknownField, raw, service)
 	}
 	f := &field{raw: raw, path: path, typ: typ}
 	if t, ok := typedFields[path]; ok {

@@ -254,6 +254,23 @@ func (c *Catalog) Merge(o *Catalog) error {
 	return nil
 }
 
+// MergeNew adds the rules of o whose id c does not hold yet and returns a
+// LoadError for each of the others: a site rule directory is added to the
+// built-in catalog rule by rule, and one clash never drops the rest.
+func (c *Catalog) MergeNew(o *Catalog) (refused []*LoadError) {
+	for _, r := range o.rules {
+		if prev := c.byID[r.ID]; prev != nil {
+			refused = append(refused, &LoadError{File: r.File, Line: r.Line, RuleID: r.ID, Kind: Invalid,
+				Err: fmt.Errorf("rule id %q is already defined by %s", r.ID, prev.File)})
+			continue
+		}
+		c.byID[r.ID] = r
+		c.rules = append(c.rules, r)
+	}
+	c.sort()
+	return refused
+}
+
 // SetParameter replaces the values of parameter name in every rule that
 // declares it (for example the archive bucket names, or the allowed
 // instance types of a site) and recompiles those rules. It fails when no

@@ -180,7 +180,11 @@ func parseRuleMode(file string, data []byte, mode loadMode) (*Rule, []error) {
 	if err := dec.Decode(&extra); err == nil {
 		// Sigma correlation rules and rule collections are multi-document
 		// files (sigma-correlation-rules-specification.md).
-		el.addKind(Unsupported, extra.Line, "a second YAML document (rule collections and correlation rules are not supported: one rule per file)")
+		line := extra.Line
+		if len(extra.Content) > 0 {
+			line = extra.Content[0].Line
+		}
+		el.addKind(Unsupported, line, "a second YAML document (rule collections and correlation rules are not supported: one rule per file)")
 		return nil, el.errs
 	}
 	resolveAliases(&doc, map[*yaml.Node]bool{})

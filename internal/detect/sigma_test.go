@@ -228,7 +228,7 @@ func TestSigmaRefusals(t *testing.T) {
 		"r/timeframe.yml": {Data: []byte(head + "detection:\n    sel:\n        eventName: GetObject\n    timeframe: 5m\n    condition: sel\n")},
 		"r/windows.yml": {Data: []byte("title: W\nlogsource:\n    product: windows\n    category: process_creation\n" +
 			"detection:\n    sel:\n        Image|endswith: '\\whoami.exe'\n    condition: sel\n")},
-		"r/typo.yml": {Data: []byte(head + "detection:\n    sel:\n        eventname: StopLogging\n    condition: sel\n")},
+		"r/typo.yml":        {Data: []byte(head + "detection:\n    sel:\n        eventname: StopLogging\n    condition: sel\n")},
 		"r/placeholder.yml": {Data: []byte(head + "detection:\n    sel:\n        sourceIPAddress|expand: '%Workstations%'\n    condition: sel\n")},
 		"r/correlation.yml": {Data: []byte(head + "detection:\n    sel:\n        eventName: A\n    condition: sel\n---\n" +
 			"title: C\ncorrelation:\n    type: event_count\n")},

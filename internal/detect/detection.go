@@ -714,6 +714,9 @@ func (fm *fieldMatch) eval(e *evalDoc, s *scratch) bool {
 	if fm.disabled {
 		return false
 	}
+	if fm.m.exists && fm.f.has != nil {
+		return fm.f.has(e) == fm.exists
+	}
 	vals := fm.f.get(e, s.a[:0])
 	s.a = vals
 	switch {

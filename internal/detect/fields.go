@@ -46,6 +46,10 @@ type field struct {
 	typ   ecs.FieldType // declared type of path
 	logTy string        // log type whose aws.<type> object holds it, or ""
 	get   accessor
+	// has reports presence for |exists on fields of the original record,
+	// where a member may be present with a null value; nil: a field is
+	// present when get yields a value.
+	has func(e *evalDoc) bool
 }
 
 // accessor appends the values of one field of the document to buf. Absent
@@ -96,6 +100,7 @@ func resolveField(service, raw string) (*field, error) {
 	}
 	f.logTy = logTy
 	f.get = recordAccessor(logTy, strings.Split(sub, "."))
+	f.has = recordPresence(logTy, strings.Split(sub, "."))
 	return f, nil
 }
 

@@ -280,13 +280,16 @@ func (e *env) refusals(c *command, dir string, refused []*detect.LoadError, stri
 
 // exportedRule is a rule compiled for OpenSearch.
 type exportedRule struct {
-	ID           string         `json:"id"`
-	Title        string         `json:"title"`
-	Level        string         `json:"level"`
-	Severity     int            `json:"severity"`
-	Index        string         `json:"index"`
-	Report       string         `json:"report,omitempty"`
-	Query        map[string]any `json:"query"`
+	ID       string         `json:"id"`
+	Title    string         `json:"title"`
+	Level    string         `json:"level"`
+	Severity int            `json:"severity"`
+	Index    string         `json:"index"`
+	Report   string         `json:"report,omitempty"`
+	Query    map[string]any `json:"query"`
+	// NoDSL names the construct the query cannot express (the rule then
+	// runs in process only and query is null).
+	NoDSL        string         `json:"dsl_unsupported,omitempty"`
 	Aggregations map[string]any `json:"aggregations,omitempty"`
 	Threshold    *exportedThr   `json:"threshold,omitempty"`
 	Author       string         `json:"author"`
@@ -304,6 +307,9 @@ type exportedThr struct {
 func exportRule(r *detect.Rule) exportedRule {
 	x := exportedRule{ID: r.ID, Title: r.Title, Level: r.Level, Severity: r.Severity, Index: r.Index(), Report: r.Report,
 		Query: r.Query(), Aggregations: r.Aggregations(), Author: r.Author, License: r.License, Source: r.Source}
+	if x.NoDSL = r.NoDSL(); x.NoDSL != "" {
+		x.Query, x.Aggregations = nil, nil
+	}
 	if t := r.Threshold; t != nil {
 		x.Threshold = &exportedThr{Count: t.Count, Distinct: r.DistinctPath(), GroupBy: r.GroupByPaths(), Window: t.Window.String()}
 	}

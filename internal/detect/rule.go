@@ -157,6 +157,44 @@ func (r *Rule) compile() error {
 	return nil
 }
 
+// NoDSL names the first construct of the rule that the query DSL compiler
+// (query.go) does not express faithfully, or returns "" when its query
+// matches what the matcher matches. Detection never depends on the DSL;
+// this only tells ad hoc search users which queries to distrust.
+func (r *Rule) NoDSL() string {
+	for _, fm := range r.det.fieldMatches() {
+		m, typ := fm.m, fm.f.typ
+		switch {
+		case fm.f.path == "":
+			return fm.key + " (a keyword search)"
+		case m.neq:
+			return fm.key + " (neq)"
+		case m.timePart != "":
+			return fm.key + " (" + m.timePart + ")"
+		case m.all && len(m.enc) > 0:
+			return fm.key + " (all over encoded variants)"
+		case m.fieldref && (typ == ecs.FlatObject || fm.refsFlat()):
+			return fm.key + " (fieldref on a flat_object value, which has no doc values)"
+		case m.cidr && typ != ecs.IP:
+			return fm.key + " (cidr on a " + string(typ) + " field)"
+		case m.cmp != "" && typ != ecs.Long && typ != ecs.Double:
+			return fm.key + " (" + m.cmp + " on a " + string(typ) + " field)"
+		}
+		// |exists on a record field differs only on a JSON null value,
+		// which the matcher counts as present and OpenSearch does not.
+	}
+	return ""
+}
+
+func (fm *fieldMatch) refsFlat() bool {
+	for _, rf := range fm.refs {
+		if rf.typ == ecs.FlatObject {
+			return true
+		}
+	}
+	return false
+}
+
 // LoadTests parses the inline tests of every rule whose tests were left
 // unparsed (the built-in catalog). It returns every problem, located.
 func (c *Catalog) LoadTests() error {

@@ -391,3 +391,36 @@ func TestWindashPermutations(t *testing.T) {
 		t.Error("5^8 permutations must be refused")
 	}
 }
+
+// TestNoDSL: rules using constructs the query compiler cannot express say
+// so; every built-in rule still has a faithful query.
+func TestNoDSL(t *testing.T) {
+	cat, _, err := LoadSigmaDir("testdata/sigma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{
+		"36e8df6c-9dbc-4a49-a043-1ab14715a2cf": "(neq)",
+		"a4a9bfb0-f7f5-4dd3-90d8-8a8caabdc247": "fieldref on a flat_object",
+		"5bf3ae3e-3e05-422e-a63e-812ba1afad10": "(hour)",
+		"08a76249-e4f9-4da1-b8f8-ac81e91f1036": "keyword search",
+		"afa26be2-8e33-4ff5-80eb-d21e3ab1e5f7": "(cidr on a keyword field)",
+		"03c70c6a-8d4d-465b-be46-cf29388b065b": "",
+	} {
+		if r := cat.Rule(id); r == nil || !strings.Contains(r.NoDSL(), want) || (want == "") != (r.NoDSL() == "") {
+			t.Errorf("%s: NoDSL %q, want %q", id, r.NoDSL(), want)
+		}
+	}
+	for _, r := range cat.Rules() {
+		_ = r.Query() // never panics, whatever the construct
+	}
+	builtin, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range builtin.Rules() {
+		if s := r.NoDSL(); s != "" {
+			t.Errorf("built-in %s: %s", r.ID, s)
+		}
+	}
+}

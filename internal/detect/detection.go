@@ -663,7 +663,49 @@ func (fm *fieldMatch) pattern(v lit) []globTok {
 	return toks
 }
 
-var placeholder = regexp.MustCompile(`%([A-Za-z0-9_]+)%`)
+// phPart is a piece of an |expand value: literal text, or a placeholder
+// name.
+type phPart struct {
+	text string
+	name bool
+}
+
+// splitPlaceholders cuts an |expand value into literal text and %name%
+// placeholders. "A plain percent character can be used by escaping it
+// with a backslash" (sigma-rules-specification.md, "Placeholders"): \%
+// is a literal %.
+func splitPlaceholders(s string) []phPart {
+	var out []phPart
+	var lit strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == '%':
+			lit.WriteByte('%')
+			i++
+		case s[i] == '%':
+			j := i + 1
+			for j < len(s) && (s[j] == '_' || ('a' <= s[j] && s[j] <= 'z') || ('A' <= s[j] && s[j] <= 'Z') || ('0' <= s[j] && s[j] <= '9')) {
+				j++
+			}
+			if j < len(s) && s[j] == '%' && j > i+1 {
+				if lit.Len() > 0 {
+					out = append(out, phPart{text: lit.String()})
+					lit.Reset()
+				}
+				out = append(out, phPart{text: s[i+1 : j], name: true})
+				i = j
+				continue
+			}
+			lit.WriteByte('%')
+		default:
+			lit.WriteByte(s[i])
+		}
+	}
+	if lit.Len() > 0 {
+		out = append(out, phPart{text: lit.String()})
+	}
+	return out
+}
 
 // expandValues replaces %name% placeholders by every value of the parameter
 // (the cartesian product when a value holds several).
@@ -674,16 +716,20 @@ func expandValues(vals []lit, params map[string][]string) ([]lit, error) {
 			out = append(out, v)
 			continue
 		}
-		cur := []string{v.s}
-		for _, m := range placeholder.FindAllStringSubmatch(v.s, -1) {
-			pv, ok := params[m[1]]
-			if !ok {
-				return nil, fmt.Errorf("expand: parameter %q is not declared under parameters", m[1])
+		cur := []string{""}
+		for _, p := range splitPlaceholders(v.s) {
+			alts := []string{p.text}
+			if p.name {
+				pv, ok := params[p.text]
+				if !ok {
+					return nil, fmt.Errorf("expand: parameter %q is not declared under parameters", p.text)
+				}
+				alts = pv
 			}
-			var next []string
+			next := make([]string, 0, len(cur)*len(alts))
 			for _, c := range cur {
-				for _, p := range pv {
-					next = append(next, strings.Replace(c, m[0], p, 1))
+				for _, a := range alts {
+					next = append(next, c+a)
 				}
 			}
 			cur = next
@@ -702,8 +748,10 @@ func (fm *fieldMatch) placeholders() []string {
 	}
 	var out []string
 	for _, v := range fm.vals {
-		for _, m := range placeholder.FindAllStringSubmatch(v.s, -1) {
-			out = append(out, m[1])
+		for _, p := range splitPlaceholders(v.s) {
+			if p.name {
+				out = append(out, p.text)
+			}
 		}
 	}
 	return out

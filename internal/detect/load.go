@@ -199,6 +199,15 @@ func parseRuleMode(file string, data []byte, mode loadMode) (*Rule, []error) {
 	keys := map[string]*yaml.Node{}
 	keyLine := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
+		// Correlation rules and filters are other Sigma documents
+		// (sigma-correlation-rules-specification.md,
+		// sigma-filters-specification.md), told apart by these keys.
+		if k := root.Content[i]; (k.Value == "correlation" || k.Value == "filter") && !mode.house {
+			el.addKind(Unsupported, k.Line, "a Sigma %s document (%s:) is not supported: only detection rules are", map[string]string{"correlation": "correlation rule", "filter": "filter"}[k.Value], k.Value)
+			return nil, el.errs
+		}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
 		k := root.Content[i]
 		known := contains(sigmaKeys, k.Value) || contains(houseKeys, k.Value)
 		if !known {

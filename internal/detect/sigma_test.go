@@ -232,7 +232,8 @@ func TestSigmaRefusals(t *testing.T) {
 		"r/placeholder.yml": {Data: []byte(head + "detection:\n    sel:\n        sourceIPAddress|expand: '%Workstations%'\n    condition: sel\n")},
 		"r/correlation.yml": {Data: []byte(head + "detection:\n    sel:\n        eventName: A\n    condition: sel\n---\n" +
 			"title: C\ncorrelation:\n    type: event_count\n")},
-		"r/badcond.yml": {Data: []byte(head + "detection:\n    sel:\n        eventName: A\n    condition: sel and\n")},
+		"r/meta-filter.yml": {Data: []byte("title: F\nlogsource:\n    product: aws\n    service: cloudtrail\nfilter:\n    rules:\n        - a4a9bfb0-f7f5-4dd3-90d8-8a8caabdc247\n    sel:\n        userIdentity.userName: ops\n    condition: not sel\n")},
+		"r/badcond.yml":     {Data: []byte(head + "detection:\n    sel:\n        eventName: A\n    condition: sel and\n")},
 	}
 	cat, refused, err := LoadSigma(fsys, "r")
 	if err != nil {
@@ -253,6 +254,7 @@ func TestSigmaRefusals(t *testing.T) {
 		"r/placeholder.yml": {Unsupported, 7, "%Workstations%"},
 		"r/correlation.yml": {Unsupported, 10, "correlation rules are not supported"},
 		"r/badcond.yml":     {Invalid, 8, "condition ends early"},
+		"r/meta-filter.yml": {Unsupported, 5, "a Sigma filter document"},
 	}
 	got := map[string]bool{}
 	for _, r := range refused {
@@ -422,5 +424,39 @@ func TestNoDSL(t *testing.T) {
 		if s := r.NoDSL(); s != "" {
 			t.Errorf("built-in %s: %s", r.ID, s)
 		}
+	}
+}
+
+// TestExpandPlaceholders follows "Placeholders": only |expand values are
+// expanded, \% is a plain percent, and a placeholder expands to every value.
+func TestExpandPlaceholders(t *testing.T) {
+	params := map[string][]string{"name": {"x", "y"}}
+	for _, tc := range []struct {
+		det, agent string
+		want       bool
+	}{
+		{`s: {userAgent|expand: '\%plain%name%'}`, "%plainy", true},
+		{`s: {userAgent|expand: '\%plain%name%'}`, "%plain%name%", false},
+		{`s: {userAgent: '%name%'}`, "%name%", true},
+		{`s: {userAgent|expand|startswith: 'tool-%name%/'}`, "tool-x/1.0", true},
+		{`s: {userAgent|expand|startswith: 'tool-%name%/'}`, "tool-z/1.0", false},
+	} {
+		p := params
+		if !strings.Contains(tc.det, "expand") {
+			p = nil
+		}
+		r := ruleFrom(t, "cloudtrail", tc.det+"\ncondition: s", p)
+		docs, err := logs.NormalizeRecord("cloudtrail", ctRecord(t, map[string]any{"userAgent": tc.agent}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		newMatcher([]*Rule{r}).Match(&docs[0], func(Alert) { got = true })
+		if got != tc.want {
+			t.Errorf("%s on %q: got %v", tc.det, tc.agent, got)
+		}
+	}
+	if got := splitPlaceholders(`a\%b%c%%d`); len(got) != 3 || got[0].text != "a%b" || !got[1].name || got[1].text != "c" || got[2].text != "%d" {
+		t.Errorf("split %+v", got)
 	}
 }

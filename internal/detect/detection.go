@@ -843,8 +843,37 @@ func (s *scratch) anyValue(p pred, vals []gjson.Result) bool {
 		} else if p.match(v) {
 			return true
 		}
+		if v.Type == gjson.JSON && strings.IndexByte(v.Raw, '\\') >= 0 {
+			// A string test on a whole object (requestParameters|contains)
+			// reads its text as written, and also with the escapes of
+			// embedded JSON documents undone: CloudTrail records policy
+			// documents as JSON strings inside requestParameters, where a
+			// rule's '"Effect":"Allow"' appears as \"Effect\":\"Allow\".
+			text := unescapeJSONText(v.Raw)
+			if rp != nil {
+				if rp.matchString(text) {
+					return true
+				}
+			} else if sp, ok := p.(*strPred); ok && sp.matchString(text) {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// unescapeJSONText undoes one level of JSON string escaping over a whole
+// JSON text: \" becomes ", \\ becomes \, \/ becomes /.
+func unescapeJSONText(raw string) string {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '\\' && i+1 < len(raw) && strings.IndexByte(`"\\/`, raw[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(raw[i])
+	}
+	return b.String()
 }
 
 // scratch holds reusable value buffers for one matcher, and the results

@@ -460,3 +460,28 @@ func TestExpandPlaceholders(t *testing.T) {
 		t.Errorf("split %+v", got)
 	}
 }
+
+// TestContainsOnWholeObject: a string test on a whole flat_object field
+// (requestParameters|contains) reads the policy document that IAM's
+// PutUserPolicy carries as a JSON string (IAM API reference:
+// policyDocument is a string) with its quotes as written; \* is a literal
+// star ("Escaping").
+func TestContainsOnWholeObject(t *testing.T) {
+	r := ruleFrom(t, "cloudtrail", `s:
+  eventName: PutUserPolicy
+  requestParameters|contains|all: ['"Effect":"Allow"', '"Action":"\*"', '"Resource":"\*"']
+condition: s`, nil)
+	for _, tc := range []struct {
+		doc  string
+		want bool
+	}{
+		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, true},
+		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`, false},
+	} {
+		raw := ctRecord(t, map[string]any{"eventName": "PutUserPolicy",
+			"requestParameters": map[string]any{"userName": "bob", "policyName": "p", "policyDocument": tc.doc}})
+		if got := fires(t, r, raw); got != tc.want {
+			t.Errorf("%s: got %v", tc.doc, got)
+		}
+	}
+}

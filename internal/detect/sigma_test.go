@@ -485,3 +485,42 @@ condition: s`, nil)
 		}
 	}
 }
+
+// TestLinuxKeywordRule: a Sigma rule for product linux, service sshd is a
+// keyword search over syslog lines orgsiem collects as log type linux.
+func TestLinuxKeywordRule(t *testing.T) {
+	fsys := fstest.MapFS{"r/ssh.yml": {Data: []byte(`title: SSH Login With A Key From A Listed Address
+id: 70f6f0bc-2556-4eca-ac48-8af62c2a693c
+status: test
+logsource:
+    product: linux
+    service: sshd
+detection:
+    keywords:
+        - 'Accepted publickey for * from 198.51.100.*'
+    condition: keywords
+level: low
+`)}}
+	cat, refused, err := LoadSigma(fsys, "r")
+	if err != nil || len(refused) > 0 {
+		t.Fatalf("%v %v", err, refused)
+	}
+	r := cat.Rule("70f6f0bc-2556-4eca-ac48-8af62c2a693c")
+	if r.Service != "linux" {
+		t.Fatalf("service %q", r.Service)
+	}
+	for line, want := range map[string]bool{
+		"Mar  5 10:00:01 ip-10-0-0-5 sshd[2211]: Accepted publickey for ec2-user from 198.51.100.7 port 50022 ssh2": true,
+		"Mar  5 10:00:01 ip-10-0-0-5 sshd[2211]: Accepted publickey for ec2-user from 203.0.113.7 port 50022 ssh2":  false,
+	} {
+		docs, err := logs.NormalizeRecord("linux", []byte(line))
+		if err != nil || len(docs) != 1 {
+			t.Fatal(err)
+		}
+		got := false
+		newMatcher([]*Rule{r}).Match(&docs[0], func(Alert) { got = true })
+		if got != want {
+			t.Errorf("%s: got %v", line, got)
+		}
+	}
+}

@@ -252,9 +252,21 @@ func parseBranch(n *yaml.Node, service string, errs *errList) []*fieldMatch {
 		}
 	}
 	// An AND is order-free: test typed ECS fields before fields of the
-	// original record, which cost a scan of the record.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].f.logTy == "" && out[j].f.logTy != "" })
+	// original record, which cost a scan of the record, and keyword
+	// searches, which read all of it, last.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].f.cost() < out[j].f.cost() })
 	return out
+}
+
+// cost ranks fields by what reading them costs.
+func (f *field) cost() int {
+	switch {
+	case f.path == "":
+		return 2 // keyword search: every string of the record
+	case f.logTy != "":
+		return 1
+	}
+	return 0
 }
 
 // parseModifiers reads the modifiers of a field entry ("Value Modifiers",

@@ -53,7 +53,7 @@ func LoadDir(dir string) (*Catalog, error) {
 }
 
 // LoadSigma reads every *.yml file below dir of fsys as one Sigma rule. It
-// returns the rules that load and, sorted by file, one LoadError per
+// returns the rules that load and, in file order, one LoadError per
 // problem of each refused rule. err is set only when the files cannot be
 // read.
 func LoadSigma(fsys fs.FS, dir string) (cat *Catalog, refused []*LoadError, err error) {

@@ -33,7 +33,8 @@ waf, guardduty, ...); ECS field names work for every log type.
 House extensions, which a Sigma tool ignores: threshold (count events or distinct values per
 group in a window), parameters (values for |expand placeholders, set with --param), report (the
 PCI-DSS report line a rule feeds), severity, and inline tests (events with match: true/false).
-Not supported: correlation rules, Sigma 1 aggregations ("| count() ..."), timeframe.
+Not supported: correlation rules, filters, Sigma 1 aggregations ("| count() ..."), timeframe.
+A rule without level is medium; without id, its file name is its id.
 
 Rules from --rules DIR only need to be valid Sigma. A rule that cannot be used here (invalid, an
 unsupported construct, a field its log source does not have, a log source orgsiem does not
@@ -44,7 +45,8 @@ fatal. The built-in catalog also requires license, source, tests and file name =
   show ID            a rule's metadata, attribution, parameters and compiled OpenSearch query
   test               run every rule's inline test events; report failures by rule (exit 1 on failure)
   export             print every rule compiled for OpenSearch (--format opensearch): its index pattern,
-                     query and, for threshold rules, the aggregation, as one JSON array`,
+                     query and, for threshold rules, the aggregation, as one JSON array; a rule whose
+                     constructs the query cannot express has none (dsl_unsupported says which)`,
 		examples: []string{
 			"orgsiem rules list --rules ./site-rules",
 			"orgsiem rules list --rules ./sigma/rules/cloud/aws --strict",

@@ -132,8 +132,12 @@ func (cf *catalogFlags) load(e *env, c *command) (*detect.Catalog, int, bool) {
 	if err != nil {
 		return nil, e.loadErrors(c, "built-in rules", err), false
 	}
+	params := map[string][]string{}
+	for _, p := range cf.params {
+		params[p.name] = p.values
+	}
 	for _, dir := range cf.dirs {
-		extra, refused, err := detect.LoadSigmaDir(dir)
+		extra, refused, err := detect.LoadSigmaDir(dir, params)
 		if err != nil {
 			return nil, e.loadErrors(c, dir, err), false
 		}

@@ -72,3 +72,35 @@ func TestScanRaisesSigmaRuleAlerts(t *testing.T) {
 		t.Errorf("%d alerts of the Sigma rule, want 1 (bob's password, not alice's own)\n%s", n, r.stdout)
 	}
 }
+
+// A placeholder a Sigma rule does not declare takes its values from
+// --param; without them the rule is refused ("Placeholders": a tool that
+// cannot resolve a placeholder must reject the rule).
+func TestSigmaPlaceholderFromParam(t *testing.T) {
+	dir := t.TempDir()
+	rule := `title: Root Sign-In Outside The Admin Networks
+id: dea35b16-684f-4c11-b178-a97570ea69ec
+logsource:
+    product: aws
+    service: cloudtrail
+detection:
+    selection:
+        eventName: ConsoleLogin
+        userIdentity.type: Root
+    filter:
+        sourceIPAddress|expand: '%AdminNetworks%'
+    condition: selection and not filter
+level: high
+`
+	if err := os.WriteFile(filepath.Join(dir, "root_login.yml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "rules", "list", "--rules", dir)
+	if !strings.Contains(r.stderr, "placeholder %AdminNetworks% has no values") || strings.Contains(r.stdout, "dea35b16") {
+		t.Errorf("without --param the rule must be refused:\n%s\n%s", r.stderr, r.stdout)
+	}
+	r = runCLI(t, "rules", "list", "--rules", dir, "--param", "AdminNetworks=198.51.100.*", "--strict")
+	if r.code != exitOK || !strings.Contains(r.stdout, "dea35b16") {
+		t.Errorf("with --param: exit %d\n%s\n%s", r.code, r.stderr, r.stdout)
+	}
+}

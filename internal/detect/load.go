@@ -56,14 +56,21 @@ func LoadDir(dir string) (*Catalog, error) {
 // returns the rules that load and, in file order, one LoadError per
 // problem of each refused rule. err is set only when the files cannot be
 // read.
-func LoadSigma(fsys fs.FS, dir string) (cat *Catalog, refused []*LoadError, err error) {
-	return load(fsys, dir, "", loadMode{})
+//
+// params gives values to placeholders ("Placeholders": %Name% in |expand
+// values) that a rule uses without declaring them under parameters:, such
+// as the specification's standard %Workstations%; a rule with a
+// placeholder that has no values is refused, as the specification asks of
+// a tool that cannot resolve it.
+func LoadSigma(fsys fs.FS, dir string, params map[string][]string) (cat *Catalog, refused []*LoadError, err error) {
+	return load(fsys, dir, "", loadMode{params: params})
 }
 
 // LoadSigmaDir is LoadSigma over a directory of the local file system (the
-// CLI's --rules DIR); errors name files by their path under dir.
-func LoadSigmaDir(dir string) (cat *Catalog, refused []*LoadError, err error) {
-	return load(os.DirFS(dir), ".", dir, loadMode{})
+// CLI's --rules DIR, params from --param); errors name files by their path
+// under dir.
+func LoadSigmaDir(dir string, params map[string][]string) (cat *Catalog, refused []*LoadError, err error) {
+	return load(os.DirFS(dir), ".", dir, loadMode{params: params})
 }
 
 // loadMode selects the rules a load applies.
@@ -75,6 +82,8 @@ type loadMode struct {
 	lazyTests bool
 	fsys      fs.FS  // the file system rule files are read from (lazyTests)
 	path      string // of the file in fsys
+	// params are values for placeholders a Sigma rule does not declare.
+	params map[string][]string
 }
 
 func loadStrict(fsys fs.FS, dir, prefix string, mode loadMode) (*Catalog, error) {
@@ -356,10 +365,19 @@ func parseRuleMode(file string, data []byte, mode loadMode) (*Rule, []error) {
 		for _, fm := range r.det.fieldMatches() {
 			for _, p := range fm.placeholders() {
 				used[p] = true
-				if _, ok := r.Parameters[p]; !ok {
-					// Placeholders a tool cannot resolve must make it reject
-					// the rule ("Placeholders").
-					el.addKind(Unsupported, fm.line, "%s: placeholder %%%s%% names no declared parameter (declare it under parameters: and set it with --param)", fm.key, p)
+				if _, ok := r.Parameters[p]; ok {
+					continue
+				}
+				if v, ok := mode.params[p]; ok && !mode.house {
+					r.Parameters[p] = append([]string(nil), v...)
+					continue
+				}
+				// Placeholders a tool cannot resolve must make it reject
+				// the rule ("Placeholders").
+				if mode.house {
+					el.addKind(Unsupported, fm.line, "%s: placeholder %%%s%% names no declared parameter", fm.key, p)
+				} else {
+					el.addKind(Unsupported, fm.line, "%s: placeholder %%%s%% has no values (give them with --param %s=v1,v2, or declare it under parameters:)", fm.key, p, p)
 				}
 			}
 		}

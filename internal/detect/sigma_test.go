@@ -96,7 +96,7 @@ func utf16le(s string) string {
 // deprecated and unsupported, no tests), with zero refusals, and checks
 // each fires on a positive event and not on a negative one.
 func TestSigmaStyleRulesLoadAndFire(t *testing.T) {
-	cat, refused, err := LoadSigmaDir("testdata/sigma")
+	cat, refused, err := LoadSigmaDir("testdata/sigma", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestSigmaRefusals(t *testing.T) {
 		"r/meta-filter.yml": {Data: []byte("title: F\nlogsource:\n    product: aws\n    service: cloudtrail\nfilter:\n    rules:\n        - a4a9bfb0-f7f5-4dd3-90d8-8a8caabdc247\n    sel:\n        userIdentity.userName: ops\n    condition: not sel\n")},
 		"r/badcond.yml":     {Data: []byte(head + "detection:\n    sel:\n        eventName: A\n    condition: sel and\n")},
 	}
-	cat, refused, err := LoadSigma(fsys, "r")
+	cat, refused, err := LoadSigma(fsys, "r", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestSigmaRefusals(t *testing.T) {
 		"r/timeframe.yml":   {Unsupported, 8, "timeframe"},
 		"r/windows.yml":     {OtherLogSource, 3, "{product: windows, category: process_creation}"},
 		"r/typo.yml":        {UnknownField, 7, `"eventname": CloudTrail records have no such field`},
-		"r/placeholder.yml": {Unsupported, 7, "%Workstations%"},
+		"r/placeholder.yml": {Unsupported, 7, "placeholder %Workstations% has no values (give them with --param Workstations=v1,v2"},
 		"r/correlation.yml": {Unsupported, 10, "correlation rules are not supported"},
 		"r/badcond.yml":     {Invalid, 8, "condition ends early"},
 		"r/meta-filter.yml": {Unsupported, 5, "a Sigma filter document"},
@@ -272,6 +272,14 @@ func TestSigmaRefusals(t *testing.T) {
 		if !got[f] {
 			t.Errorf("%s was not refused", f)
 		}
+	}
+	// Values given for the placeholder (--param) resolve it.
+	withParam, refused, err := LoadSigma(fstest.MapFS{"r/placeholder.yml": fsys["r/placeholder.yml"]}, "r",
+		map[string][]string{"Workstations": {"10.1.*"}})
+	if err != nil || len(refused) > 0 || withParam.Rule("placeholder") == nil {
+		t.Errorf("placeholder with --param values: %v %v", err, refused)
+	} else if got := withParam.Rule("placeholder").Parameters["Workstations"]; len(got) != 1 || got[0] != "10.1.*" {
+		t.Errorf("parameters %v", got)
 	}
 	// The house rules still apply to Load (the built-in catalog's loader).
 	if _, err := Load(fstest.MapFS{"r/good.yml": fsys["r/good.yml"]}, "r"); err == nil ||
@@ -397,7 +405,7 @@ func TestWindashPermutations(t *testing.T) {
 // TestNoDSL: rules using constructs the query compiler cannot express say
 // so; every built-in rule still has a faithful query.
 func TestNoDSL(t *testing.T) {
-	cat, _, err := LoadSigmaDir("testdata/sigma")
+	cat, _, err := LoadSigmaDir("testdata/sigma", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,7 +509,7 @@ detection:
     condition: keywords
 level: low
 `)}}
-	cat, refused, err := LoadSigma(fsys, "r")
+	cat, refused, err := LoadSigma(fsys, "r", nil)
 	if err != nil || len(refused) > 0 {
 		t.Fatalf("%v %v", err, refused)
 	}

@@ -33,6 +33,7 @@ waf, guardduty, ...); ECS field names work for every log type.
 House extensions, which a Sigma tool ignores: threshold (count events or distinct values per
 group in a window), parameters (values for |expand placeholders, set with --param), report (the
 PCI-DSS report line a rule feeds), severity, and inline tests (events with match: true/false).
+Sigma placeholders (%Name% in |expand values) take their values from --param Name=v1,v2.
 Not supported: correlation rules, filters, Sigma 1 aggregations ("| count() ..."), timeframe.
 A rule without level is medium; without id, its file name is its id.
 

@@ -18,8 +18,10 @@ const readBufferSize = 256 << 10
 
 func normalize(ctx context.Context, obj Object, emit Emit) (st Stats, err error) {
 	errTime := obj.Time
+	var loc archive.Location
 	if obj.Type == "" {
-		loc, perr := archive.Parse(obj.Key)
+		var perr error
+		loc, perr = archive.Parse(obj.Key)
 		if perr != nil {
 			return st, fmt.Errorf("logs: %w", perr)
 		}
@@ -44,16 +46,23 @@ func normalize(ctx context.Context, obj Object, emit Emit) (st Stats, err error)
 	if err != nil {
 		return st, err
 	}
-	return normalizeType(ctx, obj, typ, errTime, emit)
+	if loc.Key == "" {
+		// A caller that named the type (the CLI, a test) still gets the
+		// allow-listed sources when its path follows their layout.
+		if l, err := archive.ParseLocal(obj.Key); err == nil && l.LogType == obj.Type {
+			loc = l
+		}
+	}
+	return normalizeType(ctx, obj, typ, errTime, sourceOf(loc), emit)
 }
 
 // normalizeType runs the parser of typ over obj; errTime is the
 // @timestamp of error documents (zero: now).
-func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time, emit Emit) (st Stats, err error) {
+func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time, src keySource, emit Emit) (st Stats, err error) {
 	if errTime.IsZero() {
 		errTime = time.Now()
 	}
-	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st, ctx: ctx, errTime: errTime.UTC()}
+	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st, ctx: ctx, errTime: errTime.UTC(), src: src}
 	counter := &countingReader{}
 	raw := getReader(obj.Body)
 	defer putReader(raw) // deferred calls run after the parser is done with it

@@ -214,8 +214,10 @@ func mapResolver(d *ecs.Document, r *shapeValues) error {
 	if action := str(r53FirewallRuleAction); action != "" {
 		d.Event.Action = action
 		if action == "BLOCK" {
-			// The query was refused by DNS Firewall.
+			// The query was refused by DNS Firewall: denied, and it did
+			// not get its answer whatever the response code says.
 			d.Event.Type = typeProtocolDenied
+			d.Event.Outcome = "failure"
 		}
 		d.Rule.Ruleset = str(r53FirewallRuleGroupID)
 		d.Rule.ID = str(r53FirewallDomainListID)

@@ -11,7 +11,7 @@ func TestS3AccessFields(t *testing.T) {
 	checkFieldCases(t, "s3access", []fieldCase{
 		{"a documented entry maps to ECS", s3DocLine, map[string]any{
 			"@timestamp": "2019-02-06T00:01:57Z", "source.ip": "192.0.2.3",
-			"user.id":      "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "user.name": nil,
+			"user.id": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "user.name": nil,
 			"cloud.region": "us-west-1", "event.duration": int64(41754 * time.Millisecond),
 			"event.action": "REST.PUT.OBJECT", "event.outcome": "success", "event.id": "DD6CC733AEXAMPLE",
 			"http.request.method": "PUT", "http.response.status_code": 200, "http.response.bytes": nil,

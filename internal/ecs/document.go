@@ -165,8 +165,11 @@ type Network struct {
 
 // HTTP is the ECS http.* field set.
 type HTTP struct {
-	Method        string // http.request.method
-	StatusCode    int64  // http.response.status_code
+	Method     string // http.request.method
+	StatusCode int64  // http.response.status_code
+	// StatusCodeSet writes http.response.status_code even when it is 0
+	// (CloudFront's sc-status 000: no response was sent).
+	StatusCodeSet bool
 	RequestBytes  int64  // http.request.bytes
 	ResponseBytes int64  // http.response.bytes
 	Referrer      string // http.request.referrer

@@ -346,7 +346,7 @@ func (n *Network) appendJSON(b []byte) []byte {
 }
 
 func (h *HTTP) isZero() bool {
-	return h.Method == "" && h.StatusCode == 0 && h.RequestBytes == 0 && h.ResponseBytes == 0 &&
+	return h.Method == "" && h.StatusCode == 0 && !h.StatusCodeSet && h.RequestBytes == 0 && h.ResponseBytes == 0 &&
 		h.Referrer == "" && h.Version == ""
 }
 
@@ -359,9 +359,12 @@ func (h *HTTP) appendJSON(b []byte) []byte {
 		b = appendStringField(b, `"referrer":`, h.Referrer)
 		b = append(b, '}')
 	}
-	if h.StatusCode != 0 || h.ResponseBytes != 0 {
+	if h.StatusCode != 0 || h.StatusCodeSet || h.ResponseBytes != 0 {
 		b = appendKey(b, `"response":{`)
-		b = appendIntField(b, `"status_code":`, h.StatusCode)
+		if h.StatusCode != 0 || h.StatusCodeSet {
+			b = appendKey(b, `"status_code":`)
+			b = strconv.AppendInt(b, h.StatusCode, 10)
+		}
 		b = appendIntField(b, `"bytes":`, h.ResponseBytes)
 		b = append(b, '}')
 	}

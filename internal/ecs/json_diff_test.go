@@ -115,8 +115,8 @@ func decodeGolden(src []byte) (Document, error) {
 		Event     struct {
 			Kind, Action, Outcome, Dataset, Module, Provider, ID, Original string
 			Category, Type                                                 []string
-			Created                                                        time.Time
-			Severity                                                       int64
+			Created, Start, End                                            time.Time
+			Severity, Duration                                             int64
 		}
 		Cloud struct {
 			Provider, Region string
@@ -146,7 +146,7 @@ func decodeGolden(src []byte) (Document, error) {
 				Bytes            int64
 			}
 			Response struct {
-				StatusCode int64 `json:"status_code"`
+				StatusCode *int64 `json:"status_code"`
 				Bytes      int64
 			}
 			Version string
@@ -191,7 +191,8 @@ func decodeGolden(src []byte) (Document, error) {
 		Timestamp: g.Timestamp, Message: g.Message, Position: g.Log.Offset,
 		Event: Event{Kind: g.Event.Kind, Category: g.Event.Category, Type: g.Event.Type, Action: g.Event.Action,
 			Outcome: g.Event.Outcome, Dataset: g.Event.Dataset, Module: g.Event.Module, Provider: g.Event.Provider,
-			ID: g.Event.ID, Created: g.Event.Created, Severity: g.Event.Severity, Original: g.Event.Original},
+			ID: g.Event.ID, Created: g.Event.Created, Severity: g.Event.Severity, Original: g.Event.Original,
+			Start: g.Event.Start, End: g.Event.End, Duration: g.Event.Duration},
 		Cloud: Cloud{Provider: g.Cloud.Provider, AccountID: g.Cloud.Account.ID, AccountName: g.Cloud.Account.Name,
 			Region: g.Cloud.Region, ServiceName: g.Cloud.Service.Name, InstanceID: g.Cloud.Instance.ID},
 		Source: g.Source.endpoint(), Destination: g.Destination.endpoint(),
@@ -202,7 +203,7 @@ func decodeGolden(src []byte) (Document, error) {
 		Network: Network{Transport: g.Network.Transport, Protocol: g.Network.Protocol, Type: g.Network.Type,
 			Direction: g.Network.Direction, IANANumber: g.Network.IANANumber, ForwardedIP: g.Network.ForwardedIP,
 			Bytes: g.Network.Bytes, Packets: g.Network.Packets},
-		HTTP: HTTP{Method: g.HTTP.Request.Method, StatusCode: g.HTTP.Response.StatusCode, RequestBytes: g.HTTP.Request.Bytes,
+		HTTP: HTTP{Method: g.HTTP.Request.Method, RequestBytes: g.HTTP.Request.Bytes,
 			ResponseBytes: g.HTTP.Response.Bytes, Referrer: g.HTTP.Request.Referrer, Version: g.HTTP.Version},
 		URL: URL(g.URL),
 		DNS: DNS{QuestionName: g.DNS.Question.Name, QuestionType: g.DNS.Question.Type,
@@ -211,6 +212,9 @@ func decodeGolden(src []byte) (Document, error) {
 		TLS:   TLS{Version: g.TLS.Version, VersionProtocol: g.TLS.VersionProtocol, Cipher: g.TLS.Cipher, ServerName: g.TLS.Client.ServerName},
 		Log:   Log{FilePath: g.Log.File.Path, Level: g.Log.Level},
 		Error: g.Error,
+	}
+	if sc := g.HTTP.Response.StatusCode; sc != nil {
+		d.HTTP.StatusCode, d.HTTP.StatusCodeSet = *sc, *sc == 0
 	}
 	for typ, raw := range g.AWS {
 		if typ == CloudWatchLogsType && len(g.AWS) > 1 {
@@ -336,7 +340,7 @@ func randomDocument(r *rand.Rand) Document {
 		User:       User{Name: s(), ID: s(), Domain: s(), Roles: ss(), TargetName: s(), TargetID: s()},
 		Related:    Related{IP: ss(), User: ss(), Hosts: ss()},
 		Network:    Network{Transport: s(), Protocol: s(), Type: s(), Direction: s(), IANANumber: s(), ForwardedIP: s(), Bytes: i(), Packets: i()},
-		HTTP:       HTTP{Method: s(), StatusCode: i(), RequestBytes: i(), ResponseBytes: i(), Referrer: s(), Version: s()},
+		HTTP:       HTTP{Method: s(), StatusCode: i(), StatusCodeSet: r.IntN(4) == 0, RequestBytes: i(), ResponseBytes: i(), Referrer: s(), Version: s()},
 		URL:        URL{Original: s(), Domain: s(), Path: s(), Query: s(), Scheme: s(), Port: i()},
 		DNS:        DNS{QuestionName: s(), QuestionType: s(), QuestionClass: s(), ResponseCode: s(), Answers: answers()},
 		Rule:       Rule{ID: s(), Name: s(), Ruleset: s(), Category: s(), Description: s()},

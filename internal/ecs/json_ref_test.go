@@ -85,7 +85,14 @@ func refAppendJSON(d *Document) []byte {
 	w.obj("http", func() {
 		h := &d.HTTP
 		w.obj("request", func() { w.str("method", h.Method); w.int("bytes", h.RequestBytes); w.str("referrer", h.Referrer) })
-		w.obj("response", func() { w.int("status_code", h.StatusCode); w.int("bytes", h.ResponseBytes) })
+		w.obj("response", func() {
+			if h.StatusCodeSet && h.StatusCode == 0 {
+				w.key("status_code")
+				w.b = append(w.b, '0')
+			}
+			w.int("status_code", h.StatusCode)
+			w.int("bytes", h.ResponseBytes)
+		})
 		w.str("version", h.Version)
 	})
 	w.obj("url", func() {

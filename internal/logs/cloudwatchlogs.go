@@ -206,9 +206,13 @@ const (
 	maxInternedLen = 512
 )
 
-// firstLineIsValue reports whether the first non-blank line of the input
-// is one complete JSON value: then the input is read line by line, so a
-// broken line costs only itself.
+// firstLineIsValue reports whether the input is read line by line, so a
+// broken line costs only itself: unless its first non-blank line opens a
+// pretty-printed value (a line holding only "{" or "["), or holds several
+// concatenated values ("{...}{...}", as Firehose writes them), which are
+// read as a stream of JSON values. A first line that is itself broken
+// (truncated, unbalanced) is one bad line of a JSON-lines object: the next
+// line is read as a new record.
 func firstLineIsValue(in *Input) bool {
 	buf, _ := in.Peek(readBufferSize)
 	buf = bytes.TrimLeft(buf, " \t\r\n")
@@ -216,20 +220,23 @@ func firstLineIsValue(in *Input) bool {
 	if nl < 0 {
 		nl = len(buf)
 	}
-	var st bracketState
 	line := bytes.TrimSpace(buf[:nl])
-	st.feed(line)
-	return len(line) > 0 && st.complete() && st.sawBrackets && closesAtEnd(line)
+	switch string(line) {
+	case "", "{", "[":
+		return false
+	}
+	return !concatenated(line)
 }
 
-// closesAtEnd reports whether the first JSON value of line ends at its end
-// (not "{...}{...}").
-func closesAtEnd(line []byte) bool {
+// concatenated reports whether line holds a complete JSON value directly
+// followed by the start of another object or array.
+func concatenated(line []byte) bool {
 	var st bracketState
 	for i := range line {
 		st.feed(line[i : i+1])
 		if st.sawBrackets && st.complete() {
-			return i == len(line)-1
+			rest := bytes.TrimLeft(line[i+1:], " \t")
+			return len(rest) > 0 && (rest[0] == '{' || rest[0] == '[')
 		}
 	}
 	return false

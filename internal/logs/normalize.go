@@ -13,6 +13,9 @@ import (
 	"github.com/orgsiem/orgsiem/internal/archive"
 )
 
+// utf8BOM is the UTF-8 encoding of U+FEFF, the byte-order mark.
+const utf8BOM = "\xef\xbb\xbf"
+
 // readBufferSize bounds how much of an object is buffered at once.
 const readBufferSize = 256 << 10
 
@@ -78,6 +81,11 @@ func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time
 	counter.r = plain
 	in := &Input{Reader: getReader(counter), Object: obj, Ctx: ctx}
 	defer putReader(in.Reader)
+	// A UTF-8 byte-order mark at the start of the content (editors and
+	// Windows tools write one) is not part of the first record.
+	if bom, _ := in.Peek(len(utf8BOM)); string(bom) == utf8BOM {
+		_, _ = in.Discard(len(utf8BOM))
+	}
 	defer func() {
 		st.Bytes = counter.n
 		if r := recover(); r != nil {

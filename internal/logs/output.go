@@ -205,6 +205,14 @@ func (o *Output) Emit(d *ecs.Document) error {
 		d.Event.Dataset = dataset(d.Type)
 	}
 	o.attribute(d)
+	if bounded, cut := boundFlatLeaves(d.Type, d.AWS); cut {
+		// A leaf over Lucene's term limit would get the document refused
+		// (flatleaf.go): index it cut, keep the whole record as sent.
+		if d.Event.Original == "" {
+			d.Event.Original = string(d.AWS)
+		}
+		d.AWS = bounded
+	}
 	if d.Timestamp.IsZero() {
 		// A record without its own time cannot be placed in an index by
 		// time; keep it as an error rather than invent a time.

@@ -31,6 +31,7 @@ type lambdaServer struct {
 
 	mu     sync.Mutex
 	queued []json.RawMessage
+	count  int // events ever queued
 	// refuse, when set, answers every Invoke with this error type.
 	refuse string
 }
@@ -80,7 +81,15 @@ func (ls *lambdaServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ls.queued = append(ls.queued, body)
+	ls.count++
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// received counts the events ever queued.
+func (ls *lambdaServer) received() int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.count
 }
 
 // drain returns and forgets the queued events.

@@ -548,3 +548,21 @@ func FuzzHandle(f *testing.F) {
 		}
 	})
 }
+
+// The number of subscription filter slots is the service's to decide (two
+// in the PutSubscriptionFilter API reference; a later quota change would
+// not need a release): with more slots, a group with two foreign filters
+// gets ours, and the foreign ones stay.
+func TestTheServiceDecidesWhetherAGroupHasAFreeSlot(t *testing.T) {
+	hs := newHarness(t, testConfig())
+	hs.cwl.filterLimit = 5
+	hs.cwl.addGroup("/aws/rds/two-foreign", "STANDARD", foreignFilter("datadog"), foreignFilter("splunk"))
+	cov, err := hs.s.Sweep(context.Background(), Position{})
+	if err != nil || cov.Subscribed != 1 {
+		t.Fatalf("err %v, coverage %+v", err, cov)
+	}
+	fs := hs.cwl.filtersOf("/aws/rds/two-foreign")
+	if len(fs) != 3 || countOurs(fs) != 1 {
+		t.Fatalf("filters %+v", fs)
+	}
+}

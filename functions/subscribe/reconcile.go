@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/orgsiem/orgsiem/functions/internal/backoff"
 )
@@ -57,7 +59,7 @@ func (s *Subscriber) Sweep(ctx context.Context, from Position) (Coverage, error)
 			out, err = s.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{Limit: aws.Int32(pageSize), NextToken: optional(token)})
 			return err
 		})
-		if err != nil && token != "" && token == from.Token && !refused && isInvalidParameter(err) {
+		if err != nil && token != "" && token == from.Token && !refused && isTokenRefused(err) {
 			// The saved token is no longer accepted (it expires after 24
 			// hours): list from the first page, skipping up to After.
 			s.log.WarnContext(ctx, "saved DescribeLogGroups token refused; listing from the first page", "after", after, "error", err.Error())
@@ -300,9 +302,14 @@ func isLimitExceeded(err error) bool {
 	return errors.As(err, &le)
 }
 
-func isInvalidParameter(err error) bool {
+// isTokenRefused tells a refused nextToken: the API reference documents
+// that tokens expire after 24 hours but not the error then answered, so
+// InvalidParameterException (a malformed parameter) or any error code
+// naming a token.
+func isTokenRefused(err error) bool {
 	var ip *types.InvalidParameterException
-	return errors.As(err, &ip)
+	var api smithy.APIError
+	return errors.As(err, &ip) || errors.As(err, &api) && strings.Contains(strings.ToLower(api.ErrorCode()), "token")
 }
 
 func isThrottled(err error) bool {

@@ -85,3 +85,31 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// FuzzRewriteLeaves: whatever the JSON, the rewrite is valid JSON with the
+// same value, except for cut leaves.
+func FuzzRewriteLeaves(f *testing.F) {
+	f.Add([]byte(`{"p":{"a":["x",1,{"b":null}]},"q":true}`))
+	f.Add([]byte(`{"p":"` + strings.Repeat("\\u00e9", MaxFlatLeafBytes/3) + `"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !json.Valid(in) {
+			return
+		}
+		out, cut, err := rewriteLeaves(in, map[string]bool{"p": true})
+		if err != nil {
+			return // the decoder's limits (depth) refuse what json.Valid took
+		}
+		if !json.Valid(out) {
+			t.Fatalf("invalid JSON out of %q: %q", in, out)
+		}
+		if cut {
+			return
+		}
+		var a, b any
+		_ = json.Unmarshal(in, &a)
+		_ = json.Unmarshal(out, &b)
+		if mustJSON(t, a) != mustJSON(t, b) {
+			t.Fatalf("value changed:\n in  %s\n out %s", in, out)
+		}
+	})
+}

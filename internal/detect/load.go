@@ -647,11 +647,16 @@ func parseThreshold(n *yaml.Node, service string, el *errList) *Threshold {
 			el.add(v.Line, "threshold.%s: %v", what, err)
 			return nil
 		}
+		// Thresholds are counted over signal documents, which carry the
+		// group and distinct values as keywords (internal/alerts), so any
+		// field the matcher can read may group or be counted, flat_object
+		// leaves included (requestParameters.instanceIds ...); free text
+		// cannot: it has no values, only tokens.
 		switch f.typ {
-		case ecs.Keyword, ecs.IP, ecs.Long, ecs.Double, ecs.Boolean:
+		case ecs.Keyword, ecs.IP, ecs.Long, ecs.Double, ecs.Boolean, ecs.FlatObject:
 			return f
 		}
-		el.add(v.Line, "threshold.%s: %s is %s, which OpenSearch cannot aggregate on", what, f.path, f.typ)
+		el.add(v.Line, "threshold.%s: %s is %s, which has no exact values to group or count", what, f.path, f.typ)
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {

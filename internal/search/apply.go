@@ -150,7 +150,11 @@ type MonitorSync struct {
 }
 
 // ExistingMonitors lists the monitors whose name starts with
-// MonitorNamePrefix, by name → id.
+// MonitorNamePrefix, by name → id. On a fresh domain the Alerting plugin's
+// config index (.opendistro-alerting-config) does not exist until the
+// first monitor is created and the search answers 404
+// index_not_found_exception: that means no monitors yet (Alerting
+// Dashboards' MonitorService reads it the same way).
 func (c *Client) ExistingMonitors(ctx context.Context) (map[string]string, error) {
 	var res struct {
 		Hits struct {
@@ -161,7 +165,11 @@ func (c *Client) ExistingMonitors(ctx context.Context) (map[string]string, error
 		} `json:"hits"`
 	}
 	q := map[string]any{"size": 1000, "query": map[string]any{"match_all": map[string]any{}}}
-	if err := c.JSON(ctx, http.MethodPost, "/_plugins/_alerting/monitors/_search", q, &res); err != nil {
+	err := c.JSON(ctx, http.MethodPost, "/_plugins/_alerting/monitors/_search", q, &res)
+	if IsIndexNotFound(err) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("listing monitors: %w", err)
 	}
 	out := map[string]string{}

@@ -173,6 +173,13 @@ func IsStatus(err error, status int) bool {
 	return errors.As(err, &e) && e.Status == status
 }
 
+// IsIndexNotFound reports whether err is OpenSearch's 404
+// index_not_found_exception (an index or alias that does not exist).
+func IsIndexNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound && e.Type == "index_not_found_exception"
+}
+
 // Request is one raw HTTP request to the domain.
 type Request struct {
 	Method string

@@ -122,7 +122,7 @@ func TestImportAnswersAsDashboards2x(t *testing.T) {
 
 	// A raw request without the tenant header goes to the private tenant.
 	status, _, err := c.Do(context.Background(), search.Request{Method: "POST", Path: search.DashboardsImportPath,
-		Body: multipartFile(t, `{"type":"index-pattern","id":"q","attributes":{"title":"x"},"references":[]}`+"\n"),
+		Body:        multipartFile(t, `{"type":"index-pattern","id":"q","attributes":{"title":"x"},"references":[]}`+"\n"),
 		ContentType: multipartType, Header: map[string][]string{"Osd-Xsrf": {"true"}}})
 	if err != nil || status != 200 {
 		t.Fatalf("raw import: %d %v", status, err)

@@ -19,13 +19,17 @@ type Repository struct {
 	BasePath string // optional key prefix inside the bucket
 }
 
-// Body is the registration request body.
+// Body is the registration request body. It sets no
+// server_side_encryption: true would make OpenSearch upload every snapshot
+// file with SSE-S3 (AES256), overriding the snapshot bucket's default
+// encryption, SSE-KMS with the SIEM key (S3 applies the bucket default to
+// uploads that request none:
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html).
 func (r Repository) Body() map[string]any {
 	s := map[string]any{
-		"bucket":                 r.Bucket,
-		"region":                 r.Region,
-		"role_arn":               r.RoleARN,
-		"server_side_encryption": true,
+		"bucket":   r.Bucket,
+		"region":   r.Region,
+		"role_arn": r.RoleARN,
 	}
 	if r.BasePath != "" {
 		s["base_path"] = r.BasePath

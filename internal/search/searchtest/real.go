@@ -414,6 +414,34 @@ func (s *Server) handleReal(w http.ResponseWriter, r *http.Request, op *Operatio
 			updated++
 		}
 		writeJSON(w, 200, map[string]any{"updated_indices": updated, "failures": len(failed) > 0, "failed_indices": failed})
+	case "ism.add_policy":
+		// Attaches a policy to unmanaged indices; a managed index is a
+		// failure (TransportAddPolicyAction: "This index already has a
+		// policy, use the update policy API to update index policies").
+		var in struct {
+			PolicyID string `json:"policy_id"`
+		}
+		_ = json.Unmarshal(body, &in)
+		o := s.objects["ism_policy"][in.PolicyID]
+		if o == nil {
+			writeError(w, 404, "resource_not_found_exception", "Could not find policy="+in.PolicyID)
+			return true
+		}
+		added, failed := 0, []any{}
+		expr := p["index"]
+		if expr == "" {
+			expr = first(q["index"])
+		}
+		for _, name := range s.indicesOf(expr) {
+			m := s.meta[name]
+			if m.policyID != "" {
+				failed = append(failed, map[string]any{"index_name": name, "index_uuid": "uuid-" + name, "reason": "This index already has a policy, use the update policy API to update index policies"})
+				continue
+			}
+			m.policyID, m.policy = in.PolicyID, policyOf(o.body)
+			added++
+		}
+		writeJSON(w, 200, map[string]any{"updated_indices": added, "failures": len(failed) > 0, "failed_indices": failed})
 	case "snapshot.delete":
 		list := s.snapshots[p["repository"]]
 		for i, sn := range list {

@@ -462,8 +462,25 @@ func (s *Server) handleReal(w http.ResponseWriter, r *http.Request, op *Operatio
 		if o := s.objects["audit"]["config"]; o != nil {
 			cfg = o.body
 		}
-		writeJSON(w, 200, map[string]any{"_readonly": []any{}, "config": cfg})
+		ro := []any{}
+		for _, p := range s.auditReadOnly {
+			ro = append(ro, p)
+		}
+		writeJSON(w, 200, map[string]any{"_readonly": ro, "config": cfg})
 	case "security.update_audit_configuration":
+		// Read-only settings cannot change (the security plugin's
+		// AuditApiAction refuses a PUT that modifies one).
+		var cur, in any
+		if o := s.objects["audit"]["config"]; o != nil {
+			_ = json.Unmarshal(o.body, &cur)
+		}
+		_ = json.Unmarshal(body, &in)
+		for _, ptr := range s.auditReadOnly {
+			if cur != nil && fmt.Sprint(pointer(cur, ptr)) != fmt.Sprint(pointer(in, ptr)) {
+				writeError(w, 400, "status_exception", "Invalid configuration: "+ptr+" is read-only")
+				return true
+			}
+		}
 		s.putObject("audit", "config", body)
 		writeJSON(w, 200, map[string]any{"status": "OK", "message": "'config' updated."})
 	default:
@@ -514,4 +531,24 @@ func refuseRepository(body []byte) string {
 		return "searchtest: server_side_encryption: true uploads snapshots with SSE-S3 (AES256), overriding the bucket's default SSE-KMS key; rely on the bucket default"
 	}
 	return ""
+}
+
+func pointer(v any, ptr string) any {
+	for _, k := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// SetAudit stores an audit configuration and the pointers the domain
+// reports read-only (GET _plugins/_security/api/audit "_readonly").
+func (s *Server) SetAudit(config []byte, readOnly []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.putObject("audit", "config", config)
+	s.auditReadOnly = readOnly
 }

@@ -96,6 +96,7 @@ type Server struct {
 	// alertingIndex is set once the first monitor created the Alerting
 	// plugin's config index (AlertingConfigIndex).
 	alertingIndex bool
+	auditReadOnly []string
 }
 
 // New starts a server in real-behaviour mode with the default Options; it

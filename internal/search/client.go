@@ -52,8 +52,12 @@ type Config struct {
 	// the default transport.
 	Transport http.RoundTripper
 	// RequestTimeout bounds one HTTP attempt, from sending the request to
-	// reading the whole answer: 0 is DefaultRequestTimeout, negative
-	// means only the caller's context bounds it. When the context has a
+	// reading the whole answer: 0 is DefaultRequestTimeout for an https
+	// endpoint (a domain) and no bound for a loopback http one (the
+	// in-process test server, whose spec validation of large bodies under
+	// the race detector takes longer than any real domain should; a local
+	// OpenSearch from the CLI gets --timeout explicitly); negative means
+	// only the caller's context bounds it. When the context has a
 	// deadline (a Lambda invocation's), an attempt also ends DeadlineMargin
 	// before it, so the caller still has time to report the failure.
 	RequestTimeout time.Duration
@@ -101,7 +105,7 @@ func New(cfg Config) (*Client, error) {
 	addr.User = nil
 	timeout := cfg.RequestTimeout
 	switch {
-	case timeout == 0:
+	case timeout == 0 && u.Scheme == "https":
 		timeout = DefaultRequestTimeout
 	case timeout < 0:
 		timeout = 0
@@ -144,6 +148,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{os: &opensearch.Client{Transport: tp}, url: u, timeout: timeout}, nil
 }
+
+// RequestTimeout is the client's per-attempt bound (0: none but the
+// caller's context and its deadline).
+func (c *Client) RequestTimeout() time.Duration { return c.timeout }
 
 // Close releases the client's idle connections.
 func (c *Client) Close() error { return c.os.Close() }

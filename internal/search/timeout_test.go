@@ -90,3 +90,25 @@ func TestRequestTimeoutBoundedBelowTheDeadline(t *testing.T) {
 		t.Error("timeout reported as cancellation")
 	}
 }
+
+func TestDefaultRequestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		set  time.Duration
+		want time.Duration
+	}{
+		{"https://vpc-orgsiem.eu-west-1.es.amazonaws.com", 0, search.DefaultRequestTimeout},
+		{"https://vpc-orgsiem.eu-west-1.es.amazonaws.com", 5 * time.Second, 5 * time.Second},
+		{"https://vpc-orgsiem.eu-west-1.es.amazonaws.com", -1, 0},
+		{"http://127.0.0.1:9200", 0, 0},
+		{"http://127.0.0.1:9200", time.Minute, time.Minute},
+	} {
+		c, err := search.New(search.Config{URL: tc.url, RequestTimeout: tc.set})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.RequestTimeout(); got != tc.want {
+			t.Errorf("%s with %s: %s, want %s", tc.url, tc.set, got, tc.want)
+		}
+	}
+}

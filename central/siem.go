@@ -463,7 +463,7 @@ func (a *SIEMArgs) MaintainEnv(in FunctionInputs, backendRoles string) pulumi.St
 		EnvSnapshotRetentionDays: pulumi.String(strconv.Itoa(a.SnapshotRetentionDays)),
 		EnvHotIndexDays:          pulumi.String(strconv.Itoa(a.HotIndexDays)),
 		lambdaenv.DataNodes:      pulumi.String(strconv.Itoa(a.OpenSearch.InstanceCount)),
-		lambdaenv.WarmAfterDays:  pulumi.String(strconv.Itoa(warmAfterDays(a.OpenSearch))),
+		lambdaenv.WarmAfterDays:  pulumi.String(strconv.Itoa(warmAfterDays(a.OpenSearch, a.HotIndexDays))),
 		EnvBackendRoles:          pulumi.String(backendRoles),
 		EnvRegion:                pulumi.String(a.Org.HomeRegion),
 	}
@@ -471,9 +471,11 @@ func (a *SIEMArgs) MaintainEnv(in FunctionInputs, backendRoles string) pulumi.St
 
 // warmAfterDays is the index age at which maintain's ISM policies move
 // log indices to UltraWarm: 45 days when the domain has warm nodes (a
-// monthly index is written until its month ends), else 0.
-func warmAfterDays(os OpenSearch) int {
-	if os.WarmCount > 0 {
+// monthly index is written until its month ends) and indices live longer
+// than that (a month is deleted hotIndexDays after it ends; maintain
+// refuses a warm age at or past hotIndexDays + 31 days), else 0.
+func warmAfterDays(os OpenSearch, hotIndexDays int) int {
+	if os.WarmCount > 0 && 45 < hotIndexDays+31 {
 		return 45
 	}
 	return 0

@@ -62,5 +62,5 @@ const (
 // Payloads the maintain function accepts as its invocation input.
 const (
 	MaintainConfigure = lambdaenv.MaintainConfigure
-	MaintainSnapshot  = lambdaenv.MaintainSnapshot
+	MaintainDaily     = lambdaenv.MaintainDaily
 )

@@ -462,9 +462,23 @@ func (a *SIEMArgs) MaintainEnv(in FunctionInputs, backendRoles string) pulumi.St
 		EnvAlertRoleARN:          in.AlertRoleARN,
 		EnvSnapshotRetentionDays: pulumi.String(strconv.Itoa(a.SnapshotRetentionDays)),
 		EnvHotIndexDays:          pulumi.String(strconv.Itoa(a.HotIndexDays)),
+		lambdaenv.DataNodes:      pulumi.String(strconv.Itoa(a.OpenSearch.InstanceCount)),
+		lambdaenv.WarmAfterDays:  pulumi.String(strconv.Itoa(warmAfterDays(a.OpenSearch, a.HotIndexDays))),
 		EnvBackendRoles:          pulumi.String(backendRoles),
 		EnvRegion:                pulumi.String(a.Org.HomeRegion),
 	}
+}
+
+// warmAfterDays is the index age at which maintain's ISM policies move
+// log indices to UltraWarm: 45 days when the domain has warm nodes (a
+// monthly index is written until its month ends) and indices live longer
+// than that (a month is deleted hotIndexDays after it ends; maintain
+// refuses a warm age at or past hotIndexDays + 31 days), else 0.
+func warmAfterDays(os OpenSearch, hotIndexDays int) int {
+	if os.WarmCount > 0 && 45 < hotIndexDays+31 {
+		return 45
+	}
+	return 0
 }
 
 // rolePolicies attaches the permission policies to the security roles.
@@ -698,7 +712,9 @@ func (b *siemBuilder) functions(nw *network, d *opensearch.Domain, topic *sns.To
 	if err != nil {
 		return err
 	}
-	if err := b.scheduled("snapshot", maintain, a.SnapshotSchedule, MaintainSnapshot); err != nil {
+	// The daily snapshot belongs to the domain's Snapshot Management policy
+	// (maintain configures it); this schedule runs retention.
+	if err := b.scheduled("snapshot", maintain, a.SnapshotSchedule, MaintainDaily); err != nil {
 		return err
 	}
 	// Configure the domain (templates, ISM, role mappings, snapshot

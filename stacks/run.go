@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/orgsiem/orgsiem/central"
 	"github.com/orgsiem/orgsiem/member"
@@ -31,11 +33,55 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	code, err := LoadCode(cfg.BuildDir)
+	dir, err := ResolveBuildDir(cfg.BuildDir, ctx.RootDirectory())
+	if err != nil {
+		return err
+	}
+	code, err := LoadCode(dir)
 	if err != nil {
 		return err
 	}
 	return Deploy(ctx, cfg, code)
+}
+
+// ProjectFile is the Pulumi project file marking the project root.
+const ProjectFile = "Pulumi.yaml"
+
+// ResolveBuildDir makes a relative buildDir absolute against the project
+// root. Pulumi runs a Go program in the directory named by Pulumi.yaml's
+// `main` (cmd/deploy here), not beside Pulumi.yaml, so "build/lambda" taken
+// relative to the working directory would miss `make package`'s output.
+// root is ctx.RootDirectory() (PULUMI_ROOT_DIRECTORY, set by the CLI); when
+// it is empty (older CLIs) the root is the nearest directory above the
+// working directory holding Pulumi.yaml.
+func ResolveBuildDir(dir, root string) (string, error) {
+	if filepath.IsAbs(dir) {
+		return filepath.Clean(dir), nil
+	}
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("%s:buildDir %q is relative and the working directory is unknown: %w", Namespace, dir, err)
+		}
+		if root, err = findProjectRoot(wd); err != nil {
+			return "", fmt.Errorf("%s:buildDir %q is relative: %w", Namespace, dir, err)
+		}
+	}
+	return filepath.Join(root, dir), nil
+}
+
+// findProjectRoot walks up from dir to the directory holding Pulumi.yaml.
+func findProjectRoot(dir string) (string, error) {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, ProjectFile)); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no %s in %s or any directory above it (set an absolute buildDir)", ProjectFile, dir)
+		}
+		d = parent
+	}
 }
 
 // Load reads the orgsiem namespace of the stack configuration.

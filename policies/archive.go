@@ -81,8 +81,11 @@ func ArchiveBucketPolicy(o Org) Document {
 				And("ArnLike", "aws:PrincipalArn", o.TransferRolePattern()),
 		},
 		{
+			// Notifications of a versioned bucket carry the versionId and
+			// the loader reads that version, which S3 authorizes as
+			// s3:GetObjectVersion (GetObject API reference).
 			Sid: "LoaderRead", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
-			Action: []string{"s3:GetObject"}, Resource: []string{objects},
+			Action: []string{"s3:GetObject", "s3:GetObjectVersion"}, Resource: []string{objects},
 		},
 		{
 			Sid: "LoaderWriteDeadLetters", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
@@ -112,6 +115,16 @@ func ArchiveKeyPolicy(o Org) Document {
 			Action: []string{"kms:GenerateDataKey*"}, Resource: key,
 			Condition: When("StringEquals", "kms:EncryptionContext:aws:cloudtrail:arn", o.TrailARN()).
 				And("StringEquals", "aws:SourceArn", o.TrailARN()),
+		},
+		{
+			// The archive bucket encrypts with an S3 Bucket Key: "If you
+			// are using an existing S3 bucket with an S3 Bucket Key,
+			// kms:Decrypt permissions are required to create or update a
+			// trail with SSE-KMS encryption enabled" (CloudTrail User Guide,
+			// Configure AWS KMS key policies for CloudTrail). Only our trail.
+			Sid: "CloudTrailDecryptForBucketKey", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
+			Action: []string{"kms:Decrypt"}, Resource: key,
+			Condition: When("StringEquals", "aws:SourceArn", o.TrailARN()),
 		},
 		{
 			Sid: "CloudTrailDescribeKey", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),

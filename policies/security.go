@@ -54,7 +54,13 @@ func LoaderRolePolicy(o Org, archiveKeyARN string, opt LoaderOptions) Document {
 			Resource: []string{o.IngestQueueARN()},
 		},
 		{Sid: "ContinueLargeObjects", Effect: Allow, Action: []string{"sqs:SendMessage"}, Resource: []string{o.IngestQueueARN()}},
-		{Sid: "ReadArchive", Effect: Allow, Action: []string{"s3:GetObject"}, Resource: []string{o.ArchiveBucketARN() + "/*"}},
+		{
+			// GetObject with a versionId (every notification of the
+			// versioned archive has one) is authorized as
+			// s3:GetObjectVersion.
+			Sid: "ReadArchive", Effect: Allow, Action: []string{"s3:GetObject", "s3:GetObjectVersion"},
+			Resource: []string{o.ArchiveBucketARN() + "/*"},
+		},
 		{Sid: "WriteDeadLetters", Effect: Allow, Action: []string{"s3:PutObject"}, Resource: []string{o.ArchiveBucketARN() + "/" + archive.DeadLetterPrefix + "*"}},
 		{
 			Sid: "ArchiveKeyThroughS3", Effect: Allow, Action: []string{"kms:Decrypt", "kms:GenerateDataKey"},

@@ -26,6 +26,20 @@ func ServiceTrustFromAccount(service, account string) Document {
 	return d
 }
 
+// memberDeadLetterQueueARN is the caller's own dead-letter queue in any
+// region (the roles are per region, the queue has the same name in each).
+func memberDeadLetterQueueARN() string {
+	return "arn:aws:sqs:*:${aws:PrincipalAccount}:" + MemberDeadLetterQueue
+}
+
+// sendDeadLetters lets a function's role put failed asynchronous events on
+// its dead-letter queue ("Your function's execution role must have
+// permission to write to the queue", Lambda Developer Guide, dead-letter
+// queues).
+func sendDeadLetters() Statement {
+	return Statement{Sid: "SendDeadLetters", Effect: Allow, Action: []string{"sqs:SendMessage"}, Resource: []string{memberDeadLetterQueueARN()}}
+}
+
 func writeOwnLogs(resources ...string) Statement {
 	return Statement{
 		Sid: "WriteOwnLogs", Effect: Allow,
@@ -41,6 +55,7 @@ func TransferRolePolicy(o Org, archiveKeyARN string) Document {
 		writeOwnLogs(memberLogGroupARN(TransferFunction)),
 		{Sid: "WriteOwnArchivePrefix", Effect: Allow, Action: []string{"s3:PutObject"}, Resource: o.MemberWriteResources()},
 		{Sid: "EncryptArchiveObjects", Effect: Allow, Action: []string{"kms:GenerateDataKey"}, Resource: []string{archiveKeyARN}},
+		sendDeadLetters(),
 	}}
 }
 
@@ -60,6 +75,7 @@ func SubscribeRolePolicy() Document {
 			},
 			Resource: []string{groups},
 		},
+		sendDeadLetters(),
 	}}
 }
 

@@ -44,6 +44,9 @@ const (
 	// MemberAlarmPrefix starts the name of every alarm of the member
 	// baseline; the central rule forwards alarms with this prefix.
 	MemberAlarmPrefix = "orgsiem-member-"
+	// MemberDeadLetterQueue is the member baseline's queue (one per account
+	// and region) for events its functions failed after Lambda's retries.
+	MemberDeadLetterQueue = "orgsiem-member-dead-letters"
 )
 
 // LambdaLogGroup is the log group of a Lambda function.

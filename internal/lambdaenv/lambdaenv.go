@@ -9,7 +9,7 @@ package lambdaenv
 const (
 	// ArchiveBucket is the archive bucket name (transfer, loader, report, maintain).
 	ArchiveBucket = "ORGSIEM_ARCHIVE_BUCKET"
-	// ArchiveBucketRegion is the archive bucket's region (transfer; default AWS_REGION).
+	// ArchiveBucketRegion is the archive bucket's region (transfer; required: the SDK does not follow S3 region redirects).
 	ArchiveBucketRegion = "ORGSIEM_ARCHIVE_BUCKET_REGION"
 	// ArchiveAccountID is the log-archive account, sent as ExpectedBucketOwner
 	// so a write can never land in a bucket someone else owns (transfer).

@@ -61,25 +61,12 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		return nil, fmt.Errorf("archive key alias: %w", err)
 	}
 	b, err := newBucket(ctx, name+"-bucket", BucketArgs{
-		Name:           o.ArchiveBucket(),
-		KMSKeyARN:      key.Arn,
-		Policy:         pulumi.String(policies.ArchiveBucketPolicy(o).JSON()),
-		ObjectLockMode: a.ObjectLockMode,
-		ObjectLockDays: a.ObjectLockDays,
-		Lifecycle: s3.BucketLifecycleConfigurationV2RuleArray{
-			&s3.BucketLifecycleConfigurationV2RuleArgs{
-				Id: pulumi.String("glacier-then-expire"), Status: pulumi.String("Enabled"),
-				Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
-				Transitions: s3.BucketLifecycleConfigurationV2RuleTransitionArray{&s3.BucketLifecycleConfigurationV2RuleTransitionArgs{
-					Days: pulumi.Int(a.GlacierAfterDays), StorageClass: pulumi.String("GLACIER"),
-				}},
-				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.ExpireAfterDays)},
-				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
-					NoncurrentDays: pulumi.Int(a.ExpireAfterDays),
-				},
-			},
-			abortIncompleteUploads(),
-		},
+		Name:            o.ArchiveBucket(),
+		KMSKeyARN:       key.Arn,
+		Policy:          pulumi.String(policies.ArchiveBucketPolicy(o).JSON()),
+		ObjectLockMode:  a.ObjectLockMode,
+		ObjectLockDays:  a.ObjectLockDays,
+		Lifecycle:       append(ArchiveLifecycle(a.GlacierAfterDays, a.ExpireAfterDays).args(), abortIncompleteUploads()),
 		PolicyDependsOn: []pulumi.Resource{a.LoaderRole},
 	}, child)
 	if err != nil {

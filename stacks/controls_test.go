@@ -160,7 +160,9 @@ func TestSecurityHubControls(t *testing.T) {
 				}
 				rule := r.Inputs["rules"].([]any)[0]
 				want(t, "archive transition", get(rule, "transitions"), "[map[days:90 storageClass:GLACIER]]")
-				want(t, "archive expiry", get(rule, "expiration.days"), 2557)
+				// Expiration adds a delete marker; the version is deleted
+				// NoncurrentDays later: the two add up to expireAfterDays.
+				want(t, "archive retention", fmt.Sprint(get(rule, "expiration.days"), "+", get(rule, "noncurrentVersionExpiration.noncurrentDays")), "2556+1")
 			}
 		}},
 		{"S3.14 buckets have versioning enabled", func(t *testing.T) {

@@ -26,10 +26,14 @@ type Document struct {
 	// written as log.offset; with Log.FilePath it locates the record.
 	Position int64
 
-	Timestamp   time.Time // @timestamp: the event's own time, UTC
-	Message     string    // message
-	Event       Event
-	Cloud       Cloud
+	Timestamp time.Time // @timestamp: the event's own time, UTC
+	Message   string    // message
+	Event     Event
+	Cloud     Cloud
+	// AccountOU is orgsiem.account.ou: the path of the organizational unit
+	// holding cloud.account.id ("/Workloads/Prod"; "/" for the root),
+	// from the account directory. ECS has no field for it.
+	AccountOU   string
 	Source      Endpoint
 	Destination Endpoint
 	User        User

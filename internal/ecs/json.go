@@ -171,6 +171,12 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 		b = append(b, '}')
 	}
 
+	if d.AccountOU != "" {
+		b = append(b, `,"orgsiem":{"account":{"ou":`...)
+		b = appendString(b, d.AccountOU)
+		b = append(b, "}}"...)
+	}
+
 	hasAWS := len(d.AWS) > 0 && d.Type != ""
 	// For documents of type cloudwatchlogs, d.AWS (when set) is the whole
 	// aws.cloudwatchlogs object.

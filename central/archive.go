@@ -24,8 +24,10 @@ type ArchiveArgs struct {
 	// ExpireAfterDays deletes them (never before Object Lock allows).
 	GlacierAfterDays, ExpireAfterDays int
 	// Principals named by the bucket and key policies must exist first:
-	// the loader role. IngestQueuePolicy must exist before notifications.
+	// the loader and directory roles. IngestQueuePolicy must exist before
+	// notifications.
 	LoaderRole        pulumi.Resource
+	DirectoryRole     pulumi.Resource
 	IngestQueuePolicy pulumi.Resource
 }
 
@@ -51,7 +53,7 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		Description:       pulumi.String("orgsiem archive: organization trail and log objects"),
 		EnableKeyRotation: pulumi.Bool(true),
 		Policy:            pulumi.String(policies.ArchiveKeyPolicy(o).JSON()),
-	}, child, pulumi.DependsOn([]pulumi.Resource{a.LoaderRole}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{a.LoaderRole, a.DirectoryRole}))
 	if err != nil {
 		return nil, fmt.Errorf("archive key: %w", err)
 	}
@@ -67,7 +69,7 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		ObjectLockMode:  a.ObjectLockMode,
 		ObjectLockDays:  a.ObjectLockDays,
 		Lifecycle:       append(ArchiveLifecycle(a.GlacierAfterDays, a.ExpireAfterDays).args(), abortIncompleteUploads()),
-		PolicyDependsOn: []pulumi.Resource{a.LoaderRole},
+		PolicyDependsOn: []pulumi.Resource{a.LoaderRole, a.DirectoryRole},
 	}, child)
 	if err != nil {
 		return nil, err

@@ -91,9 +91,9 @@ type SIEMArgs struct {
 	// loader enriches with (none: no GeoIP); the loader role may read
 	// exactly these objects.
 	GeoIPDatabases []string
-	// AccountEnrichment lets the loader resolve account names through
-	// AWS Organizations; the security account must be a delegated
-	// administrator of the organization for the calls to succeed.
+	// AccountEnrichment lets the loader fill account names and OU paths
+	// from the account directory object (needs no extra permission: the
+	// loader reads archive objects).
 	AccountEnrichment bool
 }
 
@@ -405,7 +405,7 @@ func (b *siemBuilder) alerts() (*sns.Topic, error) {
 // LoaderOptions are the loader role's optional grants the arguments ask
 // for.
 func (a *SIEMArgs) LoaderOptions() (policies.LoaderOptions, error) {
-	opt := policies.LoaderOptions{AccountEnrichment: a.AccountEnrichment}
+	opt := policies.LoaderOptions{}
 	for _, uri := range a.GeoIPDatabases {
 		arn, err := policies.S3ObjectARN(uri)
 		if err != nil {

@@ -88,6 +88,12 @@ func ArchiveBucketPolicy(o Org) Document {
 			Action: []string{"s3:GetObject", "s3:GetObjectVersion"}, Resource: []string{objects},
 		},
 		{
+			// The account directory: written (only when it changes) and
+			// read back by the directory function of the management account.
+			Sid: "DirectoryReadWrite", Effect: Allow, Principal: AWSPrincipal(o.DirectoryRoleARN()),
+			Action: []string{"s3:GetObject", "s3:PutObject"}, Resource: []string{o.directoryObjectARN()},
+		},
+		{
 			Sid: "LoaderWriteDeadLetters", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
 			Action: []string{"s3:PutObject"}, Resource: []string{bucket + "/" + archive.DeadLetterPrefix + "*"},
 		},
@@ -138,6 +144,12 @@ func ArchiveKeyPolicy(o Org) Document {
 				And("ArnLike", "aws:PrincipalArn", o.TransferRolePattern()).
 				And("StringEquals", "kms:ViaService", o.s3ViaService()).
 				And("StringLike", "kms:EncryptionContext:aws:s3:arn", o.ArchiveBucketARN(), o.ArchiveBucketARN()+"/*"),
+		},
+		{
+			Sid: "DirectoryThroughS3", Effect: Allow, Principal: AWSPrincipal(o.DirectoryRoleARN()),
+			Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: key,
+			Condition: When("StringEquals", "kms:ViaService", o.s3ViaService()).
+				And("StringEquals", "kms:EncryptionContext:aws:s3:arn", o.ArchiveBucketARN()),
 		},
 		{
 			Sid: "LoaderDecryptThroughS3", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),

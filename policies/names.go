@@ -16,12 +16,20 @@ const (
 	LoaderFunction    = "orgsiem-loader"
 	ReportFunction    = "orgsiem-report"
 	MaintainFunction  = "orgsiem-maintain"
+	// DirectoryFunction writes the account directory (management account).
+	DirectoryFunction = "orgsiem-directory"
 
 	// Member baseline role name prefixes; the region is appended because
 	// IAM is global and the baseline is deployed once per region.
 	TransferRolePrefix     = "orgsiem-transfer-"
 	SubscribeRolePrefix    = "orgsiem-subscribe-"
 	AlarmForwardRolePrefix = "orgsiem-alarm-forward-"
+
+	// DirectoryRole runs the directory function; DirectoryEventsRole lets
+	// EventBridge in us-east-1 forward Organizations events to the home
+	// region's default bus (both in the management account).
+	DirectoryRole       = "orgsiem-directory"
+	DirectoryEventsRole = "orgsiem-directory-events"
 
 	// Central roles in the security account.
 	LoaderRole   = "orgsiem-loader"
@@ -131,6 +139,14 @@ func (o Org) MemberAlarmRuleARN() string {
 // Organizations resource (arn:aws:organizations::<management>:account/<org>/<id>).
 func (o Org) OrganizationAccountsARN() string {
 	return fmt.Sprintf("arn:aws:organizations::%s:account/%s/*", o.Management, o.ID)
+}
+
+// DirectoryRoleARN is the directory function's role (management account).
+func (o Org) DirectoryRoleARN() string { return RoleARN(o.Management, DirectoryRole) }
+
+// ManagementBusARN is the management account's default bus in region.
+func (o Org) ManagementBusARN(region string) string {
+	return fmt.Sprintf("arn:aws:events:%s:%s:event-bus/default", region, o.Management)
 }
 
 // FunctionLogGroupARN is the ARN pattern of a central function's log streams.

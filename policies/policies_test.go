@@ -195,10 +195,11 @@ func allDocuments() map[string]Document {
 		"artifact bucket": ArtifactBucketPolicy(org, "eu-west-1"), "transfer": TransferRolePolicy(org, archiveKey),
 		"subscribe": SubscribeRolePolicy(), "alarm forward": AlarmForwardRolePolicy(org), "central bus": CentralBusPolicy(org),
 		"loader":              LoaderRolePolicy(org, archiveKey, LoaderOptions{}),
-		"loader with options": LoaderRolePolicy(org, archiveKey, LoaderOptions{GeoIPObjects: []string{geoIPCity}, AccountEnrichment: true}),
+		"loader with options": LoaderRolePolicy(org, archiveKey, LoaderOptions{GeoIPObjects: []string{geoIPCity}}),
 		"alert role":          AlertRolePolicy(org, siemKey), "alert trust": AlertRoleTrust(org), "report": ReportRolePolicy(org, siemKey), "maintain": MaintainRolePolicy(org, siemKey),
 		"snapshot role": SnapshotRolePolicy(org, siemKey), "snapshot bucket": SnapshotBucketPolicy(org), "siem key": SIEMKeyPolicy(org),
 		"alert topic": AlertTopicPolicy(org), "opensearch access": OpenSearchAccessPolicy(org), "opensearch logs": OpenSearchLogsPolicy(org),
+		"directory": DirectoryRolePolicy(org, archiveKey), "directory events": DirectoryEventsRolePolicy(org),
 		"lambda trust": ServiceTrust("lambda.amazonaws.com"), "es trust": ServiceTrustFromAccount("es.amazonaws.com", org.Security),
 	}
 }

@@ -31,17 +31,14 @@ type LoaderOptions struct {
 	// GeoIPObjects are the ARNs of the MaxMind database objects the loader
 	// reads (S3ObjectARN); none: no GeoIP grant.
 	GeoIPObjects []string
-	// AccountEnrichment grants the Organizations calls of account name
-	// enrichment (they succeed only from the management account or a
-	// delegated administrator).
-	AccountEnrichment bool
 }
 
 // LoaderRolePolicy is the loader's identity policy: consume the ingest
 // queue and re-enqueue continuations of large objects on it, read archive
 // objects and decrypt them through S3, write refused documents under the
 // dead-letter prefix only, index into OpenSearch and, as opt says, read the
-// GeoIP databases and describe accounts.
+// GeoIP databases. Account names come from the directory object it already
+// reads as an archive object.
 func LoaderRolePolicy(o Org, archiveKeyARN string, opt LoaderOptions) Document {
 	st := []Statement{
 		writeOwnLogs(o.FunctionLogGroupARN(LoaderFunction)),
@@ -76,15 +73,6 @@ func LoaderRolePolicy(o Org, archiveKeyARN string, opt LoaderOptions) Document {
 		st = append(st, Statement{
 			Sid: "ReadGeoIPDatabases", Effect: Allow, Action: []string{"s3:GetObject"},
 			Resource: append([]string(nil), opt.GeoIPObjects...),
-		})
-	}
-	if opt.AccountEnrichment {
-		// Both actions take the account resource type (the loader asks
-		// for the parents of an account, never of an OU).
-		st = append(st, Statement{
-			Sid: "DescribeAccounts", Effect: Allow,
-			Action:   []string{"organizations:DescribeAccount", "organizations:ListParents"},
-			Resource: []string{o.OrganizationAccountsARN()},
 		})
 	}
 	return Document{Version: Version, Statement: st}

@@ -135,3 +135,51 @@ func TestReservedConcurrencyFloor(t *testing.T) {
 		}
 	}
 }
+
+// The directory function (management account) writes and reads only the
+// directory object of the archive (log-archive account): cross-account, so
+// both its role and the bucket policy must allow, and SSE-KMS needs the
+// archive key through S3.
+func TestTheDirectoryFunctionWritesOnlyTheDirectoryObject(t *testing.T) {
+	role := org.DirectoryRoleARN()
+	identity := []Document{DirectoryRolePolicy(org, archiveKey)}
+	bucket := []Document{ArchiveBucketPolicy(org)}
+	dir := object("Directory/accounts.json")
+	for _, tc := range []struct {
+		name   string
+		action string
+		object string
+		want   bool
+	}{
+		{"it writes the directory", "s3:PutObject", dir, true},
+		{"it reads the directory back", "s3:GetObject", dir, true},
+		{"it cannot write a log object", "s3:PutObject", object("CWLogs/111111111111/x"), false},
+		{"it cannot write a trail file", "s3:PutObject", object("AWSLogs/" + org.ID + "/111111111111/CloudTrail/x"), false},
+		{"it cannot delete the directory", "s3:DeleteObject", dir, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Authorize(RoleRequest(role, org.ID, tc.action, tc.object), org.LogArchive, identity, bucket); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	key := []Document{ArchiveKeyPolicy(org)}
+	viaS3 := func(r Request) Request {
+		return r.With("kms:ViaService", "s3.eu-west-1.amazonaws.com").With("kms:EncryptionContext:aws:s3:arn", org.ArchiveBucketARN())
+	}
+	if !Authorize(viaS3(RoleRequest(role, org.ID, "kms:GenerateDataKey", archiveKey)), org.LogArchive, identity, key) {
+		t.Error("the directory function cannot encrypt the directory")
+	}
+	if Authorize(RoleRequest(role, org.ID, "kms:Decrypt", archiveKey), org.LogArchive, identity, key) {
+		t.Error("the directory function decrypts outside S3")
+	}
+	accounts := "arn:aws:organizations::" + org.Management + ":account/" + org.ID + "/" + memberAcct
+	for action, want := range map[string]bool{
+		"organizations:ListParents": true, "organizations:ListTagsForResource": true,
+		"organizations:MoveAccount": false, "organizations:TagResource": false,
+	} {
+		if got := Authorize(RoleRequest(role, org.ID, action, accounts), org.Management, identity, nil); got != want {
+			t.Errorf("%s: got %v, want %v", action, got, want)
+		}
+	}
+}

@@ -79,10 +79,12 @@ type Config struct {
 	// geoipDatabases: s3://bucket/key URIs of MaxMind databases for the
 	// loader's GeoIP enrichment, default none (no GeoIP)
 	GeoIPDatabases []string
-	// accountEnrichment: the loader resolves account names through AWS
-	// Organizations, default false; needs the security account registered
-	// as an Organizations delegated administrator
+	// accountEnrichment: the loader fills cloud.account.name and
+	// orgsiem.account.ou from the account directory, default true
 	AccountEnrichment bool
+	// directorySchedule: EventBridge schedule of full account directory
+	// rebuilds (Organizations events rebuild it too), default rate(6 hours)
+	DirectorySchedule string
 }
 
 // AvailabilityZones is the number of AZs the domain spans.
@@ -377,7 +379,11 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 			break
 		}
 	}
-	c.AccountEnrichment = p.boolean("accountEnrichment", false)
+	c.AccountEnrichment = p.boolean("accountEnrichment", true)
+	c.DirectorySchedule = p.str("directorySchedule", "rate(6 hours)")
+	if !schedule(c.DirectorySchedule) {
+		p.fail("directorySchedule", "%q is not rate(...) or cron(...)", c.DirectorySchedule)
+	}
 	return c, errors.Join(p.errs...)
 }
 

@@ -192,6 +192,10 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		nw.S3PrefixListID = pl.Id
 	}
 
+	dirRole, err := central.NewDirectoryRole(ctx, "directory-role", pulumi.Provider(home))
+	if err != nil {
+		return err
+	}
 	ids, err := central.NewIdentities(ctx, "security-identities", &central.IdentitiesArgs{Org: o}, pulumi.Providers(security))
 	if err != nil {
 		return err
@@ -205,7 +209,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 	arch, err := central.NewArchive(ctx, "archive", &central.ArchiveArgs{
 		Org: o, ObjectLockMode: cfg.ObjectLockMode, ObjectLockDays: cfg.ObjectLockDays,
 		GlacierAfterDays: cfg.GlacierAfterDays, ExpireAfterDays: cfg.ExpireAfterDays,
-		LoaderRole: ids.Loader, IngestQueuePolicy: ingest.Policy,
+		LoaderRole: ids.Loader, DirectoryRole: dirRole, IngestQueuePolicy: ingest.Policy,
 	}, pulumi.Providers(logArchive))
 	if err != nil {
 		return err
@@ -241,6 +245,29 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		GeoIPDatabases:        cfg.GeoIPDatabases, AccountEnrichment: cfg.AccountEnrichment,
 	}, pulumi.Providers(security))
 	if err != nil {
+		return err
+	}
+
+	// The account directory runs in the management account's home region;
+	// Organizations events arrive in us-east-1.
+	var events pulumi.ProviderResource
+	if cfg.HomeRegion != central.OrganizationsRegion {
+		if p, ok := mgmt[central.OrganizationsRegion]; ok {
+			events = p
+		} else if events, err = aws.NewProvider(ctx, "management-"+central.OrganizationsRegion, &aws.ProviderArgs{
+			Region:            pulumi.String(central.OrganizationsRegion),
+			AllowedAccountIds: pulumi.StringArray{pulumi.String(cfg.ManagementAccountID)},
+			DefaultTags:       &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{"orgsiem": pulumi.String("true")}},
+		}); err != nil {
+			return fmt.Errorf("provider management-%s: %w", central.OrganizationsRegion, err)
+		}
+	}
+	if _, err := central.NewDirectory(ctx, "directory", &central.DirectoryArgs{
+		Org: o, Role: dirRole, ArchiveKeyARN: arch.KeyARN,
+		Code:     central.Code{Path: code["directory"].Path, SHA256: code["directory"].SHA256},
+		Schedule: cfg.DirectorySchedule, LogRetentionDays: cfg.LogRetentionDays,
+		Archive: append([]pulumi.Resource{arch.Key}, arch.Bucket.Ready...), Events: events,
+	}, pulumi.Provider(home)); err != nil {
 		return err
 	}
 

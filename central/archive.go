@@ -53,7 +53,10 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		Description:       pulumi.String("orgsiem archive: organization trail and log objects"),
 		EnableKeyRotation: pulumi.Bool(true),
 		Policy:            pulumi.String(policies.ArchiveKeyPolicy(o).JSON()),
-	}, child, pulumi.DependsOn([]pulumi.Resource{a.LoaderRole, a.DirectoryRole}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{a.LoaderRole, a.DirectoryRole}),
+		// Deleting the key crypto-shreds every locked object: `pulumi
+		// destroy` refuses while protected and never deletes it.
+		pulumi.Protect(true), pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, fmt.Errorf("archive key: %w", err)
 	}
@@ -70,6 +73,7 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		ObjectLockDays:  a.ObjectLockDays,
 		Lifecycle:       append(ArchiveLifecycle(a.GlacierAfterDays, a.ExpireAfterDays).args(), abortIncompleteUploads()),
 		PolicyDependsOn: []pulumi.Resource{a.LoaderRole, a.DirectoryRole},
+		Protect:         true,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -90,6 +94,9 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		Bucket: b.Bucket.ID(), Queues: queues,
 	}, child, pulumi.DependsOn(append([]pulumi.Resource{a.IngestQueuePolicy}, b.Ready...))); err != nil {
 		return nil, fmt.Errorf("archive notifications: %w", err)
+	}
+	if err := archiveTamperForwarding(ctx, name, o, child); err != nil {
+		return nil, err
 	}
 	c.Key, c.KeyARN, c.Bucket, c.BucketName = key, key.Arn, b, b.Bucket.Bucket
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{

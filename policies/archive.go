@@ -6,6 +6,32 @@ import (
 	"github.com/orgsiem/orgsiem/internal/archive"
 )
 
+// ArchiveProtectedS3Actions are denied on the archive bucket to all but
+// the archive admins. s3:PutBucketObjectLockConfiguration is the IAM action
+// of the PutObjectLockConfiguration API, s3:PutLifecycleConfiguration of
+// PutBucketLifecycleConfiguration (Service Authorization Reference, Amazon
+// S3).
+var ArchiveProtectedS3Actions = []string{
+	"s3:BypassGovernanceRetention", "s3:DeleteObject", "s3:DeleteObjectVersion",
+	"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration",
+	"s3:PutLifecycleConfiguration", "s3:PutBucketVersioning", "s3:DeleteBucket",
+}
+
+// ArchiveProtectedKMSActions are denied on the archive key to all but the
+// archive admins.
+var ArchiveProtectedKMSActions = []string{
+	"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:DisableKeyRotation",
+}
+
+// adminsOrNone is ArchiveAdminARNs, or a value no principal has (so the
+// deny covers everybody) when none is configured.
+func (o Org) adminsOrNone() []string {
+	if a := o.ArchiveAdminARNs(); len(a) > 0 {
+		return a
+	}
+	return []string{"arn:aws:iam::" + o.LogArchive + ":role/orgsiem-no-archive-admin"}
+}
+
 // s3ViaService is the kms:ViaService value of S3 in the home region.
 func (o Org) s3ViaService() string { return "s3." + o.HomeRegion + ".amazonaws.com" }
 
@@ -56,6 +82,17 @@ func ArchiveBucketPolicy(o Org) Document {
 			Action: []string{"s3:*"}, Resource: []string{bucket, objects},
 			Condition: When("StringNotEqualsIfExists", "aws:PrincipalOrgID", o.ID).
 				And("BoolIfExists", "aws:PrincipalIsAWSService", "false"),
+		},
+		{
+			// The archive stays immutable against its own account's
+			// administrators: only the archive admins (break-glass and
+			// deploy roles) may lift retention, delete or hide object
+			// versions, or change what protects them. A versioned delete
+			// marker counts: once Object Lock ends, lifecycle removes the
+			// hidden version a day later.
+			Sid: "DenyTamperingExceptArchiveAdmins", Effect: Deny, Principal: AnyPrincipal(),
+			Action: ArchiveProtectedS3Actions, Resource: []string{bucket, objects},
+			Condition: When("ArnNotEquals", "aws:PrincipalArn", o.adminsOrNone()...),
 		},
 		{
 			Sid: "AWSCloudTrailAclCheck", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
@@ -115,6 +152,13 @@ func ArchiveKeyPolicy(o Org) Document {
 			// govern the key, so the key can never become unmanageable.
 			Sid: "EnableIAMPolicies", Effect: Allow, Principal: AWSPrincipal("arn:aws:iam::" + o.LogArchive + ":root"),
 			Action: []string{"kms:*"}, Resource: key,
+		},
+		{
+			// Scheduling deletion or disabling the key would crypto-shred
+			// every locked object; a new key policy could undo this one.
+			Sid: "DenyKeyDestructionExceptArchiveAdmins", Effect: Deny, Principal: AnyPrincipal(),
+			Action: ArchiveProtectedKMSActions, Resource: key,
+			Condition: When("ArnNotEquals", "aws:PrincipalArn", o.adminsOrNone()...),
 		},
 		{
 			Sid: "CloudTrailEncryptWithTrailContext", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),

@@ -87,11 +87,17 @@ func AlarmForwardRolePolicy(o Org) Document {
 	}}}
 }
 
-// CentralBusPolicy lets principals of the organization put events on the
-// security account's default bus (the member alarm forwarders).
+// CentralBusStatementID is the id of orgsiem's statement in the security
+// account's default bus policy.
+const CentralBusStatementID = "orgsiem-organization-puts-events"
+
+// CentralBusPolicy is orgsiem's statement of the security account's default
+// bus policy (added with PutPermission, beside any other statement): the
+// organization's principals may put events (member alarm forwarders, the
+// archive tamper forwarder).
 func CentralBusPolicy(o Org) Document {
 	return Document{Version: Version, Statement: []Statement{{
-		Sid: "OrganizationPutsEvents", Effect: Allow, Principal: AnyPrincipal(),
+		Sid: CentralBusStatementID, Effect: Allow, Principal: AnyPrincipal(),
 		Action: []string{"events:PutEvents"}, Resource: []string{o.CentralBusARN()},
 		Condition: When("StringEquals", "aws:PrincipalOrgID", o.ID),
 	}}}

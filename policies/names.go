@@ -40,15 +40,20 @@ const (
 	// to the alert topic (Notifications plugin SNS channel).
 	AlertRole = "orgsiem-alerts-publisher"
 
-	TrailName          = "orgsiem-organization-trail"
-	DomainName         = "orgsiem"
-	IngestQueue        = "orgsiem-ingest"
-	IngestDeadLetter   = "orgsiem-ingest-dlq"
-	AlertTopic         = "orgsiem-alerts"
-	MemberAlarmRule    = "orgsiem-member-alarms"
-	ArchiveKeyAlias    = "alias/orgsiem-archive"
-	SIEMKeyAlias       = "alias/orgsiem-siem"
-	OpenSearchLogGroup = "/aws/opensearch/orgsiem"
+	TrailName        = "orgsiem-organization-trail"
+	DomainName       = "orgsiem"
+	IngestQueue      = "orgsiem-ingest"
+	IngestDeadLetter = "orgsiem-ingest-dlq"
+	AlertTopic       = "orgsiem-alerts"
+	MemberAlarmRule  = "orgsiem-member-alarms"
+	// ArchiveTamperRule (security account) sends forwarded attempts to
+	// weaken the archive to the alert topic; ArchiveTamperForwardRole lets
+	// the log-archive account's rules put them on the security bus.
+	ArchiveTamperRule        = "orgsiem-archive-tamper"
+	ArchiveTamperForwardRole = "orgsiem-archive-tamper-forward"
+	ArchiveKeyAlias          = "alias/orgsiem-archive"
+	SIEMKeyAlias             = "alias/orgsiem-siem"
+	OpenSearchLogGroup       = "/aws/opensearch/orgsiem"
 	// MemberAlarmPrefix starts the name of every alarm of the member
 	// baseline; the central rule forwards alarms with this prefix.
 	MemberAlarmPrefix = "orgsiem-member-"
@@ -68,6 +73,21 @@ type Org struct {
 	LogArchive string // account id holding the archive bucket
 	Security   string // account id holding OpenSearch and the pipeline
 	HomeRegion string
+	// ArchiveAdmins are the role names of the log-archive account that may
+	// change the archive's protection (bucket policy, Object Lock,
+	// lifecycle, versioning; the key's policy, state and deletion) and
+	// delete object versions: the break-glass role and the role the
+	// program deploys with. Everybody else is denied.
+	ArchiveAdmins []string
+}
+
+// ArchiveAdminARNs are the ARNs of ArchiveAdmins.
+func (o Org) ArchiveAdminARNs() []string {
+	var out []string
+	for _, r := range o.ArchiveAdmins {
+		out = append(out, RoleARN(o.LogArchive, r))
+	}
+	return out
 }
 
 // ArchiveBucket is the archive bucket name.
@@ -133,6 +153,11 @@ func (o Org) CentralBusARN() string {
 // MemberAlarmRuleARN is the ARN of the rule forwarding member alarms to SNS.
 func (o Org) MemberAlarmRuleARN() string {
 	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", o.HomeRegion, o.Security, MemberAlarmRule)
+}
+
+// ArchiveTamperRuleARN is the ARN of the security account's tamper rule.
+func (o Org) ArchiveTamperRuleARN() string {
+	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", o.HomeRegion, o.Security, ArchiveTamperRule)
 }
 
 // OrganizationAccountsARN matches every account of the organization as an

@@ -218,7 +218,7 @@ func SIEMKeyPolicy(o Org) Document {
 }
 
 // AlertTopicPolicy lets CloudWatch alarms of the security account and the
-// member-alarm rule publish to the alert topic, over TLS.
+// member-alarm and archive-tamper rules publish to the alert topic, over TLS.
 func AlertTopicPolicy(o Org) Document {
 	t := o.AlertTopicARN()
 	return Document{Version: Version, Statement: []Statement{
@@ -231,7 +231,7 @@ func AlertTopicPolicy(o Org) Document {
 		{
 			Sid: "MemberAlarmRulePublishes", Effect: Allow, Principal: ServicePrincipal("events.amazonaws.com"),
 			Action: []string{"sns:Publish"}, Resource: []string{t},
-			Condition: When("ArnEquals", "aws:SourceArn", o.MemberAlarmRuleARN()),
+			Condition: When("ArnEquals", "aws:SourceArn", o.MemberAlarmRuleARN(), o.ArchiveTamperRuleARN()),
 		},
 	}}
 }

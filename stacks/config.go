@@ -39,6 +39,12 @@ type Config struct {
 	Regions             []string // regions: regions to collect from, default [homeRegion]; must include homeRegion
 	MemberTargets       []string // memberTargets: OU or root ids whose accounts get the baseline, default the organization root
 	AccountRole         string   // accountRole: role assumed in log-archive and security, default OrganizationAccountAccessRole
+	// breakGlassRole: role name in the log-archive account that, with the
+	// accountRole the program deploys with, alone may delete archive object
+	// versions, lift Object Lock, or change the bucket policy, Object Lock,
+	// lifecycle or versioning and the archive key's policy, state or
+	// deletion; default the accountRole
+	BreakGlassRole string
 	BuildDir            string   // buildDir: where `make package` puts the Lambda zips, default build/lambda
 
 	SubscriptionMode string   // subscriptionMode: loggroup (default) or account
@@ -243,6 +249,10 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	c.AccountRole = p.str("accountRole", "OrganizationAccountAccessRole")
 	if !reRole.MatchString(c.AccountRole) {
 		p.fail("accountRole", "%q is not an IAM role name", c.AccountRole)
+	}
+	c.BreakGlassRole = p.str("breakGlassRole", c.AccountRole)
+	if !reRole.MatchString(c.BreakGlassRole) {
+		p.fail("breakGlassRole", "%q is not an IAM role name", c.BreakGlassRole)
 	}
 	c.BuildDir = p.str("buildDir", "build/lambda")
 

@@ -33,6 +33,8 @@ type recorded struct {
 	// with (explicit or inherited from its component).
 	Account, Region string
 	provider        string
+	// Protect and RetainOnDelete are the resource options.
+	Protect, RetainOnDelete bool
 }
 
 // world is the mock engine: it records every resource and answers the
@@ -52,6 +54,9 @@ func (w *world) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r := recorded{Type: args.TypeToken, Name: args.Name, Inputs: in, provider: args.Provider}
+	if rpc := args.RegisterRPC; rpc != nil {
+		r.Protect, r.RetainOnDelete = rpc.GetProtect(), rpc.GetRetainOnDelete()
+	}
 	if strings.HasPrefix(args.TypeToken, "pulumi:providers:") {
 		if w.providers == nil {
 			w.providers = map[string]recorded{}

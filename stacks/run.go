@@ -98,6 +98,10 @@ func (c Config) Org() policies.Org {
 	return policies.Org{
 		ID: c.OrganizationID, Management: c.ManagementAccountID, LogArchive: c.LogArchiveAccountID,
 		Security: c.SecurityAccountID, HomeRegion: c.HomeRegion,
+		// The deploy role must stay an admin: it updates these policies,
+		// and KMS refuses a key policy its creator could not change again
+		// (the key policy lockout safety check).
+		ArchiveAdmins: dedupe([]string{c.BreakGlassRole, c.AccountRole}),
 	}
 }
 

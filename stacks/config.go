@@ -45,7 +45,7 @@ type Config struct {
 	// lifecycle or versioning and the archive key's policy, state or
 	// deletion; default the accountRole
 	BreakGlassRole string
-	BuildDir            string   // buildDir: where `make package` puts the Lambda zips, default build/lambda
+	BuildDir       string // buildDir: where `make package` puts the Lambda zips, default build/lambda
 
 	SubscriptionMode string   // subscriptionMode: loggroup (default) or account
 	IncludeLogGroups []string // includeLogGroups: patterns ("*" wildcard), default all (loggroup mode only)

@@ -82,6 +82,11 @@ type Config struct {
 	HeartbeatMinutes      int      // heartbeatMinutes: silence that raises the heartbeat alarm, default 60
 
 	LoaderReservedConcurrency int // loaderReservedConcurrency: default 10, at least 2
+	// lambdaConcurrencyQuota: the security account's Lambda concurrent
+	// executions quota in the home region (Service Quotas L-B99A9384),
+	// default 1000; the loader's reservation must leave Lambda's 100
+	// unreserved units
+	LambdaConcurrencyQuota int
 	// geoipDatabases: s3://bucket/key URIs of MaxMind databases for the
 	// loader's GeoIP enrichment, default none (no GeoIP)
 	GeoIPDatabases []string
@@ -382,6 +387,14 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	}
 	c.HeartbeatMinutes = p.integer("heartbeatMinutes", 60, 5, 1440)
 	c.LoaderReservedConcurrency = p.integer("loaderReservedConcurrency", 10, 2, 1000)
+	c.LambdaConcurrencyQuota = p.integer("lambdaConcurrencyQuota", 1000, 1, 1000000)
+	if !policies.ReservedConcurrencyFits(c.LambdaConcurrencyQuota, 0, c.LoaderReservedConcurrency) {
+		p.fail("loaderReservedConcurrency", "%d cannot be reserved: Lambda keeps %d of the account's %d concurrent executions "+
+			"(lambdaConcurrencyQuota) unreserved, so at most %d can be reserved; lower it or raise the quota "+
+			"(Service Quotas, AWS Lambda, Concurrent executions) and set lambdaConcurrencyQuota",
+			c.LoaderReservedConcurrency, policies.LambdaUnreservedMinimum, c.LambdaConcurrencyQuota,
+			max(0, c.LambdaConcurrencyQuota-policies.LambdaUnreservedMinimum))
+	}
 	c.GeoIPDatabases = p.list("geoipDatabases", nil)
 	for _, uri := range c.GeoIPDatabases {
 		if _, err := policies.S3ObjectARN(uri); err != nil {

@@ -282,4 +282,7 @@ func TestOneRecordFromANonHomeRegionReachesTheIndexWithEveryCallAllowed(t *testi
 // testWriter sends log lines to the test log.
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

@@ -6,6 +6,9 @@ import (
 	"github.com/orgsiem/orgsiem/internal/archive"
 )
 
+// LogDeliveryService is the service principal of AWS log delivery to S3.
+const LogDeliveryService = "delivery.logs.amazonaws.com"
+
 // ArchiveProtectedS3Actions are denied on the archive bucket to all but
 // the archive admins. s3:PutBucketObjectLockConfiguration is the IAM action
 // of the PutObjectLockConfiguration API, s3:PutLifecycleConfiguration of
@@ -112,6 +115,25 @@ func ArchiveBucketPolicy(o Org) Document {
 			Condition: trailWrite,
 		},
 		{
+			// AWS log delivery (VPC Flow Logs, Route 53 Resolver query logs,
+			// Network Firewall, CloudFront standard logging v2 ...) writes
+			// as delivery.logs.amazonaws.com for the source account, which
+			// is pinned to its own AWSLogs/<account>/ prefix and to the
+			// organization (CloudWatch Logs User Guide, "Logs sent to Amazon
+			// S3"; aws:SourceOrgID as in AWS Prescriptive Guidance,
+			// centralized VPC flow logs).
+			Sid: "AWSLogDeliveryWrite", Effect: Allow, Principal: ServicePrincipal(LogDeliveryService),
+			Action:   []string{"s3:PutObject"},
+			Resource: []string{bucket + "/" + archive.AWSLogsPrefix + "${aws:SourceAccount}/*"},
+			Condition: When("StringEquals", "aws:SourceOrgID", o.ID).
+				And("StringEquals", "s3:x-amz-acl", "bucket-owner-full-control"),
+		},
+		{
+			Sid: "AWSLogDeliveryAclCheck", Effect: Allow, Principal: ServicePrincipal(LogDeliveryService),
+			Action: []string{"s3:GetBucketAcl", "s3:ListBucket"}, Resource: []string{bucket},
+			Condition: When("StringEquals", "aws:SourceOrgID", o.ID),
+		},
+		{
 			Sid: "MemberTransferWriteOwnPrefix", Effect: Allow, Principal: AnyPrincipal(),
 			Action: []string{"s3:PutObject"}, Resource: o.MemberWriteResources(),
 			Condition: When("StringEquals", "aws:PrincipalOrgID", o.ID).
@@ -188,6 +210,15 @@ func ArchiveKeyPolicy(o Org) Document {
 				And("ArnLike", "aws:PrincipalArn", o.TransferRolePattern()).
 				And("StringEquals", "kms:ViaService", o.s3ViaService()).
 				And("StringLike", "kms:EncryptionContext:aws:s3:arn", o.ArchiveBucketARN(), o.ArchiveBucketARN()+"/*"),
+		},
+		{
+			// SSE-KMS buckets: the delivery service encrypts with the
+			// bucket's key ("If the bucket has server-side encryption using
+			// a customer managed AWS KMS key, you must also add the key
+			// policy", Logs sent to Amazon S3).
+			Sid: "AWSLogDeliveryEncrypt", Effect: Allow, Principal: ServicePrincipal(LogDeliveryService),
+			Action: []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: key,
+			Condition: When("StringEquals", "aws:SourceOrgID", o.ID),
 		},
 		{
 			Sid: "DirectoryThroughS3", Effect: Allow, Principal: AWSPrincipal(o.DirectoryRoleARN()),

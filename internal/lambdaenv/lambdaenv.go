@@ -77,10 +77,9 @@ const (
 	// comma-separated s3://bucket/key URIs (loader; optional, empty: no
 	// GeoIP enrichment).
 	GeoIP = "ORGSIEM_GEOIP"
-	// AccountEnrichment turns on the loader's account name lookups through
-	// AWS Organizations when set to AccountEnrichmentOn (loader; optional,
-	// default off). The calls only succeed from the management account or
-	// an Organizations delegated administrator.
+	// AccountEnrichment turns on the loader's account name and OU lookups
+	// in the account directory object (archive.DirectoryKey) when set to
+	// AccountEnrichmentOn (loader; optional, unset: off).
 	AccountEnrichment = "ORGSIEM_ACCOUNT_ENRICHMENT"
 	// AccountEnrichmentOn is the value of AccountEnrichment that enables it.
 	AccountEnrichmentOn = "on"

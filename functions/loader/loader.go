@@ -259,7 +259,7 @@ func (l *Loader) enrich(ctx context.Context, d *ecs.Document) error {
 	var errs []error
 	if a := l.opts.Accounts; a != nil && d.Cloud.AccountID != "" && d.Cloud.AccountName == "" {
 		acct, err := a.Lookup(ctx, d.Cloud.AccountID)
-		d.Cloud.AccountName, d.AccountOU = acct.Name, acct.OU
+		d.Cloud.AccountName, d.Orgsiem.AccountOU = acct.Name, acct.OU
 		errs = append(errs, err)
 	}
 	if g := l.opts.GeoIP; g != nil {

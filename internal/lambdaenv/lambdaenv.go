@@ -9,7 +9,7 @@ package lambdaenv
 const (
 	// ArchiveBucket is the archive bucket name (transfer, loader, report, maintain).
 	ArchiveBucket = "ORGSIEM_ARCHIVE_BUCKET"
-	// ArchiveBucketRegion is the archive bucket's region (transfer; default AWS_REGION).
+	// ArchiveBucketRegion is the archive bucket's region (transfer; required: the SDK does not follow S3 region redirects).
 	ArchiveBucketRegion = "ORGSIEM_ARCHIVE_BUCKET_REGION"
 	// ArchiveAccountID is the log-archive account, sent as ExpectedBucketOwner
 	// so a write can never land in a bucket someone else owns (transfer).
@@ -85,10 +85,9 @@ const (
 	// comma-separated s3://bucket/key URIs (loader; optional, empty: no
 	// GeoIP enrichment).
 	GeoIP = "ORGSIEM_GEOIP"
-	// AccountEnrichment turns on the loader's account name lookups through
-	// AWS Organizations when set to AccountEnrichmentOn (loader; optional,
-	// default off). The calls only succeed from the management account or
-	// an Organizations delegated administrator.
+	// AccountEnrichment turns on the loader's account name and OU lookups
+	// in the account directory object (archive.DirectoryKey) when set to
+	// AccountEnrichmentOn (loader; optional, unset: off).
 	AccountEnrichment = "ORGSIEM_ACCOUNT_ENRICHMENT"
 	// AccountEnrichmentOn is the value of AccountEnrichment that enables it.
 	AccountEnrichmentOn = "on"

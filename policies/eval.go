@@ -474,9 +474,23 @@ func CloudTrailKeyCalls(trailARN, trailAccount, keyARN string, bucketKey bool) [
 func AlarmToEncryptedTopicCalls(alarmARN, account, topicARN, keyARN string) []Request {
 	return []Request{
 		ServiceRequest("cloudwatch.amazonaws.com", alarmARN, account, "sns:Publish", topicARN),
-		ServiceRequest("cloudwatch.amazonaws.com", alarmARN, account, "kms:GenerateDataKey", keyARN),
-		ServiceRequest("cloudwatch.amazonaws.com", alarmARN, account, "kms:Decrypt", keyARN),
+		snsDataKeyRequest("cloudwatch.amazonaws.com", "kms:GenerateDataKey", topicARN, keyARN),
+		snsDataKeyRequest("cloudwatch.amazonaws.com", "kms:Decrypt", topicARN, keyARN),
 	}
+}
+
+// snsDataKeyRequest is a KMS call made for a service publishing to an
+// encrypted topic: SNS binds every data key to the topic with the
+// encryption context aws:sns:topicArn (AWS documents the key
+// kms:EncryptionContext:aws:sns:topicArn for services publishing to
+// encrypted topics, e.g. the Amazon GameLift FlexMatch guide, "Set up an
+// SNS topic with server-side encryption"). Whether such a call also carries
+// aws:SourceArn or aws:SourceAccount is not documented, so the model
+// leaves them out: a key policy that needs them fails here, as it could
+// in AWS.
+func snsDataKeyRequest(service, action, topicARN, keyARN string) Request {
+	r := ServiceRequest(service, "", "", action, keyARN)
+	return r.With("kms:EncryptionContext:aws:sns:topicArn", topicARN)
 }
 
 // S3NotificationCall is the call S3 makes to deliver an event notification

@@ -195,7 +195,6 @@ func SnapshotBucketPolicy(o Org) Document {
 // to the alert topic; CloudWatch Logs may use it for this account's groups.
 func SIEMKeyPolicy(o Org) Document {
 	key := []string{"*"} // "this key": the only form a key policy accepts
-	fromSecurity := When("StringEquals", "aws:SourceAccount", o.Security)
 	return Document{Version: Version, Statement: []Statement{
 		{
 			// The AWS default statement; keeps the key manageable.
@@ -203,9 +202,17 @@ func SIEMKeyPolicy(o Org) Document {
 			Action: []string{"kms:*"}, Resource: key,
 		},
 		{
+			// Pinned to the alert topic by the encryption context SNS
+			// puts on every data key (kms:EncryptionContext:aws:sns:topicArn,
+			// as AWS documents for services publishing to encrypted
+			// topics), not by aws:SourceAccount: whether EventBridge's and
+			// CloudWatch's KMS requests through SNS carry source keys is not
+			// documented, and a condition that is absent would drop every
+			// alarm and tamper alert silently.
 			Sid: "AlarmsAndEventsPublishToTopic", Effect: Allow,
 			Principal: ServicePrincipal("cloudwatch.amazonaws.com", "events.amazonaws.com"),
-			Action:    []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: key, Condition: fromSecurity,
+			Action:    []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: key,
+			Condition: When("StringEquals", "kms:EncryptionContext:aws:sns:topicArn", o.AlertTopicARN()),
 		},
 		{
 			Sid: "LogsEncryptOwnGroups", Effect: Allow, Principal: ServicePrincipal("logs." + o.HomeRegion + ".amazonaws.com"),

@@ -97,9 +97,18 @@ func TestSecurityAccountAlarmsReachTheEncryptedAlertTopic(t *testing.T) {
 		}
 	}
 	foreign := "arn:aws:cloudwatch:eu-west-1:" + otherAcct + ":alarm:x"
+	// Another account's alarm is stopped at the topic; its data-key calls
+	// would name our topic, which is all the key policy can pin.
 	for _, r := range AlarmToEncryptedTopicCalls(foreign, otherAcct, org.AlertTopicARN(), siemKey) {
-		if Authorize(r, org.Security, nil, res[r.Action[:3]]) {
+		if r.Action == "sns:Publish" && Authorize(r, org.Security, nil, res["sns"]) {
 			t.Errorf("another account's alarm is allowed %s", r.Action)
+		}
+	}
+	// The key serves the alert topic only.
+	other := "arn:aws:sns:eu-west-1:" + org.Security + ":someone-elses-topic"
+	for _, r := range AlarmToEncryptedTopicCalls(alarm, org.Security, other, siemKey) {
+		if r.Action != "sns:Publish" && Authorize(r, org.Security, nil, res["kms"]) {
+			t.Errorf("the SIEM key serves %s for a topic that is not the alert topic", r.Action)
 		}
 	}
 }

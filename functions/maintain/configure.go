@@ -17,6 +17,9 @@ type ConfigureResult struct {
 	Created   []string `json:"created,omitempty"`
 	Updated   []string `json:"updated,omitempty"`
 	Unchanged []string `json:"unchanged,omitempty"`
+	// Deleted names the orgsiem objects configure removed (monitors of
+	// rules and channels no longer configured).
+	Deleted []string `json:"deleted,omitempty"`
 	// Skipped names what was not configured and why.
 	Skipped []string `json:"skipped,omitempty"`
 	// SavedObjects is the number of Dashboards saved objects imported.
@@ -60,11 +63,22 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 			return res, err
 		}
 	}
+	at, err := search.BuildAlertsTemplate(search.AlertsIndexSettings{Replicas: search.DefaultTemplateConfig().Default.Replicas})
+	if err != nil {
+		return res, err
+	}
+	if err := m.putIfChanged(ctx, &res, "index_template", at.Name, "/_index_template/", at.Body, storedTemplate("index_templates", "index_template")); err != nil {
+		return res, err
+	}
 	pols, err := search.BuildISMPolicies(search.LifecycleConfig{Default: search.Lifecycle{DeleteAfterDays: m.cfg.HotIndexDays}})
 	if err != nil {
 		return res, err
 	}
-	for _, p := range pols {
+	ap, err := search.BuildAlertsISMPolicy(m.cfg.HotIndexDays)
+	if err != nil {
+		return res, err
+	}
+	for _, p := range append(pols, ap) {
 		ch, err := m.c.PutISMPolicy(ctx, p)
 		if err != nil {
 			return res, err
@@ -104,32 +118,12 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	}
 	res.SavedObjects = len(objs)
 	if m.cfg.AlertRoleARN == "" || m.cfg.TopicARN == "" {
-		res.Skipped = append(res.Skipped, "notification channel and monitors: "+lambdaenv.AlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
-		m.log.WarnContext(ctx, "notification channel and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
+		res.Skipped = append(res.Skipped, "notification channels and monitors: "+lambdaenv.AlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
+		m.log.WarnContext(ctx, "notification channels and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
 		return res, nil
 	}
-	channel := search.Channel{ID: ChannelID, Name: "orgsiem alerts", Description: "orgsiem alerting monitors → SNS alert topic",
-		TopicARN: m.cfg.TopicARN, RoleARN: m.cfg.AlertRoleARN}
-	if ch, err = m.c.UpsertChannel(ctx, channel); err != nil {
+	if err := m.configureAlerting(ctx, &res); err != nil {
 		return res, err
-	}
-	res.note("channel", ChannelID, ch)
-	ms, err := search.BuildMonitors(m.catalog, search.MonitorConfig{ChannelID: ChannelID})
-	if err != nil {
-		return res, err
-	}
-	sync, err := m.c.UpsertMonitors(ctx, ms)
-	if err != nil {
-		return res, err
-	}
-	for _, n := range sync.Created {
-		res.note("monitor", n, search.Created)
-	}
-	for _, n := range sync.Updated {
-		res.note("monitor", n, search.Updated)
-	}
-	for _, n := range sync.Unchanged {
-		res.note("monitor", n, search.Unchanged)
 	}
 	return res, nil
 }
@@ -185,5 +179,48 @@ func (m *Maintainer) putIfChanged(ctx context.Context, res *ConfigureResult, kin
 		return fmt.Errorf("%s %s: %w", kind, name, err)
 	}
 	res.note(kind, name, ch)
+	return nil
+}
+
+// configureAlerting creates or updates the notification channels, then
+// the monitors over the alert indices, and deletes every orgsiem monitor
+// it does not want (per-rule monitors of earlier versions, monitors of
+// removed rules and channels).
+func (m *Maintainer) configureAlerting(ctx context.Context, res *ConfigureResult) error {
+	chs, routes, err := m.channels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range chs {
+		ch, err := m.c.UpsertChannel(ctx, c)
+		if err != nil {
+			return err
+		}
+		res.note("channel", c.ID, ch)
+	}
+	ms, err := search.BuildMonitors(m.catalog, search.MonitorConfig{Routes: routes})
+	if err != nil {
+		return err
+	}
+	sync, err := m.c.UpsertMonitors(ctx, ms)
+	if err != nil {
+		return err
+	}
+	for _, n := range sync.Created {
+		res.note("monitor", n, search.Created)
+	}
+	for _, n := range sync.Updated {
+		res.note("monitor", n, search.Updated)
+	}
+	for _, n := range sync.Unchanged {
+		res.note("monitor", n, search.Unchanged)
+	}
+	gone, err := m.c.DeleteUnwantedMonitors(ctx, ms)
+	if err != nil {
+		return err
+	}
+	for _, n := range gone {
+		res.Deleted = append(res.Deleted, "monitor/"+n)
+	}
 	return nil
 }

@@ -58,6 +58,8 @@ type Config struct {
 	// indices stay in the domain before ISM deletes them.
 	RetentionDays, HotIndexDays int
 	Roles                       search.RoleARNs
+	// Notifications routes alerts to channels (see channels.go).
+	Notifications lambdaenv.Notifications
 }
 
 // ConfigFromEnv reads Config from the variables the Pulumi program sets
@@ -81,6 +83,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.HotIndexDays, err = positive(getenv, lambdaenv.HotIndexDays); err != nil {
 		return c, err
+	}
+	if c.Notifications, err = ParseNotifications(getenv(lambdaenv.NotificationChannels)); err != nil {
+		return c, fmt.Errorf("maintain config: %w", err)
 	}
 	if s := getenv(lambdaenv.BackendRoles); s != "" {
 		var m map[string]string
@@ -143,7 +148,12 @@ type Maintainer struct {
 	catalog *detect.Catalog
 	now     func() time.Time
 	log     *slog.Logger
+	secrets Secrets // reads the channels' webhook URLs (SetSecrets)
 }
+
+// SetSecrets gives the maintainer the clients that read the notification
+// channels' secrets.
+func (m *Maintainer) SetSecrets(s Secrets) { m.secrets = s }
 
 // New returns a Maintainer; now nil is time.Now, log nil discards.
 func New(cfg Config, c *search.Client, catalog *detect.Catalog, now func() time.Time, log *slog.Logger) (*Maintainer, error) {

@@ -80,7 +80,34 @@ const (
 	AccountEnrichment = "ORGSIEM_ACCOUNT_ENRICHMENT"
 	// AccountEnrichmentOn is the value of AccountEnrichment that enables it.
 	AccountEnrichmentOn = "on"
+	// NotificationChannels is the JSON of a Notifications value: where the
+	// alerting monitors send alerts, by minimum severity (maintain). It
+	// names secrets (ARNs), never holds their values.
+	NotificationChannels = "ORGSIEM_NOTIFICATION_CHANNELS"
 )
+
+// Notifications routes alerts to channels (NotificationChannels).
+type Notifications struct {
+	// AlertTopicMinSeverity is the least severe alert the SNS alert topic
+	// (e-mail) gets: critical, high, medium, low or informational.
+	AlertTopicMinSeverity string `json:"alertTopicMinSeverity"`
+	// Channels are the Slack, Chime and custom webhook channels.
+	Channels []NotificationChannel `json:"channels,omitempty"`
+}
+
+// NotificationChannel is one Slack, Chime or custom webhook channel. Its
+// URL is a credential, kept in Secrets Manager or as an SSM SecureString
+// parameter; maintain reads it at configure time with exactly the
+// permission to read these secrets.
+type NotificationChannel struct {
+	Name        string `json:"name"`        // [a-z0-9-_], becomes the channel id orgsiem-<name>
+	Type        string `json:"type"`        // slack, chime or webhook
+	MinSeverity string `json:"minSeverity"` // critical, high, medium, low or informational
+	// Secret is the ARN of a Secrets Manager secret
+	// (arn:aws:secretsmanager:...:secret:...) or of an SSM SecureString
+	// parameter (arn:aws:ssm:...:parameter/...) whose value is the URL.
+	Secret string `json:"secret"`
+}
 
 // The variables each function's configuration reader knows. The Pulumi
 // program sets no other variable for that function, and the function reads
@@ -111,7 +138,7 @@ func ReportVars() []string {
 func MaintainVars() []string {
 	return []string{
 		OpenSearchEndpoint, SnapshotBucket, AlertTopicARN, SnapshotRoleARN, AlertRoleARN,
-		SnapshotRetentionDays, HotIndexDays, BackendRoles, Region,
+		SnapshotRetentionDays, HotIndexDays, BackendRoles, Region, NotificationChannels,
 	}
 }
 

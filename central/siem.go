@@ -95,6 +95,10 @@ type SIEMArgs struct {
 	// AWS Organizations; the security account must be a delegated
 	// administrator of the organization for the calls to succeed.
 	AccountEnrichment bool
+	// Notifications routes alerts to the SNS alert topic and the Slack,
+	// Chime and webhook channels by severity; the maintain role may read
+	// exactly the channels' secrets.
+	Notifications lambdaenv.Notifications
 }
 
 // SIEM is the security account's component.
@@ -464,7 +468,18 @@ func (a *SIEMArgs) MaintainEnv(in FunctionInputs, backendRoles string) pulumi.St
 		EnvHotIndexDays:          pulumi.String(strconv.Itoa(a.HotIndexDays)),
 		EnvBackendRoles:          pulumi.String(backendRoles),
 		EnvRegion:                pulumi.String(a.Org.HomeRegion),
+		EnvNotificationChannels:  pulumi.String(a.notificationsJSON()),
 	}
+}
+
+// notificationsJSON is the value of EnvNotificationChannels (secret ARNs,
+// never secret values).
+func (a *SIEMArgs) notificationsJSON() string {
+	b, err := json.Marshal(a.Notifications)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // rolePolicies attaches the permission policies to the security roles.
@@ -501,6 +516,13 @@ func (b *siemBuilder) rolePolicies(key *kms.Key) ([]pulumi.Resource, error) {
 		{"alert", id.Alert, func(sk, _ string) policies.Document { return policies.AlertRolePolicy(o, sk) }},
 	} {
 		r, err := attach(p.name, p.role, render(p.doc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if doc, ok := policies.NotificationSecretsPolicy(b.a.Notifications.SecretARNs()); ok {
+		r, err := attach("maintain-channel-secrets", id.Maintain, pulumi.String(doc.JSON()).ToStringOutput())
 		if err != nil {
 			return nil, err
 		}

@@ -3,9 +3,7 @@ package maintain
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,14 +21,6 @@ const ChannelIDPrefix = "orgsiem-"
 // DefaultAlertTopicMinSeverity is the alert topic's (e-mail) minimum
 // severity when the stack config names none.
 const DefaultAlertTopicMinSeverity = "high"
-
-var (
-	reChannelName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,47}$`)
-	// Secret ARNs: Secrets Manager secrets and SSM parameters, the only
-	// two stores maintain reads (and may read, policies.NotificationSecrets).
-	reSecretARN    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[\w/+=.@-]+$`)
-	reParameterARN = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[\w/.-]+$`)
-)
 
 // ParseNotifications reads and validates the NotificationChannels JSON
 // (empty: the alert topic only, at DefaultAlertTopicMinSeverity).
@@ -50,36 +40,8 @@ func ParseNotifications(s string) (lambdaenv.Notifications, error) {
 }
 
 // ValidateNotifications checks every channel: name, type, minimum
-// severity and secret ARN (the stack config validates with it too).
-func ValidateNotifications(n lambdaenv.Notifications) error {
-	var errs []error
-	if _, err := search.ParseSeverity(n.AlertTopicMinSeverity); err != nil {
-		errs = append(errs, fmt.Errorf("alert topic: %w", err))
-	}
-	seen := map[string]bool{}
-	for i, ch := range n.Channels {
-		at := fmt.Sprintf("channel %d (%q)", i, ch.Name)
-		if !reChannelName.MatchString(ch.Name) {
-			errs = append(errs, fmt.Errorf("%s: name must be lower-case letters, digits, - and _ (at most 48)", at))
-		}
-		if seen[ch.Name] || ChannelIDPrefix+ch.Name == ChannelID {
-			errs = append(errs, fmt.Errorf("%s: name used twice (or the alert topic's)", at))
-		}
-		seen[ch.Name] = true
-		switch ch.Type {
-		case search.ChannelSlack, search.ChannelChime, search.ChannelWebhook:
-		default:
-			errs = append(errs, fmt.Errorf("%s: type %q is not slack, chime or webhook (e-mail goes through the alert topic)", at, ch.Type))
-		}
-		if _, err := search.ParseSeverity(ch.MinSeverity); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", at, err))
-		}
-		if !reSecretARN.MatchString(ch.Secret) && !reParameterARN.MatchString(ch.Secret) {
-			errs = append(errs, fmt.Errorf("%s: secret %q is not a Secrets Manager secret ARN or an SSM parameter ARN", at, ch.Secret))
-		}
-	}
-	return errors.Join(errs...)
-}
+// severity and secret ARN.
+func ValidateNotifications(n lambdaenv.Notifications) error { return n.Validate() }
 
 // SecretsManagerAPI is the Secrets Manager call maintain makes.
 type SecretsManagerAPI interface {
@@ -103,7 +65,7 @@ type Secrets struct {
 func (s Secrets) Read(ctx context.Context, arn string) (string, error) {
 	var v string
 	switch {
-	case reSecretARN.MatchString(arn):
+	case lambdaenv.SecretARN.MatchString(arn):
 		if s.SecretsManager == nil {
 			return "", fmt.Errorf("secret %s: no Secrets Manager client", arn)
 		}
@@ -115,7 +77,7 @@ func (s Secrets) Read(ctx context.Context, arn string) (string, error) {
 			return "", fmt.Errorf("secret %s: binary secret; store the URL as a secret string", arn)
 		}
 		v = *out.SecretString
-	case reParameterARN.MatchString(arn):
+	case lambdaenv.ParameterARN.MatchString(arn):
 		if s.SSM == nil {
 			return "", fmt.Errorf("parameter %s: no SSM client", arn)
 		}

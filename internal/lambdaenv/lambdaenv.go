@@ -5,6 +5,14 @@
 // IAM roles).
 package lambdaenv
 
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
 // Member baseline: the transfer function.
 const (
 	// ArchiveBucket is the archive bucket name (transfer, loader, report, maintain).
@@ -160,3 +168,64 @@ const (
 	MaintainSnapshot  = `{"action":"snapshot"}`
 	ReportRun         = `{"action":"report"}`
 )
+
+// Severities are the rule levels, most severe first; a channel's minimum
+// severity is one of them.
+var Severities = []string{"critical", "high", "medium", "low", "informational"}
+
+// Notification channel types besides the SNS alert topic.
+var ChannelTypes = []string{"slack", "chime", "webhook"}
+
+// AlertTopicChannel is the name the SNS alert topic's channel has
+// (orgsiem-alerts); no configured channel may take it.
+const AlertTopicChannel = "alerts"
+
+var (
+	reChannelName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,47}$`)
+	// SecretARN and ParameterARN are the two stores a channel URL may be
+	// kept in: a Secrets Manager secret or an SSM (SecureString) parameter.
+	SecretARN    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[\w/+=.@-]+$`)
+	ParameterARN = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[\w/.-]+$`)
+)
+
+// Validate checks the alert topic's minimum severity and every channel's
+// name, type, minimum severity and secret ARN (the stack config and the
+// maintain function both validate with it).
+func (n Notifications) Validate() error {
+	var errs []error
+	if n.AlertTopicMinSeverity != "" && !slices.Contains(Severities, n.AlertTopicMinSeverity) {
+		errs = append(errs, fmt.Errorf("alert topic: minimum severity %q is not one of %s", n.AlertTopicMinSeverity, strings.Join(Severities, ", ")))
+	}
+	seen := map[string]bool{}
+	for i, ch := range n.Channels {
+		at := fmt.Sprintf("channel %d (%q)", i, ch.Name)
+		if !reChannelName.MatchString(ch.Name) {
+			errs = append(errs, fmt.Errorf("%s: name must be lower-case letters, digits, - and _ (at most 48)", at))
+		}
+		if seen[ch.Name] || ch.Name == AlertTopicChannel {
+			errs = append(errs, fmt.Errorf("%s: name used twice (or the alert topic's %q)", at, AlertTopicChannel))
+		}
+		seen[ch.Name] = true
+		if !slices.Contains(ChannelTypes, ch.Type) {
+			errs = append(errs, fmt.Errorf("%s: type %q is not slack, chime or webhook (e-mail goes through the alert topic)", at, ch.Type))
+		}
+		if !slices.Contains(Severities, ch.MinSeverity) {
+			errs = append(errs, fmt.Errorf("%s: minimum severity %q is not one of %s", at, ch.MinSeverity, strings.Join(Severities, ", ")))
+		}
+		if !SecretARN.MatchString(ch.Secret) && !ParameterARN.MatchString(ch.Secret) {
+			errs = append(errs, fmt.Errorf("%s: secret %q is not a Secrets Manager secret ARN or an SSM parameter ARN", at, ch.Secret))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SecretARNs are the channels' secret ARNs, for the maintain role's
+// permission to read exactly them.
+func (n Notifications) SecretARNs() []string {
+	var out []string
+	for _, ch := range n.Channels {
+		out = append(out, ch.Secret)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

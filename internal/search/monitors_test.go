@@ -196,7 +196,7 @@ func TestNotifyMonitorSeesOnlyNewNotifiableAlertsOfItsSeverity(t *testing.T) {
 	}
 	want := map[string]int{
 		`{"principal":"alice","rule":"r-high","source":"203.0.113.9"}`: 2,
-		`{"principal":"bob","rule":"r-crit","source":null}`:             1,
+		`{"principal":"bob","rule":"r-crit","source":null}`:            1,
 	}
 	if len(summary) != len(want) {
 		t.Fatalf("buckets %v, want %v", summary, want)

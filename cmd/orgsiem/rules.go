@@ -224,13 +224,19 @@ func rulesTest(e *env, cat *detect.Catalog, corpus string, verbose bool) int {
 
 // exportedRule is a rule compiled for OpenSearch.
 type exportedRule struct {
-	ID           string         `json:"id"`
-	Title        string         `json:"title"`
-	Level        string         `json:"level"`
-	Severity     int            `json:"severity"`
-	Index        string         `json:"index"`
-	Report       string         `json:"report,omitempty"`
-	Query        map[string]any `json:"query"`
+	ID       string         `json:"id"`
+	Title    string         `json:"title"`
+	Level    string         `json:"level"`
+	Severity int            `json:"severity"`
+	Index    string         `json:"index"`
+	Report   string         `json:"report,omitempty"`
+	Query    map[string]any `json:"query"`
+	// NotExpressible says why the rule has no query: OpenSearch 2.x cannot
+	// run it on its fields (a wildcard or regexp on a flat_object field).
+	NotExpressible string `json:"not_expressible,omitempty"`
+	// Notes say where the query differs from the detection (exact case on
+	// a flat_object field).
+	Notes        []string       `json:"notes,omitempty"`
 	Aggregations map[string]any `json:"aggregations,omitempty"`
 	Threshold    *exportedThr   `json:"threshold,omitempty"`
 	Author       string         `json:"author"`
@@ -247,7 +253,12 @@ type exportedThr struct {
 
 func exportRule(r *detect.Rule) exportedRule {
 	x := exportedRule{ID: r.ID, Title: r.Title, Level: r.Level, Severity: r.Severity, Index: r.Index(), Report: r.Report,
-		Query: r.Query(), Aggregations: r.Aggregations(), Author: r.Author, License: r.License, Source: r.Source}
+		Aggregations: r.Aggregations(), Author: r.Author, License: r.License, Source: r.Source}
+	q, notes, err := r.ExportQuery()
+	if err != nil {
+		x.NotExpressible = err.Error()
+	}
+	x.Query, x.Notes = q, notes
 	if t := r.Threshold; t != nil {
 		x.Threshold = &exportedThr{Count: t.Count, Distinct: r.DistinctPath(), GroupBy: r.GroupByPaths(), Window: t.Window.String()}
 	}

@@ -165,10 +165,12 @@ func TestReportSearchIsOneAcceptedRequest(t *testing.T) {
 	if n := len(body.Aggs["guidelines"].Filters.Filters); n != len(detect.Guidelines) {
 		t.Errorf("report aggregation has %d guideline filters, want %d", n, len(detect.Guidelines))
 	}
-	// Every rule's own search (the CLI's hunting path) through _msearch.
+	// Every rule's exported query (analysts' ad hoc search) through _msearch.
 	var reqsM []search.SearchRequest
 	for _, r := range cat.Rules() {
-		reqsM = append(reqsM, search.SearchRequest{Indices: []string{r.Index()}, Body: r.Search(to.Add(-time.Hour), to)})
+		if q, _, err := r.ExportQuery(); err == nil {
+			reqsM = append(reqsM, search.SearchRequest{Indices: []string{r.Index()}, Body: map[string]any{"size": 100, "query": q}})
+		}
 	}
 	res, err := c.MultiSearch(context.Background(), reqsM)
 	if err != nil {

@@ -414,3 +414,22 @@ func TestAlertsTemplateIsStrictAndMapsTheContract(t *testing.T) {
 		}
 	}
 }
+
+// The loader writes the alert indices and the report reads them; neither
+// gets more (the loader reads nothing).
+func TestRolesReachTheAlertIndices(t *testing.T) {
+	sec := search.BuildSecurity(search.RoleARNs{})
+	perms := map[string]string{}
+	for _, r := range sec.Roles {
+		b, _ := json.Marshal(r.Body["index_permissions"])
+		perms[r.Name] = string(b)
+	}
+	alertsPerm := `"index_patterns":["` + alerts.IndexPattern + `"]`
+	if !strings.Contains(perms[search.RoleLoader], `"allowed_actions":["indices:admin/create","indices:admin/mapping/put","indices:data/write/index","indices:data/write/bulk*"],`+alertsPerm) ||
+		strings.Contains(perms[search.RoleLoader], `"read"`) {
+		t.Errorf("loader: %s", perms[search.RoleLoader])
+	}
+	if !strings.Contains(perms[search.RoleReport], `{"allowed_actions":["read"],`+alertsPerm+`}`) {
+		t.Errorf("report: %s", perms[search.RoleReport])
+	}
+}

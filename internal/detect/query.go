@@ -78,6 +78,9 @@ func (n *dslNotes) add(format string, args ...any) {
 // flat_object field), each ending in NoteMayMiss or NoteMayMatchMore; err wraps ErrNotExpressible, naming the field and
 // construct, when OpenSearch 2.x cannot run the rule on its fields.
 func (r *Rule) ExportQuery() (q map[string]any, notes []string, err error) {
+	if why := r.NoDSL(); why != "" {
+		return nil, nil, fmt.Errorf("rule %s: %w: %s", r.ID, ErrNotExpressible, why)
+	}
 	var n dslNotes
 	q, err = r.buildQuery(&n)
 	if err != nil && !errors.Is(err, ErrNotExpressible) {

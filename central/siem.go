@@ -95,6 +95,10 @@ type SIEMArgs struct {
 	// from the account directory object (needs no extra permission: the
 	// loader reads archive objects).
 	AccountEnrichment bool
+	// Notifications routes alerts to the SNS alert topic and the Slack,
+	// Chime and webhook channels by severity; the maintain role may read
+	// exactly the channels' secrets.
+	Notifications lambdaenv.Notifications
 }
 
 // SIEM is the security account's component.
@@ -487,6 +491,7 @@ func (a *SIEMArgs) MaintainEnv(in FunctionInputs, backendRoles string) pulumi.St
 		lambdaenv.WarmAfterDays:  pulumi.String(strconv.Itoa(warmAfterDays(a.OpenSearch, a.HotIndexDays))),
 		EnvBackendRoles:          pulumi.String(backendRoles),
 		EnvRegion:                pulumi.String(a.Org.HomeRegion),
+		EnvNotificationChannels:  pulumi.String(a.notificationsJSON()),
 	}
 }
 
@@ -500,6 +505,16 @@ func warmAfterDays(os OpenSearch, hotIndexDays int) int {
 		return 45
 	}
 	return 0
+}
+
+// notificationsJSON is the value of EnvNotificationChannels (secret ARNs,
+// never secret values).
+func (a *SIEMArgs) notificationsJSON() string {
+	b, err := json.Marshal(a.Notifications)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // rolePolicies attaches the permission policies to the security roles.
@@ -536,6 +551,13 @@ func (b *siemBuilder) rolePolicies(key *kms.Key) ([]pulumi.Resource, error) {
 		{"alert", id.Alert, func(sk, _ string) policies.Document { return policies.AlertRolePolicy(o, sk) }},
 	} {
 		r, err := attach(p.name, p.role, render(p.doc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if doc, ok := policies.NotificationSecretsPolicy(b.a.Notifications.SecretARNs()); ok {
+		r, err := attach("maintain-channel-secrets", id.Maintain, pulumi.String(doc.JSON()).ToStringOutput())
 		if err != nil {
 			return nil, err
 		}

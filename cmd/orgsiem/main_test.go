@@ -136,7 +136,7 @@ func TestRulesCommand(t *testing.T) {
 		}
 		for _, x := range rules {
 			thr := cat.Rule(x.ID).IsThreshold()
-			if len(x.Query) == 0 || !strings.HasPrefix(x.Index, "log-aws-") || (thr != (x.Aggregations != nil)) || (thr != (x.Threshold != nil)) {
+			if (len(x.Query) == 0) == (x.NotExpressible == "") || !strings.HasPrefix(x.Index, "log-aws-") || (thr != (x.Aggregations != nil)) || (thr != (x.Threshold != nil)) {
 				t.Errorf("%s: %+v", x.ID, x)
 			}
 		}

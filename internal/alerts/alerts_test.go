@@ -44,3 +44,25 @@ func TestFromAlertUsesOnlyMappedFields(t *testing.T) {
 		t.Errorf("a source that is not an address must stay out of the ip field: %+v", d2)
 	}
 }
+
+func TestSignalsCarryOneGroupKeyTheDistinctValueAndTheNotifyMark(t *testing.T) {
+	ts := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	a := detect.Alert{RuleID: "r", DocID: "d", Time: ts, Group: map[string]string{"user": "alice", "ip": "203.0.113.9"}}
+	d := FromAlert(a, KindSignal, Source{Distinct: "bucket-1", NoNotify: true}, ts)
+	if d.GroupKey != "ip=203.0.113.9"+GroupKeySep+"user=alice" {
+		t.Errorf("group key %q: one keyword per group, entries sorted, so every signal of a group lands in one composite bucket", d.GroupKey)
+	}
+	if d.Distinct != "bucket-1" || d.Notify != NotifyOff {
+		t.Errorf("distinct %q notify %q", d.Distinct, d.Notify)
+	}
+	b, _ := d.JSON()
+	for _, f := range []string{FieldGroupKey, FieldDistinct, FieldNotify} {
+		if !strings.Contains(string(b), `"`+f+`"`) || Mapping[f] != "keyword" {
+			t.Errorf("%s: not written or not a keyword: %s", f, b)
+		}
+	}
+	plain := FromAlert(detect.Alert{RuleID: "r", DocID: "d", Time: ts}, KindAlert, Source{}, ts)
+	if b, _ := plain.JSON(); strings.Contains(string(b), FieldNotify) || strings.Contains(string(b), FieldGroupKey) {
+		t.Errorf("an ordinary alert carries no notify mark and no group key: %s", b)
+	}
+}

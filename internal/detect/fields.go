@@ -218,6 +218,7 @@ var typedFields = func() map[string]accessor {
 		"@timestamp":  timeField(func(d *ecs.Document) time.Time { return d.Timestamp }),
 		"message":     strField(func(d *ecs.Document) string { return d.Message }),
 		"ecs.version": strField(func(*ecs.Document) string { return ecs.Version }),
+		"tags":        strsField(func(d *ecs.Document) []string { return d.Tags }),
 
 		"event.kind":     strField(func(d *ecs.Document) string { return d.Event.Kind }),
 		"event.category": strsField(func(d *ecs.Document) []string { return d.Event.Category }),
@@ -229,6 +230,9 @@ var typedFields = func() map[string]accessor {
 		"event.provider": strField(func(d *ecs.Document) string { return d.Event.Provider }),
 		"event.id":       strField(func(d *ecs.Document) string { return d.Event.ID }),
 		"event.created":  timeField(func(d *ecs.Document) time.Time { return d.Event.Created }),
+		"event.start":    timeField(func(d *ecs.Document) time.Time { return d.Event.Start }),
+		"event.end":      timeField(func(d *ecs.Document) time.Time { return d.Event.End }),
+		"event.duration": intField(func(d *ecs.Document) int64 { return d.Event.Duration }),
 		"event.severity": intField(func(d *ecs.Document) int64 { return d.Event.Severity }),
 		"event.original": strField(func(d *ecs.Document) string { return d.Event.Original }),
 
@@ -242,17 +246,24 @@ var typedFields = func() map[string]accessor {
 		"user.name":           strField(func(d *ecs.Document) string { return d.User.Name }),
 		"user.id":             strField(func(d *ecs.Document) string { return d.User.ID }),
 		"user.domain":         strField(func(d *ecs.Document) string { return d.User.Domain }),
+		"user.roles":          strsField(func(d *ecs.Document) []string { return d.User.Roles }),
+		"user.target.name":    strField(func(d *ecs.Document) string { return d.User.TargetName }),
+		"user.target.id":      strField(func(d *ecs.Document) string { return d.User.TargetID }),
+		"group.name":          strField(func(d *ecs.Document) string { return d.Group.Name }),
+		"group.id":            strField(func(d *ecs.Document) string { return d.Group.ID }),
+		"related.hosts":       strsField(func(d *ecs.Document) []string { return d.Related.Hosts }),
 		"user_agent.original": strField(func(d *ecs.Document) string { return d.UserAgent }),
 		"related.ip":          strsField(func(d *ecs.Document) []string { return d.Related.IP }),
 		"related.user":        strsField(func(d *ecs.Document) []string { return d.Related.User }),
 
-		"network.transport":   strField(func(d *ecs.Document) string { return d.Network.Transport }),
-		"network.protocol":    strField(func(d *ecs.Document) string { return d.Network.Protocol }),
-		"network.type":        strField(func(d *ecs.Document) string { return d.Network.Type }),
-		"network.direction":   strField(func(d *ecs.Document) string { return d.Network.Direction }),
-		"network.iana_number": strField(func(d *ecs.Document) string { return d.Network.IANANumber }),
-		"network.bytes":       intField(func(d *ecs.Document) int64 { return d.Network.Bytes }),
-		"network.packets":     intField(func(d *ecs.Document) int64 { return d.Network.Packets }),
+		"network.transport":    strField(func(d *ecs.Document) string { return d.Network.Transport }),
+		"network.protocol":     strField(func(d *ecs.Document) string { return d.Network.Protocol }),
+		"network.type":         strField(func(d *ecs.Document) string { return d.Network.Type }),
+		"network.direction":    strField(func(d *ecs.Document) string { return d.Network.Direction }),
+		"network.iana_number":  strField(func(d *ecs.Document) string { return d.Network.IANANumber }),
+		"network.forwarded_ip": strField(func(d *ecs.Document) string { return d.Network.ForwardedIP }),
+		"network.bytes":        intField(func(d *ecs.Document) int64 { return d.Network.Bytes }),
+		"network.packets":      intField(func(d *ecs.Document) int64 { return d.Network.Packets }),
 
 		"http.request.method":       strField(func(d *ecs.Document) string { return d.HTTP.Method }),
 		"http.request.bytes":        intField(func(d *ecs.Document) int64 { return d.HTTP.RequestBytes }),
@@ -272,7 +283,9 @@ var typedFields = func() map[string]accessor {
 		"dns.question.type":  strField(func(d *ecs.Document) string { return d.DNS.QuestionType }),
 		"dns.question.class": strField(func(d *ecs.Document) string { return d.DNS.QuestionClass }),
 		"dns.response_code":  strField(func(d *ecs.Document) string { return d.DNS.ResponseCode }),
-		"dns.answers.data":   strsField(func(d *ecs.Document) []string { return d.DNS.Answers }),
+		"dns.answers.data":   strsField(func(d *ecs.Document) []string { return answerParts(d, func(a ecs.DNSAnswer) string { return a.Data }) }),
+		"dns.answers.type":   strsField(func(d *ecs.Document) []string { return answerParts(d, func(a ecs.DNSAnswer) string { return a.Type }) }),
+		"dns.answers.class":  strsField(func(d *ecs.Document) []string { return answerParts(d, func(a ecs.DNSAnswer) string { return a.Class }) }),
 
 		"rule.id":          strField(func(d *ecs.Document) string { return d.Rule.ID }),
 		"rule.name":        strField(func(d *ecs.Document) string { return d.Rule.Name }),
@@ -292,6 +305,7 @@ var typedFields = func() map[string]accessor {
 		"process.pid":   intField(func(d *ecs.Document) int64 { return d.Process.PID }),
 
 		"tls.version":            strField(func(d *ecs.Document) string { return d.TLS.Version }),
+		"tls.version_protocol":   strField(func(d *ecs.Document) string { return d.TLS.VersionProtocol }),
 		"tls.cipher":             strField(func(d *ecs.Document) string { return d.TLS.Cipher }),
 		"tls.client.server_name": strField(func(d *ecs.Document) string { return d.TLS.ServerName }),
 
@@ -304,6 +318,9 @@ var typedFields = func() map[string]accessor {
 
 		"error.message": strField(func(d *ecs.Document) string { return d.Error.Message }),
 		"error.type":    strField(func(d *ecs.Document) string { return d.Error.Type }),
+		"error.code":    strField(func(d *ecs.Document) string { return d.Error.Code }),
+
+		"orgsiem.claimed_account": strField(func(d *ecs.Document) string { return d.Orgsiem.ClaimedAccount }),
 
 		"aws.cloudwatchlogs.id":                   strField(func(d *ecs.Document) string { return d.CloudWatch.ID }),
 		"aws.cloudwatchlogs.log_group":            strField(func(d *ecs.Document) string { return d.CloudWatch.LogGroup }),
@@ -319,3 +336,16 @@ var typedFields = func() map[string]accessor {
 	}
 	return m
 }()
+
+// answerParts returns one part of each dns.answers element (data, type or
+// class), as the flattened dns.answers.<part> field lists them.
+func answerParts(d *ecs.Document, part func(ecs.DNSAnswer) string) []string {
+	if len(d.DNS.Answers) == 0 {
+		return nil
+	}
+	out := make([]string, len(d.DNS.Answers))
+	for i, a := range d.DNS.Answers {
+		out[i] = part(a)
+	}
+	return out
+}

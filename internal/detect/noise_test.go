@@ -21,7 +21,6 @@ func TestChangeRulesIgnoreFailedCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Builtin loads tests lazily; coverage and these checks read them.
 	if err := cat.LoadTests(); err != nil {
 		t.Fatal(err)
 	}

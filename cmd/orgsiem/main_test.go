@@ -215,7 +215,7 @@ func TestBinary(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != exitAlerts {
 		t.Fatalf("scan --fail-on critical: %v, want exit %d", err, exitAlerts)
 	}
-	for _, want := range []string{"CRITICAL cloudtrail-stopped-or-deleted", "Logging Compliance Report", "Last event seen per account"} {
+	for _, want := range []string{"CRITICAL cloudtrail-stopped-or-deleted", "Logging Compliance Report", "Coverage (events per account and log type)"} {
 		if !strings.Contains(string(stdout), want) {
 			t.Errorf("stdout lacks %q", want)
 		}

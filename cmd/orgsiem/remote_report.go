@@ -6,7 +6,6 @@ import (
 	"io"
 
 	reportfn "github.com/orgsiem/orgsiem/functions/report"
-	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/report"
 	"github.com/orgsiem/orgsiem/policies"
 )
@@ -76,11 +75,7 @@ func runRemoteReport(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		cat, err := detect.Builtin()
-		if err != nil {
-			return fail(err)
-		}
-		r, err := reportfn.New(reportfn.Config{}, sc, nil, nil, cat, e.now)
+		r, err := reportfn.New(reportfn.Config{}, sc, nil, nil, e.now)
 		if err != nil {
 			return fail(err)
 		}

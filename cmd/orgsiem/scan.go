@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgsiem/orgsiem/internal/alerts"
 	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/ecs"
@@ -260,9 +261,18 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 func reportWindow(spec string, since, until, now time.Time) (report.Window, error) {
 	switch {
 	case spec == "":
+		// The report covers what was asked: --since (to --until, else to
+		// now); without either, the events scanned (the report closes the
+		// open ends at the first and last event).
 		w := report.Window{From: since, To: until, Spec: "all events scanned"}
 		if !since.IsZero() || !until.IsZero() {
 			w.Spec = "--since/--until"
+		}
+		if !since.IsZero() && until.IsZero() {
+			w.To = now
+			if w.To.Before(since) {
+				w.To = since
+			}
 		}
 		return w, nil
 	case spec == "all":
@@ -565,11 +575,7 @@ func addMatcherStats(a, b detect.MatcherStats) detect.MatcherStats {
 // (text, ndjson) or keeps it (json).
 func (s *scanner) alert(a detect.Alert) {
 	s.stats.Alerts[a.Level]++
-	var d *ecs.Document
-	if s.cur != nil && !a.Rule.IsThreshold() && a.DocID == s.cur.ID {
-		d = s.cur
-	}
-	s.builder.Alert(a, d)
+	s.reportMatch(a, alerts.KindAlert)
 	if levelRank(a.Level) < s.minRank {
 		return
 	}
@@ -582,6 +588,18 @@ func (s *scanner) alert(a detect.Alert) {
 	default:
 		s.prog.print(func() { fmt.Fprint(s.e.stdout, formatAlert(a)) })
 	}
+}
+
+// reportMatch feeds a per-event match to the report, built as the loader
+// builds its alert document, so the report counts exactly what the
+// domain's report counts. Threshold windows are not per-event matches:
+// their events reach the report as signals.
+func (s *scanner) reportMatch(a detect.Alert, kind string) {
+	if a.Rule == nil || a.Rule.Report == "" || s.cur == nil || a.DocID != s.cur.ID || (kind == alerts.KindAlert && a.Rule.IsThreshold()) {
+		return
+	}
+	d := s.cur
+	s.builder.Match(alerts.FromAlert(a, kind, alerts.Source{LogType: d.Type, Outcome: d.Event.Outcome, Action: d.Event.Action}, s.now))
 }
 
 // formatAlert is the two-line text form of an alert.

@@ -82,12 +82,18 @@ func TestScanDetectsEveryInjectedScenario(t *testing.T) {
 				t.Errorf("%s counts %d, want at least %d", id, counts[id], min)
 			}
 		}
-		if len(out.Report.LastEventPerAccount) != len(key.Accounts) {
-			t.Fatalf("coverage %+v", out.Report.LastEventPerAccount)
+		last := map[string]time.Time{}
+		for _, c := range out.Report.Coverage {
+			if c.Events > 0 && c.Last.After(last[c.Account]) {
+				last[c.Account] = c.Last
+			}
 		}
-		for _, a := range out.Report.LastEventPerAccount {
-			if a.Silent() || a.LastEvent.Before(key.End.Add(-time.Hour)) {
-				t.Errorf("account %s: %+v", a.Account, a)
+		if len(last) != len(key.Accounts) {
+			t.Fatalf("coverage %+v", out.Report.Coverage)
+		}
+		for a, l := range last {
+			if l.Before(key.End.Add(-time.Hour)) {
+				t.Errorf("account %s: last event %s", a, l)
 			}
 		}
 	})
@@ -246,8 +252,9 @@ func TestScanOutputFormats(t *testing.T) {
 			"2026-11-01T10:02:00Z CRITICAL cloudtrail-stopped-or-deleted: ",
 			"account 111111111111 us-east-1 · principal mallory · source 203.0.113.9 (rule by orgsiem, Apache-2.0",
 			"Logging Compliance Report — 2026-11-01",
-			"- 1 API call indicating enabling, disabling or changing CloudTrail or CloudWatch Logs",
-			"- No Alerts Found",
+			"- FINDINGS: 1 event indicating enabling, disabling or changing CloudTrail or CloudWatch Logs",
+			"- No findings in 4 CloudTrail management events (aws.cloudtrail) from 1 account",
+			"- NO DATA: no CloudTrail S3 data events",
 		} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
@@ -313,6 +320,21 @@ func TestScanFlags(t *testing.T) {
 		}
 		if w := out.Report.Window; !w.From.Equal(time.Date(2026, 11, 1, 10, 1, 0, 0, time.UTC)) || w.Spec != "--since/--until" {
 			t.Errorf("report window %+v", w)
+		}
+	})
+	t.Run("a window after the data is reported as NO DATA with both its ends, never as all clear", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "report.txt")
+		out, r := scanJSON(t, "--now", "2026-12-01T00:00:00Z", "--since", "2026-11-20", "--report-out", p, "testdata/logs")
+		w := out.Report.Window
+		if !w.From.Equal(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)) || !w.To.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("window %+v\n%s", w, r.stderr)
+		}
+		if out.Report.Summary.NoData != 10 || out.Report.Events != 0 {
+			t.Errorf("summary %+v events %d", out.Report.Summary, out.Report.Events)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), "Window: 2026-11-20T00:00:00Z to 2026-12-01T00:00:00Z (--since/--until)") || strings.Contains(string(b), "No findings") {
+			t.Errorf("report.txt: %v\n%s", err, b)
 		}
 	})
 	t.Run("relative times refer to --now", func(t *testing.T) {

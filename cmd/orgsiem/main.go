@@ -23,6 +23,10 @@ const (
 	exitAlerts = 1 // scan: alerts at or above --fail-on; rules test: a rule test failed
 	exitUsage  = 2 // the command line is wrong (unknown flag, bad value, missing argument)
 	exitError  = 3 // the command could not do its job (rules do not load, no input readable, output not writable)
+	exitInput  = 4 // scan: input was lost (unreadable path, truncated object, unparseable records)
+	// exitInterrupted is the shell's code for a command ended by SIGINT
+	// (128 + 2); a partial summary is printed first.
+	exitInterrupted = 130
 )
 
 const exitCodesHelp = `Exit codes:
@@ -30,6 +34,10 @@ const exitCodesHelp = `Exit codes:
   1  scan: alerts at or above --fail-on were found; rules test: a rule test failed
   2  usage error: unknown flag, bad flag value, missing argument
   3  runtime error: rules failed to load, no input could be read, output not writable
+  4  scan: input was lost: a path could not be read, an object was truncated or records could not
+     be parsed (all counted in the summary); --allow-input-errors accepts them (exit 0 or 1)
+  130 interrupted (Ctrl-C, SIGINT or SIGTERM); scan prints a partial summary first
+When several apply, the highest-priority code wins: 2, 3, 130, 4, then 1.
 `
 
 // command is one subcommand. To add one, write <name>.go with a function

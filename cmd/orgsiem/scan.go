@@ -76,6 +76,7 @@ type scanConfig struct {
 	now          string
 	maxProblems  int
 	noProgress   bool
+	allowInput   bool
 }
 
 // levels are the rule levels from lowest to highest.
@@ -100,6 +101,7 @@ func runScan(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&cfg.now, "now", "", "the `TIME` relative times refer to (default: the wall clock)")
 	fs.IntVar(&cfg.maxProblems, "max-problems", 100, "print at most `N` problems (bad files and records) on stderr; all are counted")
 	fs.BoolVar(&cfg.noProgress, "no-progress", false, "never draw the progress bar")
+	fs.BoolVar(&cfg.allowInput, "allow-input-errors", false, "exit 0 (or 1 for alerts) even when input was lost: unreadable paths, truncated objects, unparseable records (default: exit 4)")
 	paths, code, ok := e.parse(c, fs, args)
 	if !ok {
 		return code
@@ -142,6 +144,7 @@ type scanner struct {
 	cur    *ecs.Document
 	stats  scanStats
 	prog   *progress
+	done   int // inputs handled
 }
 
 // scanStats is the summary of a scan (stderr; "stats" of --format json).
@@ -410,18 +413,19 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 		fmt.Fprintf(s.e.stderr, "orgsiem scan: %v\n", s.fatal)
 		return exitError
 	}
-	if err := ctx.Err(); err != nil {
-		fmt.Fprintf(s.e.stderr, "orgsiem scan: interrupted: %v\n", err)
-		return exitError
+	if ctx.Err() != nil {
+		// Interrupted: what was read is counted; say so, and that it is
+		// partial, rather than leave the user with nothing.
+		s.prog.stop()
+		s.finishStats(start)
+		s.summary()
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: interrupted after %d of %d files: the counts above are partial, no report was made\n", s.done, len(ins))
+		return exitInterrupted
 	}
 	s.matcher.Flush(s.alert)
 	s.errMatcher.Flush(s.alert)
 	s.prog.stop()
-	s.stats.Matcher = addMatcherStats(s.matcher.Stats(), s.errMatcher.Stats())
-	s.stats.Seconds = time.Since(start).Seconds()
-	if s.stats.Seconds > 0 {
-		s.stats.MBPerSecond = float64(s.stats.Bytes) / 1e6 / s.stats.Seconds
-	}
+	s.finishStats(start)
 	if s.out != nil {
 		if err := s.out.Flush(); err != nil {
 			fmt.Fprintf(s.e.stderr, "orgsiem scan: --out: %v\n", err)
@@ -441,12 +445,26 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 	if s.stats.Objects == 0 {
 		return exitError
 	}
+	if lost := s.stats.ObjectsFailed + s.stats.Errors; lost > 0 && !s.cfg.allowInput {
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: input lost: %d %s unreadable, %d %s unparseable (exit %d; --allow-input-errors accepts them)\n",
+			s.stats.ObjectsFailed, plural(int(s.stats.ObjectsFailed), "object", "objects"), s.stats.Errors, plural(int(s.stats.Errors), "record", "records"), exitInput)
+		return exitInput
+	}
 	for l, n := range s.stats.Alerts {
 		if n > 0 && levelRank(l) >= s.failRank {
 			return exitAlerts
 		}
 	}
 	return exitOK
+}
+
+// finishStats fills the matcher counts and the throughput.
+func (s *scanner) finishStats(start time.Time) {
+	s.stats.Matcher = addMatcherStats(s.matcher.Stats(), s.errMatcher.Stats())
+	s.stats.Seconds = time.Since(start).Seconds()
+	if s.stats.Seconds > 0 {
+		s.stats.MBPerSecond = float64(s.stats.Bytes) / 1e6 / s.stats.Seconds
+	}
 }
 
 // objectResult is the outcome of reading one input.
@@ -527,7 +545,12 @@ func (s *scanner) scanAll(ctx context.Context, ins []input) {
 		if ctx.Err() != nil || s.fatal != nil {
 			return
 		}
-		s.finish(readObject(ctx, in, s.open, s.prog, s.emit))
+		res := readObject(ctx, in, s.open, s.prog, s.emit)
+		if ctx.Err() != nil && res.failed != nil && errors.Is(res.failed, ctx.Err()) {
+			return // interrupted in this file: it is neither read nor failed
+		}
+		s.finish(res)
+		s.done++
 	}
 }
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -102,9 +105,22 @@ func TestScanDetectsEveryInjectedScenario(t *testing.T) {
 func TestScanReportsBadInputAndContinues(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no-such-dir")
 	out, r := scanJSON(t, "testdata/logs", "testdata/bad", missing)
-	if r.code != exitOK {
-		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	if r.code != exitInput || !strings.Contains(r.stderr, "input lost: 2 objects unreadable, 2 records unparseable (exit 4") {
+		t.Fatalf("exit %d, want %d (input lost)\n%s", r.code, exitInput, r.stderr)
 	}
+	t.Run("--allow-input-errors accepts lost input", func(t *testing.T) {
+		if r := runCLI(t, "scan", "--format", "ndjson", "--allow-input-errors", "testdata/logs", "testdata/bad", missing); r.code != exitOK {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
+	t.Run("lost input outranks alerts", func(t *testing.T) {
+		if r := runCLI(t, "scan", "--format", "ndjson", "--fail-on", "low", "testdata/logs", missing); r.code != exitInput {
+			t.Errorf("exit %d", r.code)
+		}
+		if r := runCLI(t, "scan", "--format", "ndjson", "--fail-on", "low", "--allow-input-errors", "testdata/logs", missing); r.code != exitAlerts {
+			t.Errorf("exit %d", r.code)
+		}
+	})
 	for _, tc := range []struct{ name, want string }{
 		{"a malformed record is named by file and record", "testdata/bad/cloudtrail/malformed.json: record 1: "},
 		{"a truncated gzip is named by file and record", "TrUnCaTeDtRuNcAt.json.gz: record 0: "},
@@ -440,8 +456,8 @@ func TestScanFlags(t *testing.T) {
 func TestScanCorpus(t *testing.T) {
 	corpus := corpusDir(t)
 	out, r := scanJSON(t, "--max-problems", "0", corpus)
-	if r.code != exitOK {
-		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	if lost := out.Stats.ObjectsFailed + out.Stats.Errors; (lost > 0 && r.code != exitInput) || (lost == 0 && r.code != exitOK) {
+		t.Fatalf("exit %d with %d inputs lost\n%s", r.code, lost, r.stderr)
 	}
 	if strings.Contains(r.stderr, "rule load error") || out.Stats.RulesLoaded == 0 {
 		t.Fatalf("rules did not load:\n%s", r.stderr)
@@ -454,7 +470,7 @@ func TestScanCorpus(t *testing.T) {
 		st.Objects, st.ObjectsFailed, st.ObjectsSkipped, st.Records, st.Documents, st.Errors, st.Skipped, st.Matcher)
 	t.Run("the real CloudTrail inputs of the corpus", func(t *testing.T) {
 		paths := corpusInputs(t, corpus, "cloudtrail")
-		out, r := scanJSON(t, append([]string{"--max-problems", "20"}, paths...)...)
+		out, r := scanJSON(t, append([]string{"--max-problems", "20", "--allow-input-errors"}, paths...)...)
 		if r.code != exitOK {
 			t.Fatalf("exit %d\n%s", r.code, r.stderr)
 		}
@@ -508,4 +524,38 @@ func corpusInputs(t *testing.T, corpus, logType string) []string {
 		t.Fatalf("MANIFEST.json lists no %s input", logType)
 	}
 	return paths
+}
+
+// TestScanInterruptPrintsAPartialSummary cancels the context the command
+// runs under (what SIGINT does through signal.NotifyContext in main) after
+// the first file: the counts so far are printed and marked partial.
+func TestScanInterruptPrintsAPartialSummary(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, now: func() time.Time { return testNow }}
+	c := scanCommand()
+	cfg := &scanConfig{format: "text", failOn: "none", minLevel: "informational", maxProblems: 100}
+	s, code, ok := newScanner(e, c, cfg)
+	if !ok {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	opened := 0
+	s.open = func(p string) (io.ReadCloser, error) {
+		if opened++; opened == 2 {
+			cancel()
+		}
+		return os.Open(p)
+	}
+	if code := s.run(ctx, []string{"testdata/logs"}); code != exitInterrupted {
+		t.Errorf("exit %d, want %d", code, exitInterrupted)
+	}
+	for _, want := range []string{"scanned 1 objects", "interrupted after 1 of 2 files: the counts above are partial"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	if strings.Contains(errb.String(), "FAILED") {
+		t.Errorf("the interrupted file counted as failed:\n%s", errb.String())
+	}
 }

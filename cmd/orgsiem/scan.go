@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,8 +44,9 @@ streams and malformed records are reported on stderr with the file and the recor
 counted in the summary, and (records) kept as pipeline_error documents. Hidden files (.name)
 are skipped and counted.
 
-Output (stdout): --format text prints the alerts as they are found, then the report; json prints
-one object {"alerts": [...], "report": {...}, "stats": {...}}; ndjson prints one alert per line.
+Output (stdout), once the scan ends: --format text prints the alerts in time order (--sort for
+another order), then the report; json prints one object {"alerts": [...], "report": {...},
+"stats": {...}}; ndjson prints one alert per line.
 A summary of the counts goes to stderr, with a progress bar when stderr is a terminal.
 
 --out FILE writes every normalized document as NDJSON in the OpenSearch _bulk format: an action
@@ -77,6 +79,7 @@ type scanConfig struct {
 	maxProblems  int
 	noProgress   bool
 	allowInput   bool
+	sort         string
 }
 
 // levels are the rule levels from lowest to highest.
@@ -101,6 +104,7 @@ func runScan(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&cfg.now, "now", "", "the `TIME` relative times refer to (default: the wall clock)")
 	fs.IntVar(&cfg.maxProblems, "max-problems", 100, "print at most `N` problems (bad files and records) on stderr; all are counted")
 	fs.BoolVar(&cfg.noProgress, "no-progress", false, "never draw the progress bar")
+	fs.StringVar(&cfg.sort, "sort", "time", "print alerts in `ORDER`: time, severity (highest first), rule or account; ties in time order")
 	fs.BoolVar(&cfg.allowInput, "allow-input-errors", false, "exit 0 (or 1 for alerts) even when input was lost: unreadable paths, truncated objects, unparseable records (default: exit 4)")
 	paths, code, ok := e.parse(c, fs, args)
 	if !ok {
@@ -140,7 +144,7 @@ type scanner struct {
 	out    *bufio.Writer
 	outBuf []byte
 	enc    ecs.Encoder // writes outBuf
-	alerts []alertJSON // json format: kept for the final object
+	alerts []detect.Alert // printed at the end, in --sort order
 	cur    *ecs.Document
 	stats  scanStats
 	prog   *progress
@@ -207,6 +211,9 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 		if s.failRank = levelRank(cfg.failOn); s.failRank < 0 {
 			return nil, e.usageError(c, "--fail-on %q: want one of %s or none", cfg.failOn, strings.Join(levels, ", ")), false
 		}
+	}
+	if sortOrders[cfg.sort] == nil {
+		return nil, e.usageError(c, "--sort %q: want time, severity, rule or account", cfg.sort), false
 	}
 	if s.minRank = levelRank(cfg.minLevel); s.minRank < 0 {
 		return nil, e.usageError(c, "--min-level %q: want one of %s", cfg.minLevel, strings.Join(levels, ", ")), false
@@ -602,15 +609,24 @@ func (s *scanner) alert(a detect.Alert) {
 	if levelRank(a.Level) < s.minRank {
 		return
 	}
-	switch s.cfg.format {
-	case "json":
-		s.alerts = append(s.alerts, toAlertJSON(a))
-	case "ndjson":
-		b, _ := json.Marshal(toAlertJSON(a)) // plain strings, times and maps: cannot fail
-		s.prog.print(func() { fmt.Fprintf(s.e.stdout, "%s\n", b) })
-	default:
-		s.prog.print(func() { fmt.Fprint(s.e.stdout, formatAlert(a)) })
-	}
+	s.alerts = append(s.alerts, a)
+}
+
+// sortOrders are the --sort orders: each compares two alerts, ties broken
+// by time, rule and document so that the output is deterministic.
+var sortOrders = map[string]func(a, b *detect.Alert) int{
+	"time":     func(a, b *detect.Alert) int { return 0 },
+	"severity": func(a, b *detect.Alert) int { return cmp.Compare(a.Severity, b.Severity) },
+	"rule":     func(a, b *detect.Alert) int { return cmp.Compare(a.RuleID, b.RuleID) },
+	"account":  func(a, b *detect.Alert) int { return cmp.Compare(a.Account, b.Account) },
+}
+
+// sortAlerts orders the alerts by --sort, then time, rule and document.
+func (s *scanner) sortAlerts() {
+	by := sortOrders[s.cfg.sort]
+	slices.SortStableFunc(s.alerts, func(a, b detect.Alert) int {
+		return cmp.Or(by(&a, &b), a.Time.Compare(b.Time), cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.DocID, b.DocID))
+	})
 }
 
 // reportMatch feeds a per-event match to the report, built as the loader
@@ -659,13 +675,15 @@ func orDash(s string) string {
 	return s
 }
 
-// print writes the scan's result to stdout in the chosen format.
+// print writes the scan's result to stdout in the chosen format: the
+// alerts in --sort order (time by default), then the report.
 func (s *scanner) print(rep *report.Report) error {
+	s.sortAlerts()
 	switch s.cfg.format {
 	case "json":
-		alerts := s.alerts
-		if alerts == nil {
-			alerts = []alertJSON{}
+		alerts := make([]alertJSON, len(s.alerts))
+		for i, a := range s.alerts {
+			alerts[i] = toAlertJSON(a)
 		}
 		enc := json.NewEncoder(s.e.stdout)
 		enc.SetIndent("", "  ")
@@ -675,14 +693,27 @@ func (s *scanner) print(rep *report.Report) error {
 			Stats  scanStats      `json:"stats"`
 		}{alerts, rep, s.stats})
 	case "ndjson":
-		return nil
+		w := bufio.NewWriter(s.e.stdout)
+		for _, a := range s.alerts {
+			b, _ := json.Marshal(toAlertJSON(a)) // plain strings, times and maps: cannot fail
+			w.Write(b)
+			w.WriteByte('\n')
+		}
+		return w.Flush()
+	}
+	w := bufio.NewWriter(s.e.stdout)
+	for _, a := range s.alerts {
+		w.WriteString(formatAlert(a))
 	}
 	if s.stats.Matcher.Alerts == 0 {
-		fmt.Fprintln(s.e.stdout, "No alerts.")
+		fmt.Fprintln(w, "No alerts.")
 	} else if s.minRank > 0 {
-		fmt.Fprintf(s.e.stdout, "(alerts below %s are not printed: --min-level)\n", levels[s.minRank])
+		fmt.Fprintf(w, "(alerts below %s are not printed: --min-level)\n", levels[s.minRank])
 	}
-	fmt.Fprintln(s.e.stdout)
+	fmt.Fprintln(w)
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	return report.Text(s.e.stdout, rep)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -535,7 +536,7 @@ func TestScanInterruptPrintsAPartialSummary(t *testing.T) {
 	var out, errb bytes.Buffer
 	e := &env{stdout: &out, stderr: &errb, now: func() time.Time { return testNow }}
 	c := scanCommand()
-	cfg := &scanConfig{format: "text", failOn: "none", minLevel: "informational", maxProblems: 100}
+	cfg := &scanConfig{format: "text", failOn: "none", minLevel: "informational", maxProblems: 100, sort: "time"}
 	s, code, ok := newScanner(e, c, cfg)
 	if !ok {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -558,4 +559,27 @@ func TestScanInterruptPrintsAPartialSummary(t *testing.T) {
 	if strings.Contains(errb.String(), "FAILED") {
 		t.Errorf("the interrupted file counted as failed:\n%s", errb.String())
 	}
+}
+
+func TestScanPrintsAlertsInOrder(t *testing.T) {
+	t.Run("time order by default, whatever the file order", func(t *testing.T) {
+		out, r := scanJSON(t, "testdata/logs")
+		if len(out.Alerts) < 2 {
+			t.Fatalf("%d alerts\n%s", len(out.Alerts), r.stderr)
+		}
+		if !slices.IsSortedFunc(out.Alerts, func(a, b alertJSON) int { return a.Time.Compare(b.Time) }) {
+			t.Errorf("alerts not in time order: %+v", out.Alerts)
+		}
+	})
+	t.Run("--sort severity puts the highest first", func(t *testing.T) {
+		out, _ := scanJSON(t, "--sort", "severity", "testdata/logs")
+		if !slices.IsSortedFunc(out.Alerts, func(a, b alertJSON) int { return cmp.Compare(a.Severity, b.Severity) }) {
+			t.Errorf("alerts not by severity: %+v", out.Alerts)
+		}
+	})
+	t.Run("an unknown order is a usage error", func(t *testing.T) {
+		if r := runCLI(t, "scan", "--sort", "colour", "testdata/logs"); r.code != exitUsage {
+			t.Errorf("exit %d", r.code)
+		}
+	})
 }

@@ -143,7 +143,7 @@ type scanner struct {
 	fatal  error                                    // an error that stops the scan (writing --out)
 	out    *bufio.Writer
 	outBuf []byte
-	enc    ecs.Encoder // writes outBuf
+	enc    ecs.Encoder    // writes outBuf
 	alerts []detect.Alert // printed at the end, in --sort order
 	cur    *ecs.Document
 	stats  scanStats

@@ -56,12 +56,13 @@ type command struct {
 // commands is the dispatch table, in the order the help lists them.
 func commands() []*command {
 	return []*command{scanCommand(), rulesCommand(), simulateCommand(),
-		loadCommand(), remoteReportCommand(), restoreCommand(), snapshotCommand()}
+		loadCommand(), remoteReportCommand(), restoreCommand(), snapshotCommand(), versionCommand(), completionCommand()}
 }
 
 // env is what a subcommand may touch: its output streams and the clock.
 // Tests run commands in process with buffers and a fixed clock.
 type env struct {
+	stdin          io.Reader // scan - reads it
 	stdout, stderr io.Writer
 	now            func() time.Time
 	// terminal reports whether stderr is an interactive terminal (progress
@@ -71,7 +72,7 @@ type env struct {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now, terminal: isTerminal(os.Stderr)}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now, terminal: isTerminal(os.Stderr)}
 	code := run(ctx, e, os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -27,7 +27,7 @@ func scanCommand() *command {
 	return &command{
 		name:    "scan",
 		summary: "run the rules over log files or a copy of the archive; print alerts and the compliance report",
-		usage:   "orgsiem scan [flags] PATH...",
+		usage:   "orgsiem scan [flags] PATH...   (PATH - reads standard input; needs --type)",
 		help: `Scan reads log files, folders (recursively) and copies of the log archive laid out as in S3,
 normalizes every record to ECS exactly as the loader does, runs the detection catalog on each
 document and prints the alerts (severity, rule, account, principal, time, source attribution)
@@ -58,6 +58,7 @@ otherwise; "now" is the wall clock unless --now sets it.`,
 		examples: []string{
 			"orgsiem scan demo-out/archive",
 			"orgsiem scan --format json --fail-on high --since 2026-11-01 --until 2026-11-02 ./AWSLogs",
+			"zcat trail.json.gz | orgsiem scan --type cloudtrail -",
 			"orgsiem scan --type cloudtrail --rules ./site-rules --param allowed_instance_types=t3.*,m5.* --out docs.ndjson events.json.gz",
 		},
 		run: runScan,
@@ -200,7 +201,12 @@ func toAlertJSON(a detect.Alert) alertJSON {
 }
 
 func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
-	s := &scanner{e: e, cfg: cfg, open: func(p string) (io.ReadCloser, error) { return os.Open(p) }, stats: scanStats{ObjectsSkipped: map[string]int64{}, Skipped: map[string]int64{}, Alerts: map[string]int64{}}}
+	s := &scanner{e: e, cfg: cfg, open: func(p string) (io.ReadCloser, error) {
+		if p == "-" && e.stdin != nil {
+			return io.NopCloser(e.stdin), nil
+		}
+		return os.Open(p)
+	}, stats: scanStats{ObjectsSkipped: map[string]int64{}, Skipped: map[string]int64{}, Alerts: map[string]int64{}}}
 	switch cfg.format {
 	case "text", "json", "ndjson":
 	default:
@@ -325,6 +331,15 @@ type input struct {
 func (s *scanner) collect(paths []string) []input {
 	var ins []input
 	for _, root := range paths {
+		if root == "-" {
+			// Standard input: one object of --type, delivered now.
+			in := input{path: "-", mtime: s.now, loc: archive.Location{Key: "(stdin)", LogType: s.cfg.typ}}
+			if s.cfg.typ == "" {
+				in.err = errors.New("reading standard input needs --type")
+			}
+			ins = append(ins, in)
+			continue
+		}
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				s.objectFailed(p, err)

@@ -1,6 +1,9 @@
 package detect
 
-import "embed"
+import (
+	"embed"
+	"io/fs"
+)
 
 // builtinRules is the catalog shipped with orgsiem: one YAML file per rule
 // under rules/<group>/<id>.yml.
@@ -11,3 +14,7 @@ var builtinRules embed.FS
 // Builtin loads and validates the embedded catalog. Each call returns a
 // fresh catalog, so SetParameter on one never affects another.
 func Builtin() (*Catalog, error) { return Load(builtinRules, "rules") }
+
+// BuiltinFS is the embedded catalog's files (rules/<group>/<id>.yml), for
+// fingerprinting the catalog a binary ships (orgsiem version).
+func BuiltinFS() fs.FS { return builtinRules }

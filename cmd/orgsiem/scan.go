@@ -772,7 +772,7 @@ func (s *scanner) summary() {
 	if st.OutsideWindow > 0 {
 		fmt.Fprintf(w, ", outside --since/--until %d", st.OutsideWindow)
 	}
-	fmt.Fprintf(w, "\nread %.1f MB (%.1f MB on disk), %.1f MB/s, %.0f records/s\n",
+	fmt.Fprintf(w, "\nread %.1f MB decompressed (%.1f MB on disk): %.1f MB/s decompressed, %.0f records/s\n",
 		float64(st.Bytes)/1e6, float64(st.FileBytes)/1e6, st.MBPerSecond, float64(st.Records)/max(st.Seconds, 1e-9))
 	fmt.Fprintf(w, "alerts %d", st.Matcher.Alerts)
 	var parts []string

@@ -181,8 +181,9 @@ func SearchPath(indices string) string {
 func Searcher(api SearchAPI) rpt.Searcher {
 	return func(ctx context.Context, indices string, body map[string]any) ([]byte, error) {
 		var resp json.RawMessage
+		// The client's errors name the method and path: no wrapping.
 		if err := api.JSON(ctx, "POST", SearchPath(indices), body, &resp); err != nil {
-			return nil, fmt.Errorf("%s: %w", indices, err)
+			return nil, err
 		}
 		return resp, nil
 	}

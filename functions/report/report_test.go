@@ -245,3 +245,32 @@ func TestUnknownActionIsRefused(t *testing.T) {
 		t.Error("an unknown action reached the domain")
 	}
 }
+
+// TestErrorsSayEachThingOnce: a refused search reads as one chain of
+// distinct contexts (the report, the search and page, the request, the
+// domain's reason), never "report: report: search".
+func TestErrorsSayEachThingOnce(t *testing.T) {
+	srv := searchtest.New(t)
+	srv.SetRequestFault(func(r *http.Request, op string) *searchtest.Fault {
+		return &searchtest.Fault{Status: 400, Type: "search_phase_execution_exception", Reason: "all shards failed"}
+	})
+	sc, _ := search.New(search.Config{URL: srv.URL})
+	r, err := New(Config{Window: "24h"}, sc, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Handle(context.Background(), Request{DryRun: true})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	t.Log(msg)
+	for _, word := range []string{"report", "search", "log-aws-"} {
+		if n := strings.Count(msg, word+":"); n > 1 {
+			t.Errorf("%q appears %d times as a context: %s", word+":", n, msg)
+		}
+	}
+	if !strings.Contains(msg, "coverage search, page 1") || !strings.Contains(msg, "all shards failed") {
+		t.Errorf("message %q", msg)
+	}
+}

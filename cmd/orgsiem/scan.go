@@ -267,6 +267,14 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 		return nil, code, false
 	}
 	s.cat, s.matcher, s.errMatcher = cat, cat.NewMatcher(), cat.NewMatcher()
+	for _, r := range cat.Rules() {
+		if r.Report != "" && r.IsThreshold() {
+			// The report counts per-event matches; the matcher reports a
+			// threshold rule's window, not each event (its signals), so
+			// scan cannot count this rule as the domain does. Say so.
+			fmt.Fprintf(e.stderr, "orgsiem scan: warning: threshold rule %s feeds report guideline %s; the report here does not count its events (the domain counts its signals)\n", r.ID, r.Report)
+		}
+	}
 	s.stats.RulesLoaded = cat.Len()
 	s.builder = report.NewBuilder(report.BuilderOptions{From: w.From, To: w.To, Spec: w.Spec})
 	return s, exitOK, true

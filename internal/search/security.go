@@ -1,5 +1,7 @@
 package search
 
+import "github.com/orgsiem/orgsiem/internal/alerts"
+
 // Roles orgsiem defines in the security plugin (fine-grained access
 // control). Each is mapped to one IAM role ARN as a backend role.
 const (
@@ -21,8 +23,8 @@ type Security struct {
 }
 
 // BuildSecurity returns least-privilege roles: the loader writes log-aws-*
-// only (create index, bulk create); the report reads log-aws-* and
-// restored-* and writes reports-*; maintain administers templates, ISM,
+// only (create index, bulk create); the report reads log-aws-*,
+// restored-* and orgsiem-alerts-* and writes reports-*; maintain administers templates, ISM,
 // snapshots, Snapshot Management, monitors and notification channels, and
 // restores into restored-*. Managing the security configuration itself
 // (these roles) needs the domain's master user, which the maintain
@@ -42,7 +44,9 @@ func BuildSecurity(arns RoleARNs) Security {
 			"description":         "orgsiem report: read logs, write report documents",
 			"cluster_permissions": []any{"indices:data/read/msearch", "indices:data/read/scroll*", "indices:data/write/bulk"},
 			"index_permissions": []any{
-				map[string]any{"index_patterns": []any{AllLogsPattern, RestorePrefix + "*"}, "allowed_actions": []any{"read"}},
+				// The report counts alert documents (orgsiem-alerts-*) and
+				// reads coverage from the log indices.
+				map[string]any{"index_patterns": []any{AllLogsPattern, RestorePrefix + "*", alerts.IndexPattern}, "allowed_actions": []any{"read"}},
 				map[string]any{"index_patterns": []any{ReportsPrefix + "*"}, "allowed_actions": append([]any{"read"}, write...)},
 			},
 		}},

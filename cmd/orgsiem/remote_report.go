@@ -15,9 +15,11 @@ func remoteReportCommand() *command {
 		name:    "report",
 		summary: "make the Logging Compliance Report from the OpenSearch domain, on demand",
 		usage:   "orgsiem report [--window now-1d] [--function NAME | --endpoint URL] [--format text|json|html] [--publish]",
-		help: `Report makes the daily Logging Compliance Report for a look-back window, from the indexed data:
-one search counts the events of each of the ten PCI-DSS guidelines (the rule catalog's report
-rules), with top accounts and principals, and the last event seen per account.
+		help: `Report makes the daily Logging Compliance Report for a look-back window, from the domain: it
+counts the alert documents of the ten PCI-DSS guidelines' rules in orgsiem-alerts-* (alerts and
+threshold signals, each event once per guideline: the same rule as "orgsiem scan"), and reads
+coverage per account and log type from the log indices. Each guideline is findings, no findings
+(with the data examined) or NO DATA (the log source it needs delivered nothing).
 
 By default it invokes the report Lambda, which runs in the VPC next to the domain, and prints the
 report without publishing it. --publish makes the function deliver it as the daily run does: the

@@ -201,3 +201,72 @@ func TestDomainReportEqualsLocalReport(t *testing.T) {
 		})
 	}
 }
+
+// TestDomainReportPagesThroughEverything has more account and log type
+// buckets than one coverage page (500) and more alert documents than one
+// alert page (1000): every page is read and the report still equals the
+// local one.
+func TestDomainReportPagesThroughEverything(t *testing.T) {
+	start := time.Date(2025, 5, 31, 0, 0, 0, 0, time.UTC)
+	cat, err := detect.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	iam := cat.Rule("pci-08-iam-change")
+	if iam == nil {
+		t.Fatal("no pci-08-iam-change rule")
+	}
+	fx := &fixture{}
+	for i := range 520 {
+		fx.docs = append(fx.docs, ecs.Document{ID: fmt.Sprintf("noise-%04d", i), Type: "cloudtrail", Timestamp: start.Add(time.Duration(i) * time.Minute),
+			Cloud: ecs.Cloud{AccountID: fmt.Sprintf("%012d", 100000000000+i)}, Event: ecs.Event{Kind: "event", Dataset: "aws.cloudtrail", Provider: "ec2.amazonaws.com", Action: "DescribeInstances"},
+			AWS: json.RawMessage(`{"eventCategory":"Management"}`)})
+	}
+	b := rpt.NewBuilder(rpt.BuilderOptions{From: start, To: start.Add(24 * time.Hour), Spec: "24h"})
+	for i := range fx.docs {
+		b.Document(&fx.docs[i])
+	}
+	for i := range 1010 {
+		a := detect.Alert{Rule: iam, RuleID: iam.ID, Title: iam.Title, Level: iam.Level, Severity: iam.Severity,
+			Time: start.Add(time.Duration(i) * 30 * time.Second), Account: fmt.Sprintf("%012d", 100000000000+i%7), Principal: fmt.Sprintf("user-%d", i%13),
+			DocID: fmt.Sprintf("iam-%04d", i), Index: "log-aws-cloudtrail-2025.05", Count: 1}
+		doc := alerts.FromAlert(a, alerts.KindAlert, alerts.Source{LogType: "cloudtrail", Action: "CreateUser"}, start.Add(25*time.Hour))
+		fx.alerts = append(fx.alerts, doc)
+		b.Match(doc)
+	}
+	fx.local = b.Report(start.Add(30 * time.Hour))
+
+	srv := searchtest.New(t)
+	ev := newEvaluator(srv)
+	sc, err := search.New(search.Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.index(t, sc, ev)
+	r, _ := New(Config{}, sc, nil, nil, func() time.Time { return fx.local.Generated })
+	domain, err := r.Build(context.Background(), rpt.Window{From: start, To: start.Add(24 * time.Hour), Spec: "24h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ev.errs {
+		t.Errorf("evaluator: %s", e)
+	}
+	pages := map[string]int{}
+	for _, req := range srv.Requests() {
+		if strings.Contains(req.Path, "_search") {
+			pages[strings.SplitN(req.Path, "/", 3)[1]]++
+		}
+	}
+	if pages["log-aws-%2A"] != 2 || pages["orgsiem-alerts-%2A"] != 2 {
+		t.Errorf("pages %v, want 2 coverage and 2 alert pages", pages)
+	}
+	if g := domain.Guidelines[7]; g.Count != 1010 || len(domain.Coverage) != 520 {
+		t.Errorf("pci-08 %d events, %d coverage rows", g.Count, len(domain.Coverage))
+	}
+	var x, y bytes.Buffer
+	_ = rpt.JSON(&x, fx.local)
+	_ = rpt.JSON(&y, domain)
+	if x.String() != y.String() {
+		t.Error("the paged domain report differs from the local one")
+	}
+}

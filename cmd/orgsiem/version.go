@@ -20,7 +20,7 @@ func versionCommand() *command {
 (with "+modified" when the tree had uncommitted changes), the commit time, the Go version, and
 the number of built-in rules with the SHA-256 of the embedded catalog files, so two binaries can
 be compared by the detections they ship.`,
-		examples: []string{"orgsiem version"},
+		examples: []string{"orgsiem version", "orgsiem version | grep rules   # compare the detections two binaries ship"},
 		run:      runVersion,
 	}
 }

@@ -35,6 +35,9 @@ func buildFixture(t *testing.T, start time.Time, drop func(*ecs.Document) bool) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := cat.LoadTests(); err != nil { // the inline test events are parsed on demand
+		t.Fatal(err)
+	}
 	var records [][]byte
 	at := func(i int) string { return start.Add(time.Hour + time.Duration(i)*10*time.Minute).Format(time.RFC3339) }
 	for _, r := range cat.Rules() {

@@ -65,6 +65,7 @@ const (
 	FieldSource      = "source.address" // keyword: the source as written
 	FieldLogType     = "event.dataset"  // keyword: aws.<log type>
 	FieldOutcome     = "event.outcome"  // keyword: the matched event's outcome
+	FieldAction      = "event.action"   // keyword: the matched event's action (CloudTrail eventName), for the report's evidence
 	FieldDocIndex    = "orgsiem.document.index"
 	FieldDocID       = "orgsiem.document.id"
 	FieldCount       = "orgsiem.count" // long: 1, or a window's event count
@@ -102,7 +103,7 @@ var Mapping = map[string]string{
 	FieldLevel: "keyword", FieldSeverity: "short", FieldTags: "keyword", FieldGuideline: "keyword",
 	FieldAccount: "keyword", FieldAccountName: "keyword", FieldRegion: "keyword",
 	FieldPrincipal: "keyword", FieldSourceIP: "ip", FieldSource: "keyword",
-	FieldLogType: "keyword", FieldOutcome: "keyword", FieldDocIndex: "keyword", FieldDocID: "keyword",
+	FieldLogType: "keyword", FieldOutcome: "keyword", FieldAction: "keyword", FieldDocIndex: "keyword", FieldDocID: "keyword",
 	FieldCount: "long", FieldWindowStart: "date", FieldWindowEnd: "date", FieldGroup: "keyword",
 	FieldGroupKey: "keyword", FieldDistinct: "keyword", FieldNotify: "keyword",
 }
@@ -135,6 +136,7 @@ type Document struct {
 	Source      string     `json:"source.address,omitempty"`
 	LogType     string     `json:"event.dataset,omitempty"`
 	Outcome     string     `json:"event.outcome,omitempty"`
+	Action      string     `json:"event.action,omitempty"`
 	DocIndex    string     `json:"orgsiem.document.index"`
 	DocID       string     `json:"orgsiem.document.id"`
 	Count       int        `json:"orgsiem.count"`
@@ -156,6 +158,7 @@ const (
 type Source struct {
 	LogType     string // the document's log type (ecs.Document.Type)
 	Outcome     string // event.outcome of the matched document
+	Action      string // event.action of the matched document
 	AccountName string // cloud.account.name, when enriched
 	Ruleset     string // RulesetBuiltin (default) or RulesetCustom
 	// Distinct is the value of the threshold rule's distinct field on the
@@ -188,7 +191,7 @@ func FromAlert(a detect.Alert, kind string, src Source, ingested time.Time) Docu
 		RuleID: a.RuleID, RuleName: a.Title, RuleAuthor: a.Author, RuleLicense: a.License, RuleSource: a.RuleSource,
 		Ruleset: src.Ruleset, Level: a.Level, Severity: a.Severity,
 		Account: a.Account, AccountName: src.AccountName, Region: a.Region, Principal: a.Principal,
-		Source: a.Source, LogType: src.LogType, Outcome: src.Outcome,
+		Source: a.Source, LogType: src.LogType, Outcome: src.Outcome, Action: src.Action,
 		DocIndex: a.Index, DocID: a.DocID, Count: max(a.Count, 1),
 	}
 	if d.Ruleset == "" {

@@ -14,14 +14,14 @@ func TestFromAlertUsesOnlyMappedFields(t *testing.T) {
 	a := detect.Alert{RuleID: "r1", Title: "T", Level: "high", Severity: 2, Time: ts, Account: "111111111111",
 		Region: "eu-west-1", Principal: "alice", Source: "203.0.113.9", DocID: "doc-1", Index: "log-aws-cloudtrail-2026.03",
 		WindowStart: ts.Add(-time.Minute), WindowEnd: ts, Group: map[string]string{"b": "2", "a": "1"}, Count: 3}
-	d := FromAlert(a, KindSignal, Source{LogType: "cloudtrail", Outcome: "failure"}, ts.Add(time.Hour))
+	d := FromAlert(a, KindSignal, Source{LogType: "cloudtrail", Outcome: "failure", Action: "ConsoleLogin"}, ts.Add(time.Hour))
 	if d.Index != "orgsiem-alerts-2026.03" {
 		t.Errorf("index %q: the month is the event's UTC month", d.Index)
 	}
 	if d.ID != ID("r1", "doc-1") || d.ID == ID("r2", "doc-1") || d.ID == ID("r1", "doc-2") {
 		t.Errorf("_id must be deterministic per (rule, document): %q", d.ID)
 	}
-	if d.SourceIP != "203.0.113.9" || d.LogType != "aws.cloudtrail" || d.Ruleset != RulesetBuiltin {
+	if d.SourceIP != "203.0.113.9" || d.LogType != "aws.cloudtrail" || d.Ruleset != RulesetBuiltin || d.Action != "ConsoleLogin" {
 		t.Errorf("derived fields: %+v", d)
 	}
 	if strings.Join(d.Group, ",") != "a=1,b=2" {

@@ -226,7 +226,7 @@ func signalAt(rule, group, distinct string, event, ingested time.Time) alerts.Do
 // the signals are ingested in (S3-delivered logs, redelivery, backfills).
 func TestThresholdMonitorCountsSignalsOutOfOrder(t *testing.T) {
 	cat := builtin(t)
-	r := cat.Rule("ec2-instance-connect-many-instances") // 3 events within 10m, by account and principal
+	r := cat.Rule("ec2-instance-connect-many-instances") // 3 distinct instances within 10m, by account and principal
 	if r == nil || r.Threshold.Count != 3 || r.Threshold.Window != 10*time.Minute {
 		t.Fatalf("test rule changed: %+v", r)
 	}
@@ -242,18 +242,18 @@ func TestThresholdMonitorCountsSignalsOutOfOrder(t *testing.T) {
 	var signals []alerts.Document
 	// g1: the newest event arrives first, the oldest last (after run 1).
 	signals = append(signals,
-		signalAt(r.ID, g1, "", t0.Add(-1*time.Minute), t0.Add(1*time.Minute)),
-		signalAt(r.ID, g1, "", t0.Add(-5*time.Minute), t0.Add(2*time.Minute)),
-		signalAt(r.ID, g1, "", t0.Add(-9*time.Minute), t0.Add(7*time.Minute)),
+		signalAt(r.ID, g1, "i-1", t0.Add(-1*time.Minute), t0.Add(1*time.Minute)),
+		signalAt(r.ID, g1, "i-2", t0.Add(-5*time.Minute), t0.Add(2*time.Minute)),
+		signalAt(r.ID, g1, "i-3", t0.Add(-9*time.Minute), t0.Add(7*time.Minute)),
 	)
 	// g2: three signals, but spread over more than window + lateness.
 	signals = append(signals,
-		signalAt(r.ID, g2, "", t0.Add(-3*time.Hour), t0.Add(6*time.Minute)),
-		signalAt(r.ID, g2, "", t0.Add(-2*time.Minute), t0.Add(6*time.Minute)),
-		signalAt(r.ID, g2, "", t0.Add(-1*time.Minute), t0.Add(6*time.Minute)),
+		signalAt(r.ID, g2, "i-1", t0.Add(-3*time.Hour), t0.Add(6*time.Minute)),
+		signalAt(r.ID, g2, "i-2", t0.Add(-2*time.Minute), t0.Add(6*time.Minute)),
+		signalAt(r.ID, g2, "i-3", t0.Add(-1*time.Minute), t0.Add(6*time.Minute)),
 	)
 	// Another rule's signals never count.
-	signals = append(signals, signalAt("other-rule", g1, "", t0.Add(-time.Minute), t0.Add(6*time.Minute)))
+	signals = append(signals, signalAt("other-rule", g1, "i-4", t0.Add(-time.Minute), t0.Add(6*time.Minute)))
 
 	ingestedBy := func(at time.Time) []alertDoc {
 		var out []alerts.Document

@@ -76,7 +76,7 @@ func ArchiveBucketPolicy(o Org) Document {
 	trail := When("StringEquals", "aws:SourceArn", o.TrailARN())
 	trailWrite := When("StringEquals", "aws:SourceArn", o.TrailARN()).
 		And("StringEquals", "s3:x-amz-acl", "bucket-owner-full-control")
-	return Document{Version: Version, Statement: []Statement{
+	return Document{Version: Version, Statement: append([]Statement{
 		denyInsecureTransport("s3:*", bucket, objects),
 		{
 			// Everything outside the organization is refused, except AWS
@@ -156,7 +156,7 @@ func ArchiveBucketPolicy(o Org) Document {
 			Sid: "LoaderWriteDeadLetters", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
 			Action: []string{"s3:PutObject"}, Resource: []string{bucket + "/" + archive.DeadLetterPrefix + "*"},
 		},
-	}}
+	}, o.findingsDeliveryWrite()...)}
 }
 
 // ArchiveKeyPolicy is the policy of the archive's KMS key: CloudTrail may
@@ -230,6 +230,8 @@ func ArchiveKeyPolicy(o Org) Document {
 			Sid: "LoaderDecryptThroughS3", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
 			Action: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resource: key, Condition: viaS3,
 		},
+
+		o.findingsDeliveryEncrypt(),
 	}}
 }
 

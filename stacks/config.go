@@ -104,6 +104,11 @@ type Config struct {
 	// the security account and home region holding the webhook URL (never
 	// the URL itself); default none
 	NotificationChannels []lambdaenv.NotificationChannel
+
+	// findings: GuardDuty and Security Hub with the security account as
+	// delegated administrator, findings to the archive and the index;
+	// default off (stacks/findings.go)
+	Findings FindingsConfig
 }
 
 // AvailabilityZones is the number of AZs the domain spans.
@@ -420,6 +425,7 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	if !schedule(c.DirectorySchedule) {
 		p.fail("directorySchedule", "%q is not rate(...) or cron(...)", c.DirectorySchedule)
 	}
+	c.Findings = p.findings("findings")
 	return c, errors.Join(p.errs...)
 }
 

@@ -253,6 +253,10 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		return err
 	}
 
+	if _, err := deployFindings(ctx, cfg, mgmt, security, arch.KeyARN, append([]pulumi.Resource{arch.Key}, arch.Bucket.Ready...)); err != nil {
+		return err
+	}
+
 	// The account directory runs in the management account's home region;
 	// Organizations events arrive in us-east-1.
 	var events pulumi.ProviderResource

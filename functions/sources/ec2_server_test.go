@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go"
 )
 
 // ec2Server speaks the EC2 Query protocol (form-encoded POST, Action and
@@ -238,4 +240,17 @@ func (s *ec2Server) flowLogsOf(vpc string) []fakeFlowLog {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// brokenEC2 answers every call as EC2 answers a caller without permission.
+type brokenEC2 struct{}
+
+func (brokenEC2) DescribeVpcs(context.Context, *ec2.DescribeVpcsInput, ...func(*ec2.Options)) (*ec2.DescribeVpcsOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation."}
+}
+func (brokenEC2) DescribeFlowLogs(context.Context, *ec2.DescribeFlowLogsInput, ...func(*ec2.Options)) (*ec2.DescribeFlowLogsOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "UnauthorizedOperation"}
+}
+func (brokenEC2) CreateFlowLogs(context.Context, *ec2.CreateFlowLogsInput, ...func(*ec2.Options)) (*ec2.CreateFlowLogsOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "UnauthorizedOperation"}
 }

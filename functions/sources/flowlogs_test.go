@@ -3,6 +3,8 @@ package sources
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -105,5 +107,46 @@ func TestRefusedFlowLogIsReported(t *testing.T) {
 	}
 	if !strings.Contains(rep.Outcomes[0].Reason, "AWSLogs") {
 		t.Errorf("reason %q does not carry EC2's answer", rep.Outcomes[0].Reason)
+	}
+}
+
+// The first sweep runs as a CloudFormation custom resource: the function
+// PUTs the response to the pre-signed ResponseURL (CloudFormation User
+// Guide, "Custom resource response objects": Status, Reason,
+// PhysicalResourceId, StackId, RequestId, LogicalResourceId, Data); a VPC
+// EC2 refuses does not fail the stack, VPCs that cannot be listed do.
+func TestFirstSweepAnswersCloudFormation(t *testing.T) {
+	type answer struct {
+		Status, Reason, PhysicalResourceId, StackId, RequestId, LogicalResourceId string
+		Data                                                                      map[string]any
+	}
+	var got []answer
+	cfnSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a answer
+		if r.Method != http.MethodPut || json.NewDecoder(r.Body).Decode(&a) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		got = append(got, a)
+	}))
+	defer cfnSrv.Close()
+	req := func(typ string) json.RawMessage {
+		return json.RawMessage(`{"RequestType":"` + typ + `","ResponseURL":"` + cfnSrv.URL + `/resp","StackId":"arn:aws:cloudformation:eu-west-1:` + acct +
+			`:stack/StackSet-orgsiem/1","RequestId":"r1","LogicalResourceId":"InitialFlowLogSweep","ResourceType":"AWS::CloudFormation::CustomResource","ResourceProperties":{}}`)
+	}
+	s, h := newFlowLogs(t)
+	s.vpcs = []fakeVPC{{"vpc-0a", acct}}
+	if _, err := h.HandleRaw(context.Background(), req("Create")); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Status != "SUCCESS" || got[0].PhysicalResourceId != PhysicalResourceID || got[0].Data[Created] != float64(1) || got[0].RequestId != "r1" {
+		t.Fatalf("answers %+v", got)
+	}
+	if _, err := h.HandleRaw(context.Background(), req("Delete")); err != nil || got[1].Status != "SUCCESS" || len(s.flowLogsOf("vpc-0a")) != 1 {
+		t.Fatalf("delete: %+v %v (flow logs must stay)", got, err)
+	}
+	h.FlowLogs.EC2 = brokenEC2{}
+	if _, err := h.HandleRaw(context.Background(), req("Update")); err != nil || got[2].Status != "FAILED" || !strings.Contains(got[2].Reason, "UnauthorizedOperation") {
+		t.Fatalf("update without permission: %+v %v", got, err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+
+	"github.com/aws/aws-lambda-go/cfn"
 )
 
 // Event is an EventBridge event: a CloudTrail-recorded CreateVpc (detail-type
@@ -105,3 +107,66 @@ func (h *Handler) finish(ctx context.Context, rep *Report) error {
 
 // Discard is a logger for tests and callers that report elsewhere.
 var Discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// PhysicalResourceID is the physical id of the baseline's first-sweep
+// custom resource; it never changes, so an Update never deletes it.
+const PhysicalResourceID = "orgsiem-vpc-flow-logs"
+
+// HandleRaw is the Lambda entry point: a CloudFormation custom resource
+// request (it has RequestType) runs the first sweep at deploy, anything else
+// is an EventBridge Event.
+func (h *Handler) HandleRaw(ctx context.Context, raw json.RawMessage) (Report, error) {
+	var probe struct {
+		RequestType string `json:"RequestType"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return Report{}, fmt.Errorf("sources: event is not JSON: %w", err)
+	}
+	if probe.RequestType != "" {
+		var ev cfn.Event
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return Report{}, fmt.Errorf("sources: custom resource request: %w", err)
+		}
+		return h.HandleCustomResource(ctx, ev)
+	}
+	var ev Event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return Report{}, fmt.Errorf("sources: EventBridge event: %w", err)
+	}
+	return h.Handle(ctx, ev)
+}
+
+// HandleCustomResource answers CloudFormation, always, so a stack never
+// hangs (CloudFormation User Guide, "Custom resources": the function must
+// PUT a response to the pre-signed ResponseURL):
+//   - Create and Update sweep and answer SUCCESS with the counts as Data,
+//     also when some VPCs failed (they are logged and retried by the
+//     schedule; one VPC must not roll back the baseline), and FAILED only
+//     when the VPCs cannot be listed.
+//   - Delete answers SUCCESS and leaves the flow logs: the archive keeps
+//     receiving them until someone deletes them by hand (tag orgsiem=true).
+func (h *Handler) HandleCustomResource(ctx context.Context, ev cfn.Event) (Report, error) {
+	resp := cfn.NewResponse(&ev)
+	resp.PhysicalResourceID = PhysicalResourceID
+	var rep Report
+	switch ev.RequestType {
+	case cfn.RequestCreate, cfn.RequestUpdate:
+		out, err := h.FlowLogs.Sweep(ctx)
+		rep.Outcomes = out
+		h.finish(ctx, &rep)
+		if err != nil {
+			resp.Status, resp.Reason = cfn.StatusFailed, err.Error()
+			break
+		}
+		resp.Status = cfn.StatusSuccess
+		resp.Data = map[string]any{Created: rep.Counts[Created], Present: rep.Counts[Present], Skipped: rep.Counts[Skipped], Failed: rep.Counts[Failed]}
+	case cfn.RequestDelete:
+		resp.Status = cfn.StatusSuccess
+	default:
+		resp.Status, resp.Reason = cfn.StatusFailed, fmt.Sprintf("unknown request type %q", ev.RequestType)
+	}
+	if err := resp.Send(); err != nil {
+		return rep, fmt.Errorf("sources: answer CloudFormation for %s: %w", ev.LogicalResourceID, err)
+	}
+	return rep, nil
+}

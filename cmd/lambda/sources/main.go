@@ -24,5 +24,5 @@ func main() {
 		log.Fatal(err)
 	}
 	h := &sources.Handler{FlowLogs: &sources.FlowLogs{EC2: ec2.NewFromConfig(cfg), Account: account, BucketARN: bucket}}
-	lambda.Start(h.Handle)
+	lambda.Start(h.HandleRaw)
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// TransferCodeKey and SubscribeCodeKey are the code objects' keys in
 	// every region's artifact bucket.
 	TransferCodeKey, SubscribeCodeKey string
+	// FlowLogs adds the sources function (member/flowlogs.go): a VPC flow
+	// log to the archive for every VPC; SourcesCodeKey is its code object.
+	FlowLogs       bool
+	SourcesCodeKey string
 }
 
 // Logical ids of the template's resources.
@@ -139,6 +143,10 @@ func Baseline(c Config) (Template, error) {
 		return Template{}, err
 	}
 	alarms = append(alarms, watched{SubscribeErrorsAlarmID, SubscribeFunctionID, policies.SubscribeFunction})
+	if c.FlowLogs {
+		addFlowLogs(r, c, codeBucket)
+		alarms = append(alarms, watched{SourcesErrorsAlarmID, SourcesFunctionID, policies.SourcesFunction})
+	}
 
 	r[AlarmForwardRoleID] = role("orgsiem-alarm-forward-", policies.ServiceTrust("events.amazonaws.com"),
 		"forward-alarms", policies.AlarmForwardRolePolicy(o))

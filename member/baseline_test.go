@@ -23,6 +23,7 @@ func sampleConfig(mode string) Config {
 		OwnLogGroups:     []string{"/aws/lambda/orgsiem-transfer", "/aws/lambda/orgsiem-subscribe"},
 		LogRetentionDays: 365, SweepSchedule: "rate(1 day)",
 		TransferCodeKey: "lambda/transfer-0123456789abcdef.zip", SubscribeCodeKey: "lambda/subscribe-0123456789abcdef.zip",
+		FlowLogs: true, SourcesCodeKey: "lambda/sources-0123456789abcdef.zip",
 	}
 }
 

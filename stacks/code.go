@@ -20,7 +20,7 @@ type Package struct {
 }
 
 // Functions are the packages the program deploys, by zip name.
-var Functions = []string{"transfer", "subscribe", "loader", "report", "maintain", "directory"}
+var Functions = []string{"transfer", "subscribe", "loader", "report", "maintain", "directory", "sources"}
 
 // LoadCode checks that every package exists in dir and is a zip, and
 // hashes it. It runs before any resource is created, so a missing build

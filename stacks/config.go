@@ -109,6 +109,9 @@ type Config struct {
 	// delegated administrator, findings to the archive and the index;
 	// default off (stacks/findings.go)
 	Findings FindingsConfig
+	// sources: log sources the member baseline turns on (VPC flow logs);
+	// default none (stacks/findings.go)
+	Sources SourcesConfig
 }
 
 // AvailabilityZones is the number of AZs the domain spans.
@@ -426,6 +429,7 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 		p.fail("directorySchedule", "%q is not rate(...) or cron(...)", c.DirectorySchedule)
 	}
 	c.Findings = p.findings("findings")
+	c.Sources = p.sources("sources")
 	return c, errors.Join(p.errs...)
 }
 

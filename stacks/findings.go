@@ -85,3 +85,29 @@ func deployFindings(ctx *pulumi.Context, cfg Config, mgmt map[string]pulumi.Prov
 	}
 	return f, nil
 }
+
+// SourcesConfig is the `sources` key (issue #13.5): AWS log sources the
+// member baseline turns on in every member account and region. Default:
+// none.
+//
+//	orgsiem:sources:
+//	  vpcFlowLogs: true
+type SourcesConfig struct {
+	VPCFlowLogs bool `json:"vpcFlowLogs"`
+}
+
+// sources reads the sources key.
+func (p *parser) sources(key string) SourcesConfig {
+	var s SourcesConfig
+	v, ok := p.get(key)
+	if !ok || strings.TrimSpace(v) == "" {
+		return s
+	}
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		p.fail(key, "not {vpcFlowLogs: bool}: %v", err)
+		return SourcesConfig{}
+	}
+	return s
+}

@@ -108,3 +108,29 @@ func TestFindingsConfig(t *testing.T) {
 		}
 	}
 }
+
+// sources.vpcFlowLogs puts the sources function into the member baseline
+// the StackSet distributes; off by default.
+func TestSourcesConfigReachesTheBaseline(t *testing.T) {
+	has := func(cfg map[string]string) bool {
+		for _, r := range mustDeploy(t, cfg) {
+			if r.Type == "aws:cloudformation/stackSet:StackSet" {
+				return strings.Contains(asString(r.Inputs["templateBody"]), policies.SourcesFunction)
+			}
+		}
+		t.Fatal("no StackSet")
+		return false
+	}
+	if has(sampleConfig(t)) {
+		t.Error("flow logs enabled by default")
+	}
+	cfg := sampleConfig(t)
+	cfg["sources"] = `{"vpcFlowLogs":true}`
+	if !has(cfg) {
+		t.Error("sources.vpcFlowLogs did not add the sources function to the baseline")
+	}
+	cfg["sources"] = `{"vpcFlowLog":true}`
+	if _, err := deploy(t, cfg, 1); err == nil || !strings.Contains(err.Error(), "orgsiem:sources") {
+		t.Errorf("misspelt key: %v", err)
+	}
+}

@@ -283,7 +283,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 	// Member baseline: code in every region, then the StackSet and the
 	// management account's stacks from one template value.
 	objects := map[string]string{}
-	for _, zip := range []string{"transfer", "subscribe"} {
+	for _, zip := range []string{"transfer", "subscribe", "sources"} {
 		objects[code[zip].ObjectKey()] = code[zip].Path
 	}
 	deps := []pulumi.Resource{arch, siem}
@@ -300,6 +300,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		Org: o, Mode: cfg.SubscriptionMode, Include: cfg.IncludeLogGroups, Exclude: cfg.ExcludeLogGroups,
 		OwnLogGroups: OwnLogGroups(), LogRetentionDays: cfg.LogRetentionDays, SweepSchedule: cfg.SweepSchedule,
 		TransferCodeKey: code["transfer"].ObjectKey(), SubscribeCodeKey: code["subscribe"].ObjectKey(),
+		FlowLogs: cfg.Sources.VPCFlowLogs, SourcesCodeKey: code["sources"].ObjectKey(),
 	}
 	// Render once without the key to fail early on a template error.
 	if _, err := member.Baseline(base); err != nil {

@@ -42,7 +42,7 @@ func composite(t *testing.T, events []event, body []byte) any {
 		Aggs struct {
 			Coverage struct {
 				Composite struct {
-					Size  int               `json:"size"`
+					Size  int                `json:"size"`
 					After map[string]*string `json:"after"`
 				} `json:"composite"`
 			} `json:"coverage"`
@@ -124,7 +124,7 @@ func composite(t *testing.T, events []event, body []byte) any {
 		cov["after_key"] = afterKey
 	}
 	return map[string]any{"took": 1, "timed_out": false, "_shards": map[string]any{"total": 1, "successful": 1, "skipped": 0, "failed": 0},
-		"hits": map[string]any{"total": map[string]any{"value": 0, "relation": "eq"}, "max_score": nil, "hits": []any{}},
+		"hits":         map[string]any{"total": map[string]any{"value": 0, "relation": "eq"}, "max_score": nil, "hits": []any{}},
 		"aggregations": map[string]any{"coverage": cov}}
 }
 

@@ -123,26 +123,33 @@ func (cf *catalogFlags) register(fs *flag.FlagSet) {
 	fs.Var(&cf.params, "param", "set rule parameter `name=v1,v2` (e.g. allowed_instance_types=t3.*,m5.*); repeatable")
 }
 
-// load builds the catalog: the built-in rules, the --rules directories, the
-// --param overrides. Every load error is printed (file, line, rule id).
+// load builds the catalog the way the loader does (detect.Assembly): the
+// built-in rules, the --rules directories, the --param overrides. Every
+// load error is printed (file, line, rule id).
 func (cf *catalogFlags) load(e *env, c *command) (*detect.Catalog, int, bool) {
-	cat, err := detect.Builtin()
-	if err != nil {
-		return nil, e.loadErrors(c, "built-in rules", err), false
-	}
+	var asm detect.Assembly
 	for _, dir := range cf.dirs {
 		extra, err := detect.LoadDir(dir)
 		if err != nil {
 			return nil, e.loadErrors(c, dir, err), false
 		}
-		if err := cat.Merge(extra); err != nil {
-			return nil, e.loadErrors(c, dir, err), false
-		}
+		asm.Extra = append(asm.Extra, extra)
 	}
 	for _, p := range cf.params {
-		if err := cat.SetParameter(p.name, p.values); err != nil {
-			return nil, e.usageError(c, "--param %s: %v (parameters: %s)", p.name, err, strings.Join(cat.ParameterNames(), ", ")), false
+		asm.Params = append(asm.Params, detect.Param{Name: p.name, Values: p.values})
+	}
+	cat, _, err := asm.Build()
+	var perr *detect.ParamError
+	switch {
+	case errors.As(err, &perr):
+		all, _ := detect.Builtin()
+		names := all.ParameterNames()
+		for _, x := range asm.Extra {
+			names = append(names, x.ParameterNames()...)
 		}
+		return nil, e.usageError(c, "--param %s: %v (parameters: %s)", perr.Name, perr.Err, strings.Join(names, ", ")), false
+	case err != nil:
+		return nil, e.loadErrors(c, strings.Join(append([]string{"built-in rules"}, cf.dirs...), ", "), err), false
 	}
 	return cat, exitOK, true
 }

@@ -70,6 +70,9 @@ const (
 	FieldWindowStart = "orgsiem.window.start"
 	FieldWindowEnd   = "orgsiem.window.end"
 	FieldGroup       = "orgsiem.group" // keyword: "<field>=<value>" per group_by field
+	// FieldNotify is false on alerts of a backfill or retro-hunt run with
+	// --no-notify; notification monitors exclude them (absent: notify).
+	FieldNotify = "orgsiem.notify" // boolean
 )
 
 // Mapping is the OpenSearch field type of every field, for the index
@@ -84,6 +87,7 @@ var Mapping = map[string]string{
 	FieldPrincipal: "keyword", FieldSourceIP: "ip", FieldSource: "keyword",
 	FieldLogType: "keyword", FieldOutcome: "keyword", FieldDocIndex: "keyword", FieldDocID: "keyword",
 	FieldCount: "long", FieldWindowStart: "date", FieldWindowEnd: "date", FieldGroup: "keyword",
+	FieldNotify: "boolean",
 }
 
 // Document is one alert or signal as indexed. Field tags are the dotted
@@ -120,6 +124,7 @@ type Document struct {
 	WindowStart *time.Time `json:"orgsiem.window.start,omitempty"`
 	WindowEnd   *time.Time `json:"orgsiem.window.end,omitempty"`
 	Group       []string   `json:"orgsiem.group,omitempty"`
+	Notify      *bool      `json:"orgsiem.notify,omitempty"`
 }
 
 // Rulesets (rule.ruleset).

@@ -27,6 +27,8 @@ func TestFromAlertUsesOnlyMappedFields(t *testing.T) {
 	if strings.Join(d.Group, ",") != "a=1,b=2" {
 		t.Errorf("group %v", d.Group)
 	}
+	off := false
+	d.Notify = &off
 	b, err := d.JSON()
 	if err != nil {
 		t.Fatal(err)

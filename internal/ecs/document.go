@@ -68,6 +68,10 @@ type Event struct {
 	Provider string   // e.g. CloudTrail eventSource
 	ID       string   // the event's own id
 	Created  time.Time
+	// Ingested is when the loader indexed the document (event.ingested,
+	// UTC). Normalization leaves it zero; the loader sets it, and anything
+	// on the domain asking "what is new" asks by it.
+	Ingested time.Time
 	Severity int64  // 0 means unset
 	Original string // event.original: kept for error documents
 }

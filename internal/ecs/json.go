@@ -193,7 +193,7 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 func (e *Event) isZero() bool {
 	return e.Kind == "" && len(e.Category) == 0 && len(e.Type) == 0 && e.Action == "" &&
 		e.Outcome == "" && e.Dataset == "" && e.Module == "" && e.Provider == "" && e.ID == "" &&
-		e.Created.IsZero() && e.Severity == 0 && e.Original == ""
+		e.Created.IsZero() && e.Ingested.IsZero() && e.Severity == 0 && e.Original == ""
 }
 
 func (e *Event) appendJSON(b []byte) []byte {
@@ -210,6 +210,10 @@ func (e *Event) appendJSON(b []byte) []byte {
 	if !e.Created.IsZero() {
 		b = appendKey(b, `"created":`)
 		b = appendTime(b, e.Created)
+	}
+	if !e.Ingested.IsZero() {
+		b = appendKey(b, `"ingested":`)
+		b = appendTime(b, e.Ingested)
 	}
 	b = appendIntField(b, `"severity":`, e.Severity)
 	b = appendStringField(b, `"original":`, e.Original)

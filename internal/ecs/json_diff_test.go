@@ -115,7 +115,7 @@ func decodeGolden(src []byte) (Document, error) {
 		Event     struct {
 			Kind, Action, Outcome, Dataset, Module, Provider, ID, Original string
 			Category, Type                                                 []string
-			Created                                                        time.Time
+			Created, Ingested                                              time.Time
 			Severity                                                       int64
 		}
 		Cloud struct {
@@ -180,7 +180,7 @@ func decodeGolden(src []byte) (Document, error) {
 		Timestamp: g.Timestamp, Message: g.Message, Position: g.Log.Offset,
 		Event: Event{Kind: g.Event.Kind, Category: g.Event.Category, Type: g.Event.Type, Action: g.Event.Action,
 			Outcome: g.Event.Outcome, Dataset: g.Event.Dataset, Module: g.Event.Module, Provider: g.Event.Provider,
-			ID: g.Event.ID, Created: g.Event.Created, Severity: g.Event.Severity, Original: g.Event.Original},
+			ID: g.Event.ID, Created: g.Event.Created, Ingested: g.Event.Ingested, Severity: g.Event.Severity, Original: g.Event.Original},
 		Cloud: Cloud{Provider: g.Cloud.Provider, AccountID: g.Cloud.Account.ID, AccountName: g.Cloud.Account.Name,
 			Region: g.Cloud.Region, ServiceName: g.Cloud.Service.Name, InstanceID: g.Cloud.Instance.ID},
 		Source: g.Source.endpoint(), Destination: g.Destination.endpoint(),
@@ -310,7 +310,7 @@ func randomDocument(r *rand.Rand) Document {
 		Type:     []string{"", "vpcflow", "cloudtrail", CloudWatchLogsType, `we"ird`}[r.IntN(5)],
 		Position: i(), Timestamp: tm(), Message: s(), UserAgent: s(),
 		Event: Event{Kind: s(), Category: ss(), Type: ss(), Action: s(), Outcome: s(), Dataset: s(), Module: s(),
-			Provider: s(), ID: s(), Created: tm(), Severity: i(), Original: s()},
+			Provider: s(), ID: s(), Created: tm(), Ingested: tm(), Severity: i(), Original: s()},
 		Cloud:  Cloud{Provider: s(), AccountID: s(), AccountName: s(), Region: s(), ServiceName: s(), InstanceID: s()},
 		Source: ep(), Destination: ep(),
 		User:       User{Name: s(), ID: s(), Domain: s()},

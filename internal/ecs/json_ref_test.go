@@ -34,6 +34,10 @@ func refAppendJSON(d *Document) []byte {
 			w.key("created")
 			w.b = refTime(w.b, e.Created)
 		}
+		if !e.Ingested.IsZero() {
+			w.key("ingested")
+			w.b = refTime(w.b, e.Ingested)
+		}
 		w.int("severity", e.Severity)
 		w.str("original", e.Original)
 	})

@@ -48,6 +48,7 @@ var commonFields = []Field{
 	{Path: "event.provider", Type: Keyword},
 	{Path: "event.id", Type: Keyword},
 	{Path: "event.created", Type: Date},
+	{Path: "event.ingested", Type: Date}, // loader time: what monitors select new documents by
 	{Path: "event.severity", Type: Long},
 	{Path: "event.original", Type: Keyword}, // stored for error documents; not searched as text
 

@@ -1,0 +1,85 @@
+package loader
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/orgsiem/orgsiem/internal/alerts"
+	"github.com/orgsiem/orgsiem/internal/detect"
+	"github.com/orgsiem/orgsiem/internal/ecs"
+	"github.com/orgsiem/orgsiem/internal/search"
+)
+
+// detector runs the rules on the loader's documents and turns each match
+// into an alert document (internal/alerts): KindAlert for an event rule,
+// KindSignal for each event satisfying a threshold rule's condition.
+// Thresholds span objects and invocations, so no window is counted here;
+// the domain's monitors count signals.
+type detector struct {
+	rules   *Rules
+	matcher *detect.Matcher
+	custom  map[string]bool
+
+	// Set for the document being matched.
+	cur      *ecs.Document
+	now      time.Time
+	notify   *bool
+	add      func(doc alerts.Document) // hands the alert to the indexer
+	onSignal func(detect.Alert)
+	onAlert  func(detect.Alert)
+}
+
+// notifyOff is the orgsiem.notify value of --no-notify alerts.
+var notifyOff = false
+
+func newDetector(rules *Rules, only []string) *detector {
+	d := &detector{rules: rules, custom: rules.Custom}
+	d.onAlert = func(a detect.Alert) { d.emit(a, alerts.KindAlert) }
+	d.onSignal = func(a detect.Alert) { d.emit(a, alerts.KindSignal) }
+	opts := detect.MatcherOptions{Signal: d.onSignal, NoWindows: true}
+	if only != nil {
+		opts.Rules = func(r *detect.Rule) bool { return slices.Contains(only, r.ID) }
+	}
+	d.matcher = rules.Catalog.NewMatcherWith(opts)
+	return d
+}
+
+// match runs the rules on doc, calling add for each alert document.
+func (d *detector) match(doc *ecs.Document, now time.Time, noNotify bool, add func(alerts.Document)) {
+	d.cur, d.now, d.add = doc, now, add
+	d.notify = nil
+	if noNotify {
+		d.notify = &notifyOff
+	}
+	d.matcher.Match(doc, d.onAlert)
+	d.cur, d.add = nil, nil
+}
+
+func (d *detector) emit(a detect.Alert, kind string) {
+	src := alerts.Source{LogType: d.cur.Type, Outcome: d.cur.Event.Outcome, AccountName: d.cur.Cloud.AccountName}
+	if d.custom[a.RuleID] {
+		src.Ruleset = alerts.RulesetCustom
+	}
+	doc := alerts.FromAlert(a, kind, src, d.now)
+	doc.Notify = d.notify
+	d.add(doc)
+}
+
+// alertRef locates an alert document for the indexer's results and
+// dead-letter records.
+type alertRef struct {
+	Object string `json:"object"` // s3://bucket/key of the matched document
+	Record int64  `json:"record"` // the matched record's position
+	Kind   string `json:"kind"`   // alerts.KindAlert or KindSignal
+	Rule   string `json:"rule"`
+}
+
+// item is the bulk item of an alert document.
+func alertItem(doc *alerts.Document, ref alertRef) (search.Item, error) {
+	body, err := doc.JSON()
+	if err != nil {
+		return search.Item{}, fmt.Errorf("alert %s on %s: %w", doc.RuleID, doc.DocID, err)
+	}
+	return search.Item{Index: doc.Index, ID: doc.ID, Body: body, Ref: ref}, nil
+}

@@ -95,6 +95,11 @@ type SIEMArgs struct {
 	// AWS Organizations; the security account must be a delegated
 	// administrator of the organization for the calls to succeed.
 	AccountEnrichment bool
+	// CustomRules is the s3://bucket/prefix/ of custom detection rules the
+	// loader loads at cold start (lambdaenv.CustomRules); RuleParameters
+	// the JSON of rule parameter values (lambdaenv.RuleParameters). Empty:
+	// not set.
+	CustomRules, RuleParameters string
 }
 
 // SIEM is the security account's component.
@@ -436,6 +441,12 @@ func (a *SIEMArgs) LoaderEnv(in FunctionInputs) pulumi.StringMap {
 	}
 	if a.AccountEnrichment {
 		env[EnvAccountEnrichment] = pulumi.String(lambdaenv.AccountEnrichmentOn)
+	}
+	if a.CustomRules != "" {
+		env[lambdaenv.CustomRules] = pulumi.String(a.CustomRules)
+	}
+	if a.RuleParameters != "" {
+		env[lambdaenv.RuleParameters] = pulumi.String(a.RuleParameters)
 	}
 	return env
 }

@@ -44,7 +44,8 @@ type rig struct {
 
 type rigOptions struct {
 	margin      time.Duration
-	maxAttempts int // bulk indexer attempts per item (0: until the deadline)
+	maxAttempts int    // bulk indexer attempts per item (0: until the deadline)
+	rules       *Rules // nil: the built-in catalog
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -70,6 +71,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		DeadlineMargin: o.margin,
 		Now:            r.clock.Now,
 		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Rules:          o.rules,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -494,7 +496,7 @@ func TestDeadlineContinuation(t *testing.T) {
 					t.Errorf("document %s/%s lost", k.index, k.id)
 				}
 			}
-			if got := r.os.DocCount(""); got != len(ref.ids) {
+			if got := logDocCount(r.os); got != len(ref.ids) {
 				t.Errorf("server holds %d documents, want %d", got, len(ref.ids))
 			}
 		})

@@ -154,3 +154,25 @@ func writeEMF(w io.Writer, now time.Time, byType map[string]*Metrics) error {
 	}
 	return nil
 }
+
+// writeRulesEMF writes the cold start's custom rule counts, one EMF line
+// with the Ruleset=custom dimension.
+func writeRulesEMF(w io.Writer, now time.Time, loaded, skipped int) error {
+	root := map[string]any{
+		lambdaenv.DimensionRuleset:         "custom",
+		lambdaenv.MetricCustomRulesLoaded:  loaded,
+		lambdaenv.MetricCustomRulesSkipped: skipped,
+		"_aws": emfMeta{Timestamp: now.UnixMilli(), CloudWatchMetrics: []emfDirective{{
+			Namespace: lambdaenv.MetricNamespace, Dimensions: [][]string{{lambdaenv.DimensionRuleset}},
+			Metrics: []emfMetric{{Name: lambdaenv.MetricCustomRulesLoaded, Unit: "Count"}, {Name: lambdaenv.MetricCustomRulesSkipped, Unit: "Count"}},
+		}}},
+	}
+	line, err := json.Marshal(root)
+	if err != nil {
+		return fmt.Errorf("loader metrics: %w", err)
+	}
+	if _, err := w.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("loader metrics: write: %w", err)
+	}
+	return nil
+}

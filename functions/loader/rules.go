@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path"
 	"sort"
 	"strings"
 	"testing/fstest"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -148,3 +150,33 @@ func huntKey(ref ObjectRef) string {
 // errHuntRules reports hunt rules that cannot run: the message is a poison
 // message (redelivery cannot fix its rules).
 var errHuntRules = errors.New("hunt rules")
+
+// LoadRules builds the loader's catalog at cold start: the custom rules
+// under loc (nil: none) and the parameters. Nothing here stops ingest but
+// a broken built-in catalog: an unreadable prefix or a broken custom rule
+// is logged (file, line, rule id) and counted in the CustomRulesSkipped
+// metric written to metrics, and the rest runs.
+func LoadRules(ctx context.Context, client ListGetAPI, loc *S3Location, params []detect.Param, log *slog.Logger, metrics io.Writer, now time.Time) (*Rules, error) {
+	var files []RuleFile
+	var readErr error
+	if loc != nil {
+		files, readErr = ReadRuleFiles(ctx, client, *loc)
+	}
+	r, err := BuildRules(files, params)
+	if err != nil {
+		return nil, err
+	}
+	if readErr != nil {
+		r.Skipped = append(r.Skipped, readErr)
+	}
+	for _, e := range r.Skipped {
+		log.ErrorContext(ctx, "custom rule skipped", "error", e.Error())
+	}
+	if loc != nil {
+		log.InfoContext(ctx, "custom rules loaded", "prefix", "s3://"+loc.Bucket+"/"+loc.Key, "loaded", len(r.Custom), "skipped", len(r.Skipped))
+	}
+	if err := writeRulesEMF(metrics, now, len(r.Custom), len(r.Skipped)); err != nil {
+		log.ErrorContext(ctx, "metrics not written", "error", err.Error())
+	}
+	return r, nil
+}

@@ -139,8 +139,13 @@ type scanner struct {
 	enc    ecs.Encoder // writes outBuf
 	alerts []alertJSON // json format: kept for the final object
 	cur    *ecs.Document
-	stats  scanStats
-	prog   *progress
+	// onSignal, when set, receives every signal (nil: none).
+	onSignal func(detect.Alert)
+	// curPath is the local path of the input being read (problems name
+	// it; documents carry its archive key).
+	curPath string
+	stats   scanStats
+	prog    *progress
 }
 
 // scanStats is the summary of a scan (stderr; "stats" of --format json).
@@ -249,7 +254,15 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 	if !ok {
 		return nil, code, false
 	}
-	s.cat, s.matcher, s.errMatcher = cat, cat.NewMatcher(), cat.NewMatcher()
+	// Signals (each event satisfying a threshold rule's condition) are
+	// what the loader indexes for thresholds; scan counts windows itself
+	// and hands signals to onSignal (the parity test).
+	opts := detect.MatcherOptions{Signal: func(a detect.Alert) {
+		if s.onSignal != nil {
+			s.onSignal(a)
+		}
+	}}
+	s.cat, s.matcher, s.errMatcher = cat, cat.NewMatcherWith(opts), cat.NewMatcherWith(opts)
 	s.stats.RulesLoaded = cat.Len()
 	s.builder = report.NewBuilder(report.BuilderOptions{From: w.From, To: w.To, Spec: w.Spec})
 	return s, exitOK, true
@@ -479,10 +492,35 @@ func readObject(ctx context.Context, in input, open func(string) (io.ReadCloser,
 	if t.IsZero() {
 		t = in.mtime
 	}
-	res.st, res.failed = logs.Normalize(ctx, logs.Object{Key: in.path, Type: in.loc.LogType, Body: body,
+	res.st, res.failed = logs.Normalize(ctx, logs.Object{Key: archiveKey(in.path), Type: in.loc.LogType, Body: body,
 		Account: in.loc.Account, Region: in.loc.Region, Time: t}, emit)
 	res.n = body.n
 	return res
+}
+
+// archiveKey is the archive key a local copy's path holds: its leftmost
+// suffix starting at an AWSLogs/ or CWLogs/ folder that is an archive key
+// (".../archive/AWSLogs/..." gives "AWSLogs/..."), else the path.
+// Documents are then the loader's, to the byte: log.file.path and the _id
+// of records without an id of their own (a hash of the key and the
+// position) do not depend on where the copy lives, so scan's alerts name
+// the documents the domain holds. (Only those roots: a self-identifying
+// AWS file name makes any suffix parse.)
+func archiveKey(path string) string {
+	p := filepath.ToSlash(path)
+	for start := 0; start < len(p); {
+		if rest := p[start:]; strings.HasPrefix(rest, archive.AWSLogsPrefix) || strings.HasPrefix(rest, archive.CWLogsPrefix) {
+			if _, err := archive.Parse(rest); err == nil {
+				return rest
+			}
+		}
+		i := strings.IndexByte(p[start:], '/')
+		if i < 0 {
+			break
+		}
+		start += i + 1
+	}
+	return path
 }
 
 // finish counts an object's outcome and reports its failure.
@@ -517,6 +555,7 @@ func (s *scanner) scanAll(ctx context.Context, ins []input) {
 		if ctx.Err() != nil || s.fatal != nil {
 			return
 		}
+		s.curPath = in.path
 		s.finish(readObject(ctx, in, s.open, s.prog, s.emit))
 	}
 }
@@ -526,7 +565,7 @@ func (s *scanner) scanAll(ctx context.Context, ins []input) {
 func (s *scanner) emit(d *ecs.Document) error {
 	if d.Event.Kind == logs.KindPipelineError {
 		s.stats.Errors++
-		s.problem("%s: record %d: %s", d.Log.FilePath, d.Position, d.Error.Message)
+		s.problem("%s: record %d: %s", s.curPath, d.Position, d.Error.Message)
 	}
 	if (!s.since.IsZero() && d.Timestamp.Before(s.since)) || (!s.until.IsZero() && !d.Timestamp.Before(s.until)) {
 		s.stats.OutsideWindow++

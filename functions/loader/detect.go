@@ -1,7 +1,6 @@
 package loader
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -75,11 +74,8 @@ type alertRef struct {
 	Rule   string `json:"rule"`
 }
 
-// item is the bulk item of an alert document.
-func alertItem(doc *alerts.Document, ref alertRef) (search.Item, error) {
-	body, err := doc.JSON()
-	if err != nil {
-		return search.Item{}, fmt.Errorf("alert %s on %s: %w", doc.RuleID, doc.DocID, err)
-	}
-	return search.Item{Index: doc.Index, ID: doc.ID, Body: body, Ref: ref}, nil
+// alertItem is the bulk item of an alert document; its body is written
+// into buf (the indexer copies it).
+func alertItem(buf []byte, doc *alerts.Document, ref alertRef) search.Item {
+	return search.Item{Index: doc.Index, ID: doc.ID, Body: appendAlertJSON(buf[:0], doc), Ref: ref}
 }

@@ -88,6 +88,7 @@ type Loader struct {
 	opts  Options
 	tally *tally      // the part being loaded receives the indexer's results
 	buf   []byte      // document JSON, reused (the indexer copies it)
+	abuf  []byte      // alert document JSON, reused likewise
 	enc   ecs.Encoder // writes buf
 	det   *detector   // the catalog's rules
 	hunts map[string]*detector
@@ -252,7 +253,7 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	t := &tally{}
 	l.tally = t
 	stopped := int64(-1)
-	var enrichErr, alertErr error
+	var enrichErr error
 	object := "s3://" + ref.Bucket + "/" + ref.Key
 	var cur *ecs.Document
 	addAlert := func(a alerts.Document) {
@@ -261,12 +262,8 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 		} else {
 			p.Alerts++
 		}
-		it, err := alertItem(&a, alertRef{Object: object, Record: cur.Position, Kind: a.Kind, Rule: a.RuleID})
-		if err != nil {
-			t.alertsFailed++
-			alertErr = cmpErr(alertErr, err)
-			return
-		}
+		it := alertItem(l.abuf, &a, alertRef{Object: object, Record: cur.Position, Kind: a.Kind, Rule: a.RuleID})
+		l.abuf = it.Body
 		_ = l.ix.Add(ctx, it)
 	}
 	emit := func(d *ecs.Document) error {
@@ -318,9 +315,6 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	}
 	if enrichErr != nil {
 		l.opts.Log.WarnContext(ctx, "enrichment failed", "object", ref.String(), "documents", p.EnrichmentErrors, "error", enrichErr.Error())
-	}
-	if alertErr != nil {
-		l.opts.Log.ErrorContext(ctx, "alert not encoded", "object", ref.String(), "error", alertErr.Error())
 	}
 	return p, nil
 }

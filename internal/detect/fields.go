@@ -229,6 +229,8 @@ var typedFields = func() map[string]accessor {
 		"event.provider": strField(func(d *ecs.Document) string { return d.Event.Provider }),
 		"event.id":       strField(func(d *ecs.Document) string { return d.Event.ID }),
 		"event.created":  timeField(func(d *ecs.Document) time.Time { return d.Event.Created }),
+		// Set by the loader only (scan leaves it zero): no rule should match on it.
+		"event.ingested": timeField(func(d *ecs.Document) time.Time { return d.Event.Ingested }),
 		"event.severity": intField(func(d *ecs.Document) int64 { return d.Event.Severity }),
 		"event.original": strField(func(d *ecs.Document) string { return d.Event.Original }),
 

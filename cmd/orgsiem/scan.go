@@ -119,13 +119,11 @@ type scanner struct {
 	e   *env
 	cfg *scanConfig
 
-	cat     *detect.Catalog
-	matcher *detect.Matcher
-	// errMatcher sees the error documents (for the pipeline rules) apart
-	// from the events: their @timestamp is a delivery time, which would
-	// advance the event-time watermark of their log type in matcher and
-	// make later events look late to threshold rules.
-	errMatcher   *detect.Matcher
+	// matcher sees every document, error documents included: threshold
+	// windows are decided over time-sorted events (internal/detect), so a
+	// delivery-time @timestamp cannot make other events late.
+	cat          *detect.Catalog
+	matcher      *detect.Matcher
 	builder      *report.Builder
 	since, until time.Time
 	now          time.Time
@@ -262,7 +260,7 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 			s.onSignal(a)
 		}
 	}}
-	s.cat, s.matcher, s.errMatcher = cat, cat.NewMatcherWith(opts), cat.NewMatcherWith(opts)
+	s.cat, s.matcher = cat, cat.NewMatcherWith(opts)
 	s.stats.RulesLoaded = cat.Len()
 	s.builder = report.NewBuilder(report.BuilderOptions{From: w.From, To: w.To, Spec: w.Spec})
 	return s, exitOK, true
@@ -418,9 +416,8 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 		return exitError
 	}
 	s.matcher.Flush(s.alert)
-	s.errMatcher.Flush(s.alert)
 	s.prog.stop()
-	s.stats.Matcher = addMatcherStats(s.matcher.Stats(), s.errMatcher.Stats())
+	s.stats.Matcher = s.matcher.Stats()
 	s.stats.Seconds = time.Since(start).Seconds()
 	if s.stats.Seconds > 0 {
 		s.stats.MBPerSecond = float64(s.stats.Bytes) / 1e6 / s.stats.Seconds
@@ -586,18 +583,9 @@ func (s *scanner) emit(d *ecs.Document) error {
 		}
 	}
 	s.cur = d
-	if d.Event.Kind == logs.KindPipelineError {
-		s.errMatcher.Match(d, s.alert)
-	} else {
-		s.matcher.Match(d, s.alert)
-	}
+	s.matcher.Match(d, s.alert)
 	s.cur = nil
 	return nil
-}
-
-func addMatcherStats(a, b detect.MatcherStats) detect.MatcherStats {
-	return detect.MatcherStats{Documents: a.Documents + b.Documents, Evaluations: a.Evaluations + b.Evaluations,
-		Alerts: a.Alerts + b.Alerts, LateEvents: a.LateEvents + b.LateEvents, Ungrouped: a.Ungrouped + b.Ungrouped, Evicted: a.Evicted + b.Evicted}
 }
 
 // alert handles one alert: counts it, feeds the report and prints it
@@ -738,7 +726,7 @@ func (s *scanner) summary() {
 	}
 	fmt.Fprintln(w)
 	if m := st.Matcher; m.LateEvents+m.Ungrouped+m.Evicted > 0 {
-		fmt.Fprintf(w, "threshold events not counted: late %d, without a group_by field %d, evicted %d\n", m.LateEvents, m.Ungrouped, m.Evicted)
+		fmt.Fprintf(w, "threshold events not counted: late %d, without a group_by field %d; decided early (memory budget) %d\n", m.LateEvents, m.Ungrouped, m.Evicted)
 	}
 }
 

@@ -282,7 +282,7 @@ func (h *Handler) enqueue(ctx context.Context, ref ObjectRef) error {
 func (h *Handler) logPart(ctx context.Context, messageID string, p *Part) {
 	attrs := []any{"messageId", messageID, "object", p.Object.String(), "logType", p.LogType, "records", p.Records,
 		"created", p.Created, "existed", p.Existed, "deadLettered", p.DeadLettered, "notIndexed", p.NotIndexed,
-		"skipped", p.Skipped, "errors", p.Stats.Errors}
+		"skipped", p.Skipped, "errors", p.Stats.Errors, "alerts", p.AlertsIndexed, "signals", p.SignalsIndexed, "alertsFailed", p.AlertsFailed}
 	switch {
 	case !p.Complete():
 		h.log.ErrorContext(ctx, "documents not indexed; message will be redelivered", append(attrs, "failure", p.Failure)...)

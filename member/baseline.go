@@ -17,7 +17,8 @@ const (
 	// CreateLogGroup events, a scheduled sweep and a first sweep at deploy.
 	ModeLogGroup = "loggroup"
 	// ModeAccount uses one account-level subscription filter policy per
-	// account and region.
+	// account and region, which the subscribe Lambda puts; where the account
+	// already has another one, it subscribes log groups as in ModeLogGroup.
 	ModeAccount = "account"
 )
 
@@ -56,7 +57,6 @@ const (
 	SweepRuleID            = "SweepRule"
 	SweepInvokeID          = "SweepInvokePermission"
 	InitialSweepID         = "InitialSweep"
-	AccountPolicyID        = "AccountSubscriptionPolicy"
 	AlarmForwardRoleID     = "AlarmForwardRole"
 	AlarmForwardRuleID     = "AlarmForwardRule"
 	TransferErrorsAlarmID  = "TransferErrorsAlarm"
@@ -98,25 +98,19 @@ func Baseline(c Config) (Template, error) {
 
 	type watched struct{ alarmID, functionID, function string }
 	alarms := []watched{{TransferErrorsAlarmID, TransferFunctionID, policies.TransferFunction}}
-	switch c.Mode {
-	case ModeLogGroup:
-		if err := addSubscriber(r, c, codeBucket); err != nil {
+	// Both modes deploy the subscribe Lambda: in account mode it puts the
+	// account-level subscription filter policy, or falls back to
+	// subscribing log groups when the account already has one (one per
+	// account and Region) instead of failing the stack instance.
+	if c.Mode == ModeAccount {
+		if _, err := selectionCriteria(append(append([]string{}, c.OwnLogGroups...), c.Exclude...)); err != nil {
 			return Template{}, err
 		}
-		alarms = append(alarms, watched{SubscribeErrorsAlarmID, SubscribeFunctionID, policies.SubscribeFunction})
-	case ModeAccount:
-		criteria, err := selectionCriteria(append(append([]string{}, c.OwnLogGroups...), c.Exclude...))
-		if err != nil {
-			return Template{}, err
-		}
-		r[AccountPolicyID] = Resource{Type: "AWS::Logs::AccountPolicy", DependsOn: []string{TransferLogsInvokeID}, Properties: Props{
-			"PolicyName":        FilterName,
-			"PolicyType":        "SUBSCRIPTION_FILTER_POLICY",
-			"Scope":             "ALL",
-			"PolicyDocument":    Sub(`{"DestinationArn":"${` + TransferFunctionID + `.Arn}","FilterPattern":""}`),
-			"SelectionCriteria": criteria,
-		}}
 	}
+	if err := addSubscriber(r, c, codeBucket); err != nil {
+		return Template{}, err
+	}
+	alarms = append(alarms, watched{SubscribeErrorsAlarmID, SubscribeFunctionID, policies.SubscribeFunction})
 
 	r[AlarmForwardRoleID] = role("orgsiem-alarm-forward-", policies.ServiceTrust("events.amazonaws.com"),
 		"forward-alarms", policies.AlarmForwardRolePolicy(o))
@@ -170,7 +164,7 @@ func addSubscriber(r map[string]Resource, c Config, codeBucket Props) error {
 	exc := strings.Join(c.Exclude, ",")
 	own := strings.Join(c.OwnLogGroups, ",")
 	r[SubscribeRoleID] = role("orgsiem-subscribe-", policies.ServiceTrust("lambda.amazonaws.com"),
-		"subscribe", policies.SubscribeRolePolicy())
+		"subscribe", policies.SubscribeRolePolicy(c.Mode == ModeAccount))
 	r[SubscribeLogGroupID] = logGroup(policies.SubscribeFunction, c.LogRetentionDays)
 	r[SubscribeFunctionID] = function(policies.SubscribeFunction, SubscribeRoleID, SubscribeLogGroupID, codeBucket, c.SubscribeCodeKey,
 		"Subscribes log groups to the orgsiem transfer function", 300, Props{
@@ -178,7 +172,13 @@ func addSubscriber(r map[string]Resource, c Config, codeBucket Props) error {
 			EnvIncludePatterns:   inc,
 			EnvExcludePatterns:   exc,
 			EnvPipelineLogGroups: own,
+			EnvSubscriptionMode:  c.Mode,
 		})
+	// A sweep of a large account continues by invoking itself (a chain of
+	// up to functions/subscribe.MaxHops invocations, which guards against
+	// loops itself); Lambda's recursive loop detection would stop the
+	// chain after about 16.
+	r[SubscribeFunctionID].Properties["RecursiveLoop"] = "Allow"
 	r[CreateLogGroupRuleID] = Resource{Type: "AWS::Events::Rule", Properties: Props{
 		"Description": "New log groups are subscribed to orgsiem",
 		"EventPattern": Props{
@@ -208,7 +208,7 @@ func addSubscriber(r map[string]Resource, c Config, codeBucket Props) error {
 	}
 	// The first sweep runs when the stack is created and whenever the
 	// subscription settings change (the Generation property changes).
-	gen := sha256.Sum256([]byte(inc + exc + own + c.SubscribeCodeKey + c.TransferCodeKey))
+	gen := sha256.Sum256([]byte(c.Mode + inc + exc + own + c.SubscribeCodeKey + c.TransferCodeKey))
 	r[InitialSweepID] = Resource{
 		Type:      "AWS::CloudFormation::CustomResource",
 		DependsOn: []string{TransferLogsInvokeID},

@@ -55,41 +55,37 @@ func TestManagementAndMembersGetTheSameTemplate(t *testing.T) {
 }
 
 func TestBaselineContentsPerMode(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		mode      string
-		present   []string
-		absent    []string
-		criterion string
-	}{
-		{"loggroup mode subscribes groups with the subscribe Lambda", ModeLogGroup,
-			[]string{SubscribeFunctionID, CreateLogGroupRuleID, SweepRuleID, InitialSweepID, TransferLogsInvokeID, AlarmForwardRuleID, SubscribeErrorsAlarmID},
-			[]string{AccountPolicyID}, ""},
-		{"account mode uses the account-level policy excluding the pipeline's groups", ModeAccount,
-			[]string{AccountPolicyID, TransferLogsInvokeID, AlarmForwardRuleID, TransferErrorsAlarmID},
-			[]string{SubscribeFunctionID, CreateLogGroupRuleID, InitialSweepID},
-			`LogGroupName NOT IN ["/aws/lambda/orgsiem-transfer","/aws/lambda/orgsiem-subscribe","/aws/lambda/noisy"]`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := sampleConfig(tc.mode)
-			if tc.mode == ModeAccount {
+	for _, mode := range []string{ModeLogGroup, ModeAccount} {
+		t.Run(mode+" mode deploys the subscribe Lambda, which knows the mode", func(t *testing.T) {
+			c := sampleConfig(mode)
+			if mode == ModeAccount {
 				c.Include = nil
 			}
 			_, tmpl := render(t, c)
-			for _, id := range tc.present {
+			for _, id := range []string{SubscribeFunctionID, CreateLogGroupRuleID, SweepRuleID, InitialSweepID, TransferLogsInvokeID, AlarmForwardRuleID, SubscribeErrorsAlarmID, TransferErrorsAlarmID} {
 				if _, ok := tmpl.Resources[id]; !ok {
 					t.Errorf("%s missing", id)
 				}
 			}
-			for _, id := range tc.absent {
-				if _, ok := tmpl.Resources[id]; ok {
-					t.Errorf("%s present", id)
+			// The account policy is the subscribe Lambda's to put: as a
+			// template resource it would fail the stack instance of an
+			// account that already has one (one per account and Region).
+			for id, r := range tmpl.Resources {
+				if r.Type == "AWS::Logs::AccountPolicy" {
+					t.Errorf("%s is an account policy resource", id)
 				}
 			}
-			if tc.criterion != "" {
-				if got := tmpl.Resources[AccountPolicyID].Properties["SelectionCriteria"]; got != tc.criterion {
-					t.Errorf("selection criteria %v, want %s", got, tc.criterion)
-				}
+			fn := tmpl.Resources[SubscribeFunctionID].Properties
+			vars := fn["Environment"].(Props)["Variables"].(Props)
+			if vars[EnvSubscriptionMode] != mode || fn["RecursiveLoop"] != "Allow" {
+				t.Errorf("mode %v, RecursiveLoop %v", vars[EnvSubscriptionMode], fn["RecursiveLoop"])
+			}
+			doc, _ := json.Marshal(tmpl.Resources[SubscribeRoleID].Properties["Policies"])
+			if got := strings.Contains(string(doc), "logs:PutAccountPolicy"); got != (mode == ModeAccount) {
+				t.Errorf("role may put account policies: %v", got)
+			}
+			if !strings.Contains(string(doc), `"lambda:InvokeFunction"`) {
+				t.Error("the subscribe role cannot invoke itself to continue a sweep")
 			}
 		})
 	}

@@ -13,6 +13,7 @@ const (
 	EnvIncludePatterns   = lambdaenv.IncludePatterns
 	EnvExcludePatterns   = lambdaenv.ExcludePatterns
 	EnvPipelineLogGroups = lambdaenv.PipelineLogGroups
+	EnvSubscriptionMode  = lambdaenv.SubscriptionMode
 )
 
 // FilterName is the name of every subscription filter orgsiem puts, and of

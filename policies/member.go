@@ -46,11 +46,15 @@ func TransferRolePolicy(o Org, archiveKeyARN string) Document {
 
 // SubscribeRolePolicy is the subscribe Lambda's identity policy: list log
 // groups and their filters, and put or delete subscription filters on the
-// account's log groups. The destination is a Lambda function, so no
-// iam:PassRole is needed.
-func SubscribeRolePolicy() Document {
+// account's log groups (the destination is a Lambda function, so no
+// iam:PassRole is needed); invoke itself, to continue a sweep that ran out
+// of time (functions/subscribe, Position). In account mode it also keeps
+// the account-level subscription filter policy: those actions have no
+// resource type in the IAM service reference, so they take "*" (they only
+// ever act on the caller's own account and Region).
+func SubscribeRolePolicy(accountMode bool) Document {
 	groups := "arn:aws:logs:*:${aws:PrincipalAccount}:log-group:*"
-	return Document{Version: Version, Statement: []Statement{
+	d := Document{Version: Version, Statement: []Statement{
 		writeOwnLogs(memberLogGroupARN(SubscribeFunction)),
 		{
 			Sid: "ManageSubscriptionFilters", Effect: Allow,
@@ -60,7 +64,19 @@ func SubscribeRolePolicy() Document {
 			},
 			Resource: []string{groups},
 		},
+		{
+			Sid: "ContinueOwnSweep", Effect: Allow, Action: []string{"lambda:InvokeFunction"},
+			Resource: []string{"arn:aws:lambda:*:${aws:PrincipalAccount}:function:" + SubscribeFunction},
+		},
 	}}
+	if accountMode {
+		d.Statement = append(d.Statement, Statement{
+			Sid: "KeepAccountSubscriptionPolicy", Effect: Allow,
+			Action:   []string{"logs:DescribeAccountPolicies", "logs:PutAccountPolicy", "logs:DeleteAccountPolicy"},
+			Resource: []string{"*"},
+		})
+	}
+	return d
 }
 
 // AlarmForwardRolePolicy lets EventBridge in a member account put the

@@ -194,7 +194,7 @@ func allDocuments() map[string]Document {
 	return map[string]Document{
 		"archive bucket": ArchiveBucketPolicy(org), "archive key": ArchiveKeyPolicy(org), "ingest queue": IngestQueuePolicy(org),
 		"artifact bucket": ArtifactBucketPolicy(org, "eu-west-1"), "transfer": TransferRolePolicy(org, archiveKey),
-		"subscribe": SubscribeRolePolicy(), "alarm forward": AlarmForwardRolePolicy(org), "central bus": CentralBusPolicy(org),
+		"subscribe": SubscribeRolePolicy(false), "subscribe account mode": SubscribeRolePolicy(true), "alarm forward": AlarmForwardRolePolicy(org), "central bus": CentralBusPolicy(org),
 		"loader":              LoaderRolePolicy(org, archiveKey, LoaderOptions{}),
 		"loader with options": LoaderRolePolicy(org, archiveKey, LoaderOptions{GeoIPObjects: []string{geoIPCity}, AccountEnrichment: true}),
 		"alert role":          AlertRolePolicy(org, siemKey), "alert trust": AlertRoleTrust(org), "report": ReportRolePolicy(org, siemKey), "maintain": MaintainRolePolicy(org, siemKey),

@@ -116,40 +116,55 @@ func (l *paramList) Set(s string) error {
 type catalogFlags struct {
 	dirs   stringList
 	params paramList
+	strict bool
 }
 
 func (cf *catalogFlags) register(fs *flag.FlagSet) {
 	fs.Var(&cf.dirs, "rules", "add the rules of `DIR` (*.yml, recursively) to the built-in catalog; repeatable")
 	fs.Var(&cf.params, "param", "set rule parameter `name=v1,v2` (e.g. allowed_instance_types=t3.*,m5.*); repeatable")
+	fs.BoolVar(&cf.strict, "strict", false, "fail when any --rules rule is refused (by default it is reported and skipped)")
 }
 
-// load builds the catalog the way the loader does (detect.Assembly): the
-// built-in rules, the --rules directories, the --param overrides. Every
-// load error is printed (file, line, rule id).
+// load builds the catalog the way the loader builds its own
+// (detect.Assembly): the built-in rules, the --rules directories (Sigma
+// rules; a refused rule is reported and skipped unless --strict), the
+// --param overrides. Every load error is printed (file, line, rule id).
 func (cf *catalogFlags) load(e *env, c *command) (*detect.Catalog, int, bool) {
-	var asm detect.Assembly
+	params := map[string][]string{}
+	asm := detect.Assembly{Lenient: true}
+	for _, p := range cf.params {
+		params[p.name] = p.values
+		asm.Params = append(asm.Params, detect.Param{Name: p.name, Values: p.values})
+	}
 	for _, dir := range cf.dirs {
-		extra, err := detect.LoadDir(dir)
+		extra, refused, err := detect.LoadSigmaDir(dir, params)
 		if err != nil {
 			return nil, e.loadErrors(c, dir, err), false
 		}
+		if code, ok := e.refusals(c, dir, refused, cf.strict); !ok {
+			return nil, code, false
+		}
 		asm.Extra = append(asm.Extra, extra)
 	}
-	for _, p := range cf.params {
-		asm.Params = append(asm.Params, detect.Param{Name: p.name, Values: p.values})
+	cat, skipped, err := asm.Build()
+	if err != nil {
+		return nil, e.loadErrors(c, "built-in rules", err), false
 	}
-	cat, _, err := asm.Build()
-	var perr *detect.ParamError
-	switch {
-	case errors.As(err, &perr):
-		all, _ := detect.Builtin()
-		names := all.ParameterNames()
-		for _, x := range asm.Extra {
-			names = append(names, x.ParameterNames()...)
+	var clashes []*detect.LoadError
+	for _, err := range skipped {
+		var perr *detect.ParamError
+		var lerr *detect.LoadError
+		switch {
+		case errors.As(err, &perr):
+			return nil, e.usageError(c, "--param %s: %v (parameters: %s)", perr.Name, perr.Err, strings.Join(cat.ParameterNames(), ", ")), false
+		case errors.As(err, &lerr):
+			clashes = append(clashes, lerr)
+		default:
+			return nil, e.loadErrors(c, "--rules", err), false
 		}
-		return nil, e.usageError(c, "--param %s: %v (parameters: %s)", perr.Name, perr.Err, strings.Join(names, ", ")), false
-	case err != nil:
-		return nil, e.loadErrors(c, strings.Join(append([]string{"built-in rules"}, cf.dirs...), ", "), err), false
+	}
+	if code, ok := e.refusals(c, strings.Join(cf.dirs, ", "), clashes, cf.strict); !ok {
+		return nil, code, false
 	}
 	return cat, exitOK, true
 }

@@ -144,25 +144,43 @@ func TestScanReportsBadInputAndContinues(t *testing.T) {
 	})
 }
 
-func TestBadRuleFilesAreLoadErrors(t *testing.T) {
+// A --rules rule that cannot be used is reported (file, line, rule id, the
+// construct) and skipped, so one bad rule never stops a scan; --strict
+// makes it fatal. The site directory's good rule still loads beside it.
+func TestRefusedRuleFilesAreReportedAndSkipped(t *testing.T) {
 	for _, tc := range []struct{ dir, id, line, want string }{
 		{"malformed-yaml", "site-malformed", ":10:", "malformed YAML"},
 		{"unknown-modifier", "site-unknown-modifier", ":11:", `unknown modifier "sounds_like"`},
 		{"bad-regex", "site-bad-regex", ":11:", "missing closing )"},
 	} {
 		for _, cmd := range [][]string{{"scan", "testdata/logs"}, {"rules", "list"}} {
-			t.Run(tc.dir+" stops "+cmd[0]+" with file, line and rule id", func(t *testing.T) {
-				dir := filepath.Join("testdata", "rules", tc.dir)
-				r := runCLI(t, append(cmd, "--rules", dir)...)
-				if r.code != exitError {
-					t.Errorf("exit %d, want %d", r.code, exitError)
-				}
-				file := filepath.Join(dir, tc.id+".yml")
-				for _, want := range []string{file + tc.line, "rule " + tc.id, tc.want} {
+			dir := filepath.Join("testdata", "rules", tc.dir)
+			site := filepath.Join("testdata", "rules", "site")
+			file := filepath.Join(dir, tc.id+".yml")
+			check := func(t *testing.T, r result) {
+				t.Helper()
+				for _, want := range []string{file + tc.line, "rule " + tc.id, tc.want, "refused"} {
 					if !strings.Contains(r.stderr, want) {
 						t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 					}
 				}
+			}
+			t.Run(tc.dir+" is skipped by "+cmd[0], func(t *testing.T) {
+				r := runCLI(t, append(cmd, "--rules", dir, "--rules", site)...)
+				if r.code == exitError || r.code == exitUsage {
+					t.Errorf("exit %d: a refused rule must not stop %s", r.code, cmd[0])
+				}
+				check(t, r)
+				if cmd[0] == "rules" && !strings.Contains(r.stdout, "site-describe-trails") {
+					t.Errorf("the good site rule is missing:\n%s", r.stdout)
+				}
+			})
+			t.Run(tc.dir+" stops "+cmd[0]+" with --strict", func(t *testing.T) {
+				r := runCLI(t, append(cmd, "--rules", dir, "--strict")...)
+				if r.code != exitError {
+					t.Errorf("exit %d, want %d", r.code, exitError)
+				}
+				check(t, r)
 			})
 		}
 	}

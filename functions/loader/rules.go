@@ -86,11 +86,24 @@ func ReadRuleFiles(ctx context.Context, client ListGetAPI, loc S3Location) ([]Ru
 }
 
 // parseRuleFiles parses and validates each file on its own (a rule set of
-// one), running its inline tests; broken files are returned in skipped.
-func parseRuleFiles(files []RuleFile) (sets []*detect.Catalog, skipped []error) {
+// one), as orgsiem scan reads its --rules (Sigma rules, parameters for
+// undeclared placeholders), and runs its inline tests; broken files are
+// returned in skipped.
+func parseRuleFiles(files []RuleFile, params []detect.Param) (sets []*detect.Catalog, skipped []error) {
+	pm := map[string][]string{}
+	for _, p := range params {
+		pm[p.Name] = p.Values
+	}
 	for _, f := range files {
 		name := strings.TrimPrefix(f.Name, "s3://")
-		cat, err := detect.Load(fstest.MapFS{name: {Data: []byte(f.Text)}}, path.Dir(name))
+		cat, refused, err := detect.LoadSigma(fstest.MapFS{name: {Data: []byte(f.Text)}}, path.Dir(name), pm)
+		if err == nil && len(refused) > 0 {
+			errs := make([]error, len(refused))
+			for i, r := range refused {
+				errs[i] = r
+			}
+			err = errors.Join(errs...)
+		}
 		if err != nil {
 			skipped = append(skipped, fmt.Errorf("custom rule %s: %w", f.Name, err))
 			continue
@@ -118,7 +131,7 @@ func parseRuleFiles(files []RuleFile) (sets []*detect.Catalog, skipped []error) 
 // the built-in catalog) and the parameters. Only a broken built-in catalog
 // is an error.
 func BuildRules(files []RuleFile, params []detect.Param) (*Rules, error) {
-	sets, skipped := parseRuleFiles(files)
+	sets, skipped := parseRuleFiles(files, params)
 	cat, more, err := detect.Assembly{Extra: sets, Params: params, Lenient: true}.Build()
 	if err != nil {
 		return nil, fmt.Errorf("loader rules: %w", err)

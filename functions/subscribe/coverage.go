@@ -24,18 +24,23 @@ const (
 	// SkipDeliveryClass: Delivery class, only for delivering Lambda logs to
 	// S3 or Firehose.
 	SkipDeliveryClass SkipReason = "DeliveryClass"
-	// SkipFilterLimit: the group already has MaxFiltersPerGroup foreign
-	// filters; we never remove one. Logged with the group's name.
+	// SkipFilterLimit: PutSubscriptionFilter answered
+	// LimitExceededException: the group's subscription filter slots are
+	// all taken by foreign filters; we never remove one. Logged with the
+	// group's name and listed in FilterLimitGroups.
 	SkipFilterLimit SkipReason = "FilterLimit"
 	// SkipNotFound: the group was deleted before we could subscribe it.
 	SkipNotFound SkipReason = "NotFound"
 	// SkipFailedCreate: a CreateLogGroup event whose call failed (errorCode
 	// set), so no group was created.
 	SkipFailedCreate SkipReason = "FailedCreate"
+	// SkipAccountPolicy: account mode, and our account-level subscription
+	// filter policy covers the group.
+	SkipAccountPolicy SkipReason = "AccountPolicy"
 )
 
 // SkipReasons lists every reason, in metric order.
-var SkipReasons = []SkipReason{SkipPipeline, SkipExcluded, SkipNotIncluded, SkipInfrequentAccess, SkipDeliveryClass, SkipFilterLimit, SkipNotFound, SkipFailedCreate}
+var SkipReasons = []SkipReason{SkipPipeline, SkipExcluded, SkipNotIncluded, SkipInfrequentAccess, SkipDeliveryClass, SkipFilterLimit, SkipNotFound, SkipFailedCreate, SkipAccountPolicy}
 
 // maxListedGroups bounds the group names kept in Coverage lists.
 const maxListedGroups = 20
@@ -62,9 +67,25 @@ type Coverage struct {
 	Failed int64 `json:"failed"`
 	// Retries counts AWS calls retried after throttling or a transient error.
 	Retries int64 `json:"retries"`
+	// Throttled counts calls answered ThrottlingException.
+	Throttled int64 `json:"throttled"`
 	// Complete is true when the run covered everything it was asked to (the
-	// whole account for a sweep); false when a deadline or error cut it short.
+	// whole account for a sweep, from where this chain started); false when
+	// the time budget or an error cut it short.
 	Complete bool `json:"complete"`
+	// Hop numbers this invocation in its sweep chain (0: the first).
+	Hop int `json:"hop"`
+	// Next is where the sweep resumes when it is not Complete.
+	Next *Position `json:"next,omitempty"`
+	// Continued is true when this invocation handed the rest of the sweep
+	// to a new invocation.
+	Continued bool `json:"continued"`
+	// Mode is how the account is covered: ModeLogGroup or ModeAccount.
+	Mode string `json:"mode,omitempty"`
+	// AccountPolicy is what account mode found or did (AccountPolicy*).
+	AccountPolicy string `json:"accountPolicy,omitempty"`
+	// Fallback says why account mode subscribes log groups one by one.
+	Fallback string `json:"fallback,omitempty"`
 	// FilterLimitGroups and FailedGroups name up to 20 such groups.
 	FilterLimitGroups []string `json:"filterLimitGroups,omitempty"`
 	FailedGroups      []string `json:"failedGroups,omitempty"`
@@ -87,9 +108,12 @@ func (c *Coverage) fail(group string) {
 }
 
 func (c *Coverage) metrics() []emf.Metric {
-	complete := 0.0
+	complete, continued := 0.0, 0.0
 	if c.Complete {
 		complete = 1
+	}
+	if c.Continued {
+		continued = 1
 	}
 	m := []emf.Metric{
 		{Name: "Seen", Unit: emf.Count, Value: float64(c.Seen)},
@@ -98,7 +122,9 @@ func (c *Coverage) metrics() []emf.Metric {
 		{Name: "AlreadyOurs", Unit: emf.Count, Value: float64(c.AlreadyOurs)},
 		{Name: "Failed", Unit: emf.Count, Value: float64(c.Failed)},
 		{Name: "Retries", Unit: emf.Count, Value: float64(c.Retries)},
+		{Name: "Throttled", Unit: emf.Count, Value: float64(c.Throttled)},
 		{Name: "Complete", Unit: emf.Count, Value: complete},
+		{Name: "Continued", Unit: emf.Count, Value: continued},
 	}
 	for _, r := range SkipReasons {
 		m = append(m, emf.Metric{Name: "Skipped" + string(r), Unit: emf.Count, Value: float64(c.Skipped[r])})
@@ -116,6 +142,11 @@ func (c *Coverage) data() map[string]any {
 		"AlreadyOurs": strconv.FormatInt(c.AlreadyOurs, 10),
 		"Failed":      strconv.FormatInt(c.Failed, 10),
 		"Complete":    strconv.FormatBool(c.Complete),
+		"Continued":   strconv.FormatBool(c.Continued),
+		"Mode":        c.Mode,
+	}
+	if c.AccountPolicy != "" {
+		d["AccountPolicy"] = c.AccountPolicy
 	}
 	for _, r := range SkipReasons {
 		d["Skipped"+string(r)] = strconv.FormatInt(c.Skipped[r], 10)
@@ -126,7 +157,7 @@ func (c *Coverage) data() map[string]any {
 func (s *Subscriber) emit(c *Coverage, trigger string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := emf.Write(s.metrics, s.now(), []emf.Dimension{{Name: "Function", Value: "subscribe"}}, c.metrics()); err != nil {
+	if err := emf.Write(s.metrics, s.clock.Now(), []emf.Dimension{{Name: "Function", Value: "subscribe"}}, c.metrics()); err != nil {
 		s.log.Error("metrics not written", "error", err.Error())
 	}
 	s.log.Info("coverage", "trigger", trigger, "coverage", c)

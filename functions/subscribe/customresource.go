@@ -27,17 +27,22 @@ const maxReasonBytes = 1024
 // always PUTs a response to its (https) ResponseURL, so a stack never hangs:
 //
 //   - Create and Update run a sweep that stops early enough to answer before
-//     the invocation's deadline (WithResponseReserve). The answer is SUCCESS
-//     with the Coverage as Data, including when some groups failed or the
-//     sweep was cut short (Data.Complete "false"): the scheduled sweep
-//     finishes the job, and a deploy should not roll back over one
+//     the invocation's deadline (WithResponseReserve) and continues in new
+//     invocations. The answer is SUCCESS with the Coverage as Data,
+//     including when some groups failed or the sweep continues (Data.Complete
+//     "false", Data.Continued "true"): a deploy should not roll back over one
 //     throttled group. It is FAILED when log groups cannot be listed at all
 //     (missing permission, for instance), with the error as Reason.
-//   - Delete answers SUCCESS and changes nothing. Our filters stay: deleting
-//     them here would also run when CloudFormation replaces the resource,
-//     and would unsubscribe groups the new resource had just subscribed;
-//     foreign filters are never ours to touch. Filters named FilterName can
-//     be removed by hand after the baseline is gone.
+//     In account mode they put our account-level policy; when the account
+//     already has another one they sweep log groups instead and answer
+//     SUCCESS with that reason, so the stack instance does not fail.
+//   - Delete answers SUCCESS. Our per-group filters stay: deleting them here
+//     would also run when CloudFormation replaces the resource, and would
+//     unsubscribe groups the new resource had just subscribed; foreign
+//     filters are never ours to touch. Filters named FilterName can be
+//     removed by hand after the baseline is gone. In account mode Delete
+//     removes our account policy (never a foreign one): the physical id
+//     never changes, so Delete only comes with the stack's deletion.
 //   - Any other request type answers FAILED.
 //
 // The returned error reports a response that could not be delivered.
@@ -57,8 +62,14 @@ func (s *Subscriber) HandleCustomResource(ctx context.Context, ev cfn.Event) (Co
 		resp.Reason = truncate(runErr.Error(), maxReasonBytes)
 	} else {
 		resp.Status = cfn.StatusSuccess
-		resp.Reason = fmt.Sprintf("%s: %d log groups seen, %d subscribed, %d updated, %d already ours, %d failed, complete=%t",
-			ev.RequestType, cov.Seen, cov.Subscribed, cov.Updated, cov.AlreadyOurs, cov.Failed, cov.Complete)
+		resp.Reason = fmt.Sprintf("%s: %d log groups seen, %d subscribed, %d updated, %d already ours, %d failed, complete=%t, continued=%t",
+			ev.RequestType, cov.Seen, cov.Subscribed, cov.Updated, cov.AlreadyOurs, cov.Failed, cov.Complete, cov.Continued)
+		if cov.AccountPolicy != "" {
+			resp.Reason += "; account policy " + cov.AccountPolicy
+		}
+		if cov.Fallback != "" {
+			resp.Reason = truncate(resp.Reason+"; "+cov.Fallback, maxReasonBytes)
+		}
 		if ev.RequestType != cfn.RequestDelete {
 			resp.Data = cov.data()
 		}
@@ -80,16 +91,13 @@ func (s *Subscriber) runCustomResource(ctx context.Context, ev cfn.Event) (cov C
 	}()
 	switch ev.RequestType {
 	case cfn.RequestCreate, cfn.RequestUpdate:
-		sweepCtx, cancel := s.sweepContext(ctx)
-		defer cancel()
-		cov, err = s.Sweep(sweepCtx)
-		if err != nil && sweepCtx.Err() != nil && ctx.Err() == nil {
-			// Cut short to leave time for the answer: not a failure.
-			s.log.WarnContext(ctx, "sweep stopped before the deadline; the scheduled sweep continues", "error", err.Error())
-			return cov, nil
-		}
-		return cov, err
+		return s.runSweep(ctx, nil)
 	case cfn.RequestDelete:
+		if s.cfg.Mode == ModeAccount {
+			if err := s.deleteAccountPolicy(ctx, &cov); err != nil {
+				return cov, err
+			}
+		}
 		cov.Complete = true
 		return cov, nil
 	default:

@@ -32,11 +32,13 @@ func testConfig() Config {
 	}
 }
 
-// harness is a Subscriber wired to the fake CloudWatch Logs endpoint with
-// a backoff that records its waits instead of sleeping.
+// harness is a Subscriber wired to the fake CloudWatch Logs and Lambda
+// endpoints, on the fake's virtual clock, with a backoff that records its
+// waits.
 type harness struct {
 	s       *Subscriber
 	cwl     *cwlServer
+	lambda  *lambdaServer
 	metrics *bytes.Buffer
 	logs    *syncBuffer
 
@@ -63,17 +65,23 @@ func (b *syncBuffer) String() string {
 
 func newHarness(t testing.TB, cfg Config, opts ...Option) *harness {
 	t.Helper()
-	hs := &harness{cwl: newCWLServer(t), metrics: &bytes.Buffer{}, logs: &syncBuffer{}}
+	hs := &harness{cwl: newCWLServer(t), lambda: newLambdaServer(t, cfg.FunctionName), metrics: &bytes.Buffer{}, logs: &syncBuffer{}}
+	clock := hs.cwl.clock
 	all := append([]Option{
-		WithBackoff(backoff.Policy{Sleep: func(_ context.Context, d time.Duration) error {
-			hs.mu.Lock()
-			defer hs.mu.Unlock()
-			hs.waits = append(hs.waits, d)
-			return nil
-		}}),
+		WithBackoff(backoff.Policy{
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				hs.mu.Lock()
+				hs.waits = append(hs.waits, d)
+				hs.mu.Unlock()
+				return clock.Sleep(ctx, d)
+			},
+			Now:    clock.Now,
+			Jitter: func() float64 { return 0.5 },
+		}),
 		WithMetricsWriter(hs.metrics),
 		WithLogger(slog.New(slog.NewJSONHandler(hs.logs, nil))),
-		WithClock(func() time.Time { return time.Date(2024, 3, 18, 12, 0, 0, 0, time.UTC) }),
+		WithClock(clock),
+		WithContinuation(hs.lambda.client),
 	}, opts...)
 	s, err := New(cfg, hs.cwl.client, all...)
 	if err != nil {
@@ -87,6 +95,47 @@ func (hs *harness) waitCount() int {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	return len(hs.waits)
+}
+
+// invocation is the context of one Lambda invocation of the given timeout
+// on the virtual clock (its deadline is never reached in real time).
+func (hs *harness) invocation(timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithDeadline(context.Background(), hs.cwl.clock.Now().Add(timeout))
+}
+
+// functionTimeout is the subscribe function's timeout in the member
+// baseline (member.addSubscriber).
+const functionTimeout = 300 * time.Second
+
+// runChain runs event as Lambda runs asynchronous invocations: each in its
+// own invocation of functionTimeout, a failed one retried up to two more
+// times with the same event, and every event the function queued (its
+// continuations) run in turn. It stops after maxInvocations and returns the
+// invocations made and every result.
+func (hs *harness) runChain(t testing.TB, event []byte, maxInvocations int) (int, []Coverage, []error) {
+	t.Helper()
+	queue := []json.RawMessage{event}
+	var (
+		n    int
+		covs []Coverage
+		errs []error
+	)
+	for len(queue) > 0 && n < maxInvocations {
+		ev := queue[0]
+		queue = queue[1:]
+		for attempt := 0; attempt < 3 && n < maxInvocations; attempt++ {
+			n++
+			ctx, cancel := hs.invocation(functionTimeout)
+			cov, err := hs.s.Handle(ctx, ev)
+			cancel()
+			covs, errs = append(covs, cov), append(errs, err)
+			if err == nil {
+				break
+			}
+		}
+		queue = append(queue, hs.lambda.drain()...)
+	}
+	return n, covs, errs
 }
 
 // want builds an expected Coverage.
@@ -105,6 +154,7 @@ func sameCounts(t testing.TB, got, want Coverage) {
 	t.Helper()
 	g, w := got, want
 	g.Retries, w.Retries = 0, 0
+	g.Throttled, g.Hop, g.Next, g.Continued, g.Mode, g.AccountPolicy, g.Fallback = 0, 0, nil, false, "", "", ""
 	g.FilterLimitGroups, g.FailedGroups, w.FilterLimitGroups, w.FailedGroups = nil, nil, nil, nil
 	for r, n := range g.Skipped {
 		if n == 0 {

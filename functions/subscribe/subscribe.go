@@ -21,15 +21,26 @@
 //
 // Ownership: our subscription filter is the one named FilterName. It is
 // created, or rewritten when it points elsewhere, and nothing else is ever
-// changed: foreign filters are never removed or overwritten, and a group
-// that already has MaxFiltersPerGroup foreign filters is reported (metric and
-// a log line naming it) and skipped. Groups of the Infrequent Access class
-// (no subscription filters) and the Delivery class (only for delivering
-// Lambda logs to S3 or Firehose) are skipped. A second run changes nothing.
+// changed: foreign filters are never removed or overwritten. CloudWatch Logs
+// allows a log group two subscription filters (PutSubscriptionFilter API
+// reference), so ours takes one of the two slots; a group whose slots are
+// all foreign answers LimitExceededException, and is reported (metric and a
+// log line naming it) and skipped. Groups of the Infrequent Access class (no
+// subscription filters) and the Delivery class (only for delivering Lambda
+// logs to S3 or Firehose) are skipped. A second run changes nothing.
 //
-// Throttling (ThrottlingException, LimitExceededException) and transient
-// errors are retried with backoff; a group deleted meanwhile
-// (ResourceNotFoundException) is a named skip.
+// Large accounts: calls are paced at the CloudWatch Logs quotas
+// (DefaultRates); a sweep stops before the invocation's deadline and
+// continues in a new invocation from where it stopped (see Position).
+// Throttling (ThrottlingException) and transient errors are retried with
+// backoff; a group deleted meanwhile (ResourceNotFoundException) is a named
+// skip.
+//
+// Account mode (Config.Mode ModeAccount): the function keeps the account's
+// one account-level subscription filter policy, named FilterName, pointing
+// to the transfer function; when the account already has another one
+// (CloudWatch Logs allows one per account and Region), it falls back to
+// subscribing log groups one by one, as in log-group mode (see account.go).
 package subscribe
 
 import (
@@ -55,9 +66,14 @@ const FilterName = lambdaenv.FilterName
 // FilterPattern is our filter's pattern: every log event.
 const FilterPattern = ""
 
-// MaxFiltersPerGroup is the CloudWatch Logs limit of subscription filters on
-// one log group.
-const MaxFiltersPerGroup = 2
+// Subscription modes (Config.Mode).
+const (
+	// ModeLogGroup puts a subscription filter on each log group.
+	ModeLogGroup = "loggroup"
+	// ModeAccount keeps the account-level subscription filter policy, or
+	// falls back to ModeLogGroup when the account has a foreign one.
+	ModeAccount = "account"
+)
 
 // Environment variables read by ConfigFromEnv. None holds a secret.
 const (
@@ -65,6 +81,7 @@ const (
 	EnvInclude           = lambdaenv.IncludePatterns   // comma-separated globs (default: every group)
 	EnvExclude           = lambdaenv.ExcludePatterns   // comma-separated globs
 	EnvPipelineLogGroups = lambdaenv.PipelineLogGroups // comma-separated exact names never subscribed
+	EnvMode              = lambdaenv.SubscriptionMode  // "loggroup" (default) or "account"
 	EnvFunctionName      = "AWS_LAMBDA_FUNCTION_NAME"  // set by Lambda
 	EnvFunctionLogGroup  = "AWS_LAMBDA_LOG_GROUP_NAME" // set by Lambda
 )
@@ -81,8 +98,13 @@ type Config struct {
 	// group rather than /aws/lambda/<name>).
 	PipelineLogGroups []string
 	// FunctionName and FunctionLogGroup identify this function; its log
-	// group is never subscribed.
+	// group is never subscribed. FunctionName is also the function a sweep
+	// invokes to continue.
 	FunctionName, FunctionLogGroup string
+	// Mode is ModeLogGroup (also when empty) or ModeAccount. In ModeAccount
+	// Exclude holds exact names (the account policy's selection criteria
+	// accept nothing else).
+	Mode string
 }
 
 // ConfigFromEnv reads Config from the environment variables Env*. Lists are
@@ -95,6 +117,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PipelineLogGroups: splitList(getenv(EnvPipelineLogGroups)),
 		FunctionName:      getenv(EnvFunctionName),
 		FunctionLogGroup:  getenv(EnvFunctionLogGroup),
+		Mode:              getenv(EnvMode),
 	}
 	return c, c.Validate()
 }
@@ -118,6 +141,18 @@ func (c Config) Validate() error {
 		if _, err := path.Match(p, ""); err != nil {
 			return fmt.Errorf("subscribe config: pattern %q: %w", p, err)
 		}
+	}
+	switch c.Mode {
+	case "", ModeLogGroup:
+	case ModeAccount:
+		if len(c.Include) > 0 {
+			return fmt.Errorf("subscribe config: %s: account mode covers every log group; include patterns are not supported", EnvInclude)
+		}
+		if _, err := c.selectionCriteria(); err != nil {
+			return fmt.Errorf("subscribe config: %w", err)
+		}
+	default:
+		return fmt.Errorf("subscribe config: %s: %q is neither %q nor %q", EnvMode, c.Mode, ModeLogGroup, ModeAccount)
 	}
 	return nil
 }
@@ -163,10 +198,13 @@ func (c Config) OwnLogGroups() []string {
 type Subscriber struct {
 	cfg     Config
 	logs    LogsAPI
+	lambda  LambdaAPI // continues a sweep; nil: no continuation
 	own     map[string]bool
 	retry   backoff.Policy
 	log     *slog.Logger
-	now     func() time.Time
+	clock   Clock
+	rates   map[string]float64
+	pace    *pacer
 	http    *http.Client
 	reserve time.Duration // kept back for the custom resource response
 	mu      sync.Mutex    // guards metrics
@@ -177,7 +215,7 @@ type Subscriber struct {
 type Option func(*Subscriber)
 
 // WithBackoff sets the retry policy for AWS calls and custom resource
-// responses (tests inject one that never sleeps).
+// responses. Its Sleep and Now default to the Subscriber's clock.
 func WithBackoff(p backoff.Policy) Option { return func(s *Subscriber) { s.retry = p } }
 
 // WithMetricsWriter sets where EMF metrics go (default stdout).
@@ -186,8 +224,18 @@ func WithMetricsWriter(w io.Writer) Option { return func(s *Subscriber) { s.metr
 // WithLogger sets the logger (default JSON on stderr).
 func WithLogger(l *slog.Logger) Option { return func(s *Subscriber) { s.log = l } }
 
-// WithClock sets the clock of metric timestamps.
-func WithClock(now func() time.Time) Option { return func(s *Subscriber) { s.now = now } }
+// WithClock sets the clock of rate pacing, time budgets, backoff waits and
+// metric timestamps (default: the wall clock).
+func WithClock(c Clock) Option { return func(s *Subscriber) { s.clock = c } }
+
+// WithRates sets the requests per second allowed per CloudWatch Logs
+// operation (default DefaultRates; an operation left out is not paced).
+func WithRates(r map[string]float64) Option { return func(s *Subscriber) { s.rates = r } }
+
+// WithContinuation lets a sweep that runs out of time invoke this function
+// (Config.FunctionName) asynchronously to continue. Without it a cut-off
+// sweep ends and the next scheduled sweep starts over.
+func WithContinuation(c LambdaAPI) Option { return func(s *Subscriber) { s.lambda = c } }
 
 // WithHTTPClient sets the client that answers custom resource requests
 // (default: a client with a 30 s timeout). Response URLs must be https.
@@ -211,7 +259,8 @@ func New(cfg Config, logs LogsAPI, opts ...Option) (*Subscriber, error) {
 		logs:    logs,
 		own:     map[string]bool{},
 		log:     slog.New(slog.NewJSONHandler(os.Stderr, nil)),
-		now:     time.Now,
+		clock:   wallClock{},
+		rates:   DefaultRates,
 		http:    &http.Client{Timeout: 30 * time.Second},
 		reserve: 20 * time.Second,
 		metrics: os.Stdout,
@@ -222,6 +271,13 @@ func New(cfg Config, logs LogsAPI, opts ...Option) (*Subscriber, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.retry.Sleep == nil {
+		s.retry.Sleep = s.clock.Sleep
+	}
+	if s.retry.Now == nil {
+		s.retry.Now = s.clock.Now
+	}
+	s.pace = newPacer(s.clock, s.rates)
 	return s, nil
 }
 

@@ -43,7 +43,7 @@ func TestSweep(t *testing.T) {
 		foreignBefore[g] = c.filtersOf(g)
 	}
 
-	cov, err := hs.s.Sweep(context.Background())
+	cov, err := hs.s.Sweep(context.Background(), Position{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,22 +88,34 @@ func TestSweep(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a group with two foreign filters is reported by name, not failed", func(t *testing.T) {
-		if c.putCount("/aws/rds/two-foreign") != 0 {
-			t.Fatal("tried to put a third filter")
+	t.Run("a group with two foreign filters is reported by name, not failed nor retried", func(t *testing.T) {
+		// One put, refused with LimitExceededException by the service, not
+		// retried: the limit is the service's to apply.
+		if c.putCount("/aws/rds/two-foreign") != 1 || hs.waitCount() != 0 {
+			t.Fatalf("%d puts and %d retries on a group without a free slot", c.putCount("/aws/rds/two-foreign"), hs.waitCount())
 		}
 		if !strings.Contains(hs.logs.String(), `"logGroup":"/aws/rds/two-foreign"`) || !strings.Contains(hs.logs.String(), "maximum of subscription filters") {
 			t.Fatalf("no log line names the group:\n%s", hs.logs.String())
 		}
 	})
 	t.Run("a second sweep changes nothing", func(t *testing.T) {
+		before := map[string][]fakeFilter{}
+		for g := range c.groups {
+			before[g] = c.filtersOf(g)
+		}
 		puts := c.totalPuts()
-		again, err := hs.s.Sweep(context.Background())
+		again, err := hs.s.Sweep(context.Background(), Position{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.totalPuts() != puts {
+		// The only put is the refused one on the group without a free slot.
+		if c.totalPuts() != puts+1 || c.putCount("/aws/rds/two-foreign") != 2 {
 			t.Fatalf("second sweep made %d PutSubscriptionFilter calls", c.totalPuts()-puts)
+		}
+		for g, fs := range before {
+			if !reflect.DeepEqual(c.filtersOf(g), fs) {
+				t.Fatalf("%s changed: %+v -> %+v", g, fs, c.filtersOf(g))
+			}
 		}
 		sameCounts(t, again, want(13, 0, 0, 6, 0, true, map[SkipReason]int64{
 			SkipPipeline: 3, SkipExcluded: 1, SkipInfrequentAccess: 1, SkipDeliveryClass: 1, SkipFilterLimit: 1,
@@ -146,24 +158,21 @@ func TestSweepOverAThousandGroupsAcrossPages(t *testing.T) {
 			wanted[name] = true
 		}
 	}
-	// Every 7th request is throttled and every 11th hits a rate limit.
+	// Every 7th request is throttled (beside the fake's own quotas, which
+	// the paced sweep stays under).
 	var mu sync.Mutex
 	n, injected := 0, 0
 	hs.cwl.inject = func(op string, _ map[string]any) string {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
-		switch {
-		case n%7 == 0:
+		if n%7 == 0 {
 			injected++
 			return "ThrottlingException"
-		case n%11 == 0:
-			injected++
-			return "LimitExceededException"
 		}
 		return ""
 	}
-	cov, err := hs.s.Sweep(context.Background())
+	cov, err := hs.s.Sweep(context.Background(), Position{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +193,7 @@ func TestSweepOverAThousandGroupsAcrossPages(t *testing.T) {
 	}
 	hs.cwl.inject = nil
 	puts := hs.cwl.totalPuts()
-	again, err := hs.s.Sweep(context.Background())
+	again, err := hs.s.Sweep(context.Background(), Position{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +211,7 @@ func TestSweepFailsWhenLogGroupsCannotBeListed(t *testing.T) {
 		}
 		return ""
 	}
-	cov, err := hs.s.Sweep(context.Background())
+	cov, err := hs.s.Sweep(context.Background(), Position{})
 	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") || cov.Complete {
 		t.Fatalf("err = %v, coverage %+v", err, cov)
 	}
@@ -221,7 +230,7 @@ func TestSweepCountsAGroupThatKeepsFailingAndGoesOn(t *testing.T) {
 		}
 		return ""
 	}
-	cov, err := hs.s.Sweep(context.Background())
+	cov, err := hs.s.Sweep(context.Background(), Position{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +253,7 @@ func TestSweepStopsWhenTheContextEnds(t *testing.T) {
 		}
 		return ""
 	}
-	cov, err := hs.s.Sweep(ctx)
+	cov, err := hs.s.Sweep(ctx, Position{})
 	if err == nil || cov.Complete || cov.Seen >= 120 || cov.Failed != 0 {
 		t.Fatalf("err = %v, coverage %+v", err, cov)
 	}
@@ -323,7 +332,8 @@ func TestEventsFromEventBridge(t *testing.T) {
 			setup: func(c *cwlServer) { c.addGroup(group, "STANDARD", foreignFilter("a"), foreignFilter("b")) },
 			want:  want(1, 0, 0, 0, 0, true, map[SkipReason]int64{SkipFilterLimit: 1}),
 			check: func(t *testing.T, hs *harness) {
-				if hs.cwl.totalPuts() != 0 || !strings.Contains(hs.logs.String(), group) {
+				// One put, refused by the service, not retried.
+				if hs.cwl.totalPuts() != 1 || hs.waitCount() != 0 || !strings.Contains(hs.logs.String(), group) {
 					t.Fatalf("puts %d, logs %s", hs.cwl.totalPuts(), hs.logs.String())
 				}
 				if m := hs.lastMetrics(t); m["SkippedFilterLimit"] != 1.0 {
@@ -537,4 +547,22 @@ func FuzzHandle(f *testing.F) {
 			t.Fatalf("coverage does not add up: %+v", cov)
 		}
 	})
+}
+
+// The number of subscription filter slots is the service's to decide (two
+// in the PutSubscriptionFilter API reference; a later quota change would
+// not need a release): with more slots, a group with two foreign filters
+// gets ours, and the foreign ones stay.
+func TestTheServiceDecidesWhetherAGroupHasAFreeSlot(t *testing.T) {
+	hs := newHarness(t, testConfig())
+	hs.cwl.filterLimit = 5
+	hs.cwl.addGroup("/aws/rds/two-foreign", "STANDARD", foreignFilter("datadog"), foreignFilter("splunk"))
+	cov, err := hs.s.Sweep(context.Background(), Position{})
+	if err != nil || cov.Subscribed != 1 {
+		t.Fatalf("err %v, coverage %+v", err, cov)
+	}
+	fs := hs.cwl.filtersOf("/aws/rds/two-foreign")
+	if len(fs) != 3 || countOurs(fs) != 1 {
+		t.Fatalf("filters %+v", fs)
+	}
 }

@@ -30,8 +30,8 @@ func (e *ParamError) Unwrap() error { return e.Err }
 type Assembly struct {
 	Extra  []*Catalog
 	Params []Param
-	// Lenient leaves out an extra rule set whose ids are taken and a
-	// parameter that fails, reporting each in Build's skipped errors,
+	// Lenient leaves out an extra rule whose id is taken (as a *LoadError)
+	// and a parameter that fails (a *ParamError), reporting each in Build's skipped errors,
 	// instead of failing: a broken custom rule never stops ingest.
 	Lenient bool
 }
@@ -48,11 +48,16 @@ func (a Assembly) Build() (cat *Catalog, skipped []error, err error) {
 		if extra == nil {
 			continue
 		}
-		if err := cat.Merge(extra); err != nil {
-			if !a.Lenient {
+		if !a.Lenient {
+			if err := cat.Merge(extra); err != nil {
 				return nil, nil, err
 			}
-			skipped = append(skipped, err)
+			continue
+		}
+		// Rule by rule: a clash with a rule already there leaves out that
+		// rule only.
+		for _, r := range cat.MergeNew(extra) {
+			skipped = append(skipped, r)
 		}
 	}
 	for _, p := range a.Params {

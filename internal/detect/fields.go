@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ var cloudTrailAliases = map[string]string{
 	"eventID":            "event.id",
 }
 
+// errUnknownField marks a field name the log source does not have.
+var errUnknownField = errors.New("unknown field")
+
 // field is one resolved rule field.
 type field struct {
 	raw   string        // as written in the rule
@@ -42,6 +46,10 @@ type field struct {
 	typ   ecs.FieldType // declared type of path
 	logTy string        // log type whose aws.<type> object holds it, or ""
 	get   accessor
+	// has reports presence for |exists on fields of the original record,
+	// where a member may be present with a null value; nil: a field is
+	// present when get yields a value.
+	has func(e *evalDoc) bool
 }
 
 // accessor appends the values of one field of the document to buf. Absent
@@ -73,9 +81,9 @@ func resolveField(service, raw string) (*field, error) {
 	typ, ok := ecs.FieldTypeOf(path)
 	if !ok {
 		if service == serviceCloudTrail {
-			return nil, fmt.Errorf("unknown field %q: not a declared CloudTrail record field (document path %s) nor an ECS field", raw, path)
+			return nil, fmt.Errorf("%w %q: CloudTrail records have no such field (document path %s) and it is not an ECS field", errUnknownField, raw, path)
 		}
-		return nil, fmt.Errorf("unknown field %q: not declared in the document schema", raw)
+		return nil, fmt.Errorf("%w %q: not declared in the %s document schema", errUnknownField, raw, service)
 	}
 	f := &field{raw: raw, path: path, typ: typ}
 	if t, ok := typedFields[path]; ok {
@@ -92,6 +100,7 @@ func resolveField(service, raw string) (*field, error) {
 	}
 	f.logTy = logTy
 	f.get = recordAccessor(logTy, strings.Split(sub, "."))
+	f.has = recordPresence(logTy, strings.Split(sub, "."))
 	return f, nil
 }
 
@@ -218,6 +227,7 @@ var typedFields = func() map[string]accessor {
 		"@timestamp":  timeField(func(d *ecs.Document) time.Time { return d.Timestamp }),
 		"message":     strField(func(d *ecs.Document) string { return d.Message }),
 		"ecs.version": strField(func(*ecs.Document) string { return ecs.Version }),
+		"tags":        strsField(func(d *ecs.Document) []string { return d.Tags }),
 
 		"event.kind":     strField(func(d *ecs.Document) string { return d.Event.Kind }),
 		"event.category": strsField(func(d *ecs.Document) []string { return d.Event.Category }),
@@ -231,6 +241,9 @@ var typedFields = func() map[string]accessor {
 		"event.created":  timeField(func(d *ecs.Document) time.Time { return d.Event.Created }),
 		// Set by the loader only (scan leaves it zero): no rule should match on it.
 		"event.ingested": timeField(func(d *ecs.Document) time.Time { return d.Event.Ingested }),
+		"event.start":    timeField(func(d *ecs.Document) time.Time { return d.Event.Start }),
+		"event.end":      timeField(func(d *ecs.Document) time.Time { return d.Event.End }),
+		"event.duration": intField(func(d *ecs.Document) int64 { return d.Event.Duration }),
 		"event.severity": intField(func(d *ecs.Document) int64 { return d.Event.Severity }),
 		"event.original": strField(func(d *ecs.Document) string { return d.Event.Original }),
 
@@ -244,17 +257,24 @@ var typedFields = func() map[string]accessor {
 		"user.name":           strField(func(d *ecs.Document) string { return d.User.Name }),
 		"user.id":             strField(func(d *ecs.Document) string { return d.User.ID }),
 		"user.domain":         strField(func(d *ecs.Document) string { return d.User.Domain }),
+		"user.roles":          strsField(func(d *ecs.Document) []string { return d.User.Roles }),
+		"user.target.name":    strField(func(d *ecs.Document) string { return d.User.TargetName }),
+		"user.target.id":      strField(func(d *ecs.Document) string { return d.User.TargetID }),
+		"group.name":          strField(func(d *ecs.Document) string { return d.Group.Name }),
+		"group.id":            strField(func(d *ecs.Document) string { return d.Group.ID }),
+		"related.hosts":       strsField(func(d *ecs.Document) []string { return d.Related.Hosts }),
 		"user_agent.original": strField(func(d *ecs.Document) string { return d.UserAgent }),
 		"related.ip":          strsField(func(d *ecs.Document) []string { return d.Related.IP }),
 		"related.user":        strsField(func(d *ecs.Document) []string { return d.Related.User }),
 
-		"network.transport":   strField(func(d *ecs.Document) string { return d.Network.Transport }),
-		"network.protocol":    strField(func(d *ecs.Document) string { return d.Network.Protocol }),
-		"network.type":        strField(func(d *ecs.Document) string { return d.Network.Type }),
-		"network.direction":   strField(func(d *ecs.Document) string { return d.Network.Direction }),
-		"network.iana_number": strField(func(d *ecs.Document) string { return d.Network.IANANumber }),
-		"network.bytes":       intField(func(d *ecs.Document) int64 { return d.Network.Bytes }),
-		"network.packets":     intField(func(d *ecs.Document) int64 { return d.Network.Packets }),
+		"network.transport":    strField(func(d *ecs.Document) string { return d.Network.Transport }),
+		"network.protocol":     strField(func(d *ecs.Document) string { return d.Network.Protocol }),
+		"network.type":         strField(func(d *ecs.Document) string { return d.Network.Type }),
+		"network.direction":    strField(func(d *ecs.Document) string { return d.Network.Direction }),
+		"network.iana_number":  strField(func(d *ecs.Document) string { return d.Network.IANANumber }),
+		"network.forwarded_ip": strField(func(d *ecs.Document) string { return d.Network.ForwardedIP }),
+		"network.bytes":        intField(func(d *ecs.Document) int64 { return d.Network.Bytes }),
+		"network.packets":      intField(func(d *ecs.Document) int64 { return d.Network.Packets }),
 
 		"http.request.method":       strField(func(d *ecs.Document) string { return d.HTTP.Method }),
 		"http.request.bytes":        intField(func(d *ecs.Document) int64 { return d.HTTP.RequestBytes }),
@@ -274,7 +294,9 @@ var typedFields = func() map[string]accessor {
 		"dns.question.type":  strField(func(d *ecs.Document) string { return d.DNS.QuestionType }),
 		"dns.question.class": strField(func(d *ecs.Document) string { return d.DNS.QuestionClass }),
 		"dns.response_code":  strField(func(d *ecs.Document) string { return d.DNS.ResponseCode }),
-		"dns.answers.data":   strsField(func(d *ecs.Document) []string { return d.DNS.Answers }),
+		"dns.answers.data":   strsField(func(d *ecs.Document) []string { return answerParts(d, func(a ecs.DNSAnswer) string { return a.Data }) }),
+		"dns.answers.type":   strsField(func(d *ecs.Document) []string { return answerParts(d, func(a ecs.DNSAnswer) string { return a.Type }) }),
+		"dns.answers.class":  strsField(func(d *ecs.Document) []string { return answerParts(d, func(a ecs.DNSAnswer) string { return a.Class }) }),
 
 		"rule.id":          strField(func(d *ecs.Document) string { return d.Rule.ID }),
 		"rule.name":        strField(func(d *ecs.Document) string { return d.Rule.Name }),
@@ -294,6 +316,7 @@ var typedFields = func() map[string]accessor {
 		"process.pid":   intField(func(d *ecs.Document) int64 { return d.Process.PID }),
 
 		"tls.version":            strField(func(d *ecs.Document) string { return d.TLS.Version }),
+		"tls.version_protocol":   strField(func(d *ecs.Document) string { return d.TLS.VersionProtocol }),
 		"tls.cipher":             strField(func(d *ecs.Document) string { return d.TLS.Cipher }),
 		"tls.client.server_name": strField(func(d *ecs.Document) string { return d.TLS.ServerName }),
 
@@ -306,6 +329,9 @@ var typedFields = func() map[string]accessor {
 
 		"error.message": strField(func(d *ecs.Document) string { return d.Error.Message }),
 		"error.type":    strField(func(d *ecs.Document) string { return d.Error.Type }),
+		"error.code":    strField(func(d *ecs.Document) string { return d.Error.Code }),
+
+		"orgsiem.claimed_account": strField(func(d *ecs.Document) string { return d.Orgsiem.ClaimedAccount }),
 
 		"aws.cloudwatchlogs.id":                   strField(func(d *ecs.Document) string { return d.CloudWatch.ID }),
 		"aws.cloudwatchlogs.log_group":            strField(func(d *ecs.Document) string { return d.CloudWatch.LogGroup }),
@@ -321,3 +347,16 @@ var typedFields = func() map[string]accessor {
 	}
 	return m
 }()
+
+// answerParts returns one part of each dns.answers element (data, type or
+// class), as the flattened dns.answers.<part> field lists them.
+func answerParts(d *ecs.Document, part func(ecs.DNSAnswer) string) []string {
+	if len(d.DNS.Answers) == 0 {
+		return nil
+	}
+	out := make([]string, len(d.DNS.Answers))
+	for i, a := range d.DNS.Answers {
+		out[i] = part(a)
+	}
+	return out
+}

@@ -28,11 +28,13 @@ type Document struct {
 
 	Timestamp   time.Time // @timestamp: the event's own time, UTC
 	Message     string    // message
+	Tags        []string  // tags, e.g. "orgsiem-tampering"
 	Event       Event
 	Cloud       Cloud
 	Source      Endpoint
 	Destination Endpoint
 	User        User
+	Group       Group
 	UserAgent   string // user_agent.original
 	Related     Related
 	Network     Network
@@ -46,6 +48,9 @@ type Document struct {
 	TLS         TLS
 	Log         Log
 	Error       Error
+	// Orgsiem holds the pipeline's own findings about the record
+	// (orgsiem.*), e.g. the account its content claimed.
+	Orgsiem Orgsiem
 	// CloudWatch locates a record that arrived through CloudWatch Logs
 	// (written as aws.cloudwatchlogs.*, beside aws.<Type>).
 	CloudWatch CloudWatch
@@ -72,8 +77,11 @@ type Event struct {
 	// UTC). Normalization leaves it zero; the loader sets it, and anything
 	// on the domain asking "what is new" asks by it.
 	Ingested time.Time
-	Severity int64  // 0 means unset
-	Original string // event.original: kept for error documents
+	Start    time.Time // event.start
+	End      time.Time // event.end
+	Duration int64     // event.duration in nanoseconds; 0 means unset
+	Severity int64     // 0 means unset
+	Original string    // event.original: kept for error documents and truncated records
 }
 
 // Cloud is the ECS cloud.* field set.
@@ -117,12 +125,32 @@ type User struct {
 	Name   string
 	ID     string
 	Domain string
+	Roles  []string // user.roles
+	// Target is user.target.*: the user an IAM operation acts on.
+	TargetName string
+	TargetID   string
 }
 
-// Related holds related.ip and related.user (deduplicated by the writer).
+// Group is the ECS group.* field set.
+type Group struct {
+	Name string
+	ID   string
+}
+
+// Related holds related.ip, related.user and related.hosts (deduplicated
+// by the writer).
 type Related struct {
-	IP   []string
-	User []string
+	IP    []string
+	User  []string
+	Hosts []string
+}
+
+// Orgsiem is orgsiem.*: what the pipeline found about a record.
+type Orgsiem struct {
+	// ClaimedAccount is the account the record's content claimed when its
+	// source may not speak for it (the document's cloud.account.id is the
+	// archive key's account); see internal/logs trust.go.
+	ClaimedAccount string
 }
 
 // Network is the ECS network.* field set.
@@ -132,14 +160,20 @@ type Network struct {
 	Type       string // ipv4, ipv6
 	Direction  string // ingress, egress, ...
 	IANANumber string
-	Bytes      int64
-	Packets    int64
+	// ForwardedIP is network.forwarded_ip: the client the request was
+	// forwarded for (X-Forwarded-For).
+	ForwardedIP string
+	Bytes       int64
+	Packets     int64
 }
 
 // HTTP is the ECS http.* field set.
 type HTTP struct {
-	Method        string // http.request.method
-	StatusCode    int64  // http.response.status_code
+	Method     string // http.request.method
+	StatusCode int64  // http.response.status_code
+	// StatusCodeSet writes http.response.status_code even when it is 0
+	// (CloudFront's sc-status 000: no response was sent).
+	StatusCodeSet bool
 	RequestBytes  int64  // http.request.bytes
 	ResponseBytes int64  // http.response.bytes
 	Referrer      string // http.request.referrer
@@ -162,7 +196,14 @@ type DNS struct {
 	QuestionType  string
 	QuestionClass string
 	ResponseCode  string
-	Answers       []string // dns.answers.data
+	Answers       []DNSAnswer // dns.answers
+}
+
+// DNSAnswer is one element of dns.answers.
+type DNSAnswer struct {
+	Data  string
+	Type  string
+	Class string
 }
 
 // Rule is the ECS rule.* field set (WAF rules, firewall signatures, findings).
@@ -197,9 +238,10 @@ type Process struct {
 
 // TLS is the ECS tls.* field set.
 type TLS struct {
-	Version    string
-	Cipher     string
-	ServerName string // tls.client.server_name
+	Version         string // tls.version, e.g. "1.2"
+	VersionProtocol string // tls.version_protocol, e.g. "tls"
+	Cipher          string
+	ServerName      string // tls.client.server_name
 }
 
 // Log is the ECS log.* field set.
@@ -234,7 +276,12 @@ func (d *Document) Clone() Document {
 	c.Event.Type = cloneStrings(d.Event.Type)
 	c.Related.IP = cloneStrings(d.Related.IP)
 	c.Related.User = cloneStrings(d.Related.User)
-	c.DNS.Answers = cloneStrings(d.DNS.Answers)
+	c.Related.Hosts = cloneStrings(d.Related.Hosts)
+	c.Tags = cloneStrings(d.Tags)
+	c.User.Roles = cloneStrings(d.User.Roles)
+	if d.DNS.Answers != nil {
+		c.DNS.Answers = append([]DNSAnswer(nil), d.DNS.Answers...)
+	}
 	c.CloudWatch.SubscriptionFilters = cloneStrings(d.CloudWatch.SubscriptionFilters)
 	for _, e := range []*Endpoint{&c.Source, &c.Destination} {
 		if e.Geo != nil {
@@ -263,4 +310,5 @@ func cloneStrings(s []string) []string {
 type Error struct {
 	Message string
 	Type    string
+	Code    string // error.code
 }

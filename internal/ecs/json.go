@@ -90,6 +90,7 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 	}
 	b = appendStringField(b, `"message":`, d.Message)
 	b = appendKey(b, `"ecs":{"version":"`+Version+`"}`)
+	b = appendStrings(b, `"tags":`, d.Tags)
 
 	if !d.Event.isZero() {
 		b = d.Event.appendJSON(b)
@@ -101,20 +102,34 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 	if !d.Destination.isZero() {
 		b = d.Destination.appendJSON(b, `,"destination":{`)
 	}
-	if u := &d.User; u.Name != "" || u.ID != "" || u.Domain != "" {
+	if u := &d.User; u.Name != "" || u.ID != "" || u.Domain != "" || len(u.Roles) > 0 || u.TargetName != "" || u.TargetID != "" {
 		b = append(b, `,"user":{`...)
 		b = appendStringField(b, `"name":`, u.Name)
 		b = appendStringField(b, `"id":`, u.ID)
 		b = appendStringField(b, `"domain":`, u.Domain)
+		b = appendStrings(b, `"roles":`, u.Roles)
+		if u.TargetName != "" || u.TargetID != "" {
+			b = appendKey(b, `"target":{`)
+			b = appendStringField(b, `"name":`, u.TargetName)
+			b = appendStringField(b, `"id":`, u.TargetID)
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	if g := &d.Group; g.Name != "" || g.ID != "" {
+		b = append(b, `,"group":{`...)
+		b = appendStringField(b, `"name":`, g.Name)
+		b = appendStringField(b, `"id":`, g.ID)
 		b = append(b, '}')
 	}
 	if d.UserAgent != "" {
 		b = appendMember(b, `"user_agent":{"original":`, d.UserAgent)
 	}
-	if anyNonEmpty(d.Related.IP) || anyNonEmpty(d.Related.User) {
+	if anyNonEmpty(d.Related.IP) || anyNonEmpty(d.Related.User) || anyNonEmpty(d.Related.Hosts) {
 		b = append(b, `,"related":{`...)
 		b = appendUniqueStrings(b, `"ip":`, d.Related.IP)
 		b = appendUniqueStrings(b, `"user":`, d.Related.User)
+		b = appendUniqueStrings(b, `"hosts":`, d.Related.Hosts)
 		b = append(b, '}')
 	}
 	if !d.Network.isZero() {
@@ -147,9 +162,10 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 		b = appendIntField(b, `"pid":`, p.PID)
 		b = append(b, '}')
 	}
-	if t := &d.TLS; t.Version != "" || t.Cipher != "" || t.ServerName != "" {
+	if t := &d.TLS; t.Version != "" || t.VersionProtocol != "" || t.Cipher != "" || t.ServerName != "" {
 		b = append(b, `,"tls":{`...)
 		b = appendStringField(b, `"version":`, t.Version)
+		b = appendStringField(b, `"version_protocol":`, t.VersionProtocol)
 		b = appendStringField(b, `"cipher":`, t.Cipher)
 		if t.ServerName != "" {
 			b = appendMember(b, `"client":{"server_name":`, t.ServerName)
@@ -164,11 +180,15 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 	b = appendStringField(b, `"level":`, d.Log.Level)
 	b = append(b, '}')
 
-	if e := &d.Error; e.Message != "" || e.Type != "" {
+	if e := &d.Error; e.Message != "" || e.Type != "" || e.Code != "" {
 		b = append(b, `,"error":{`...)
 		b = appendStringField(b, `"message":`, e.Message)
 		b = appendStringField(b, `"type":`, e.Type)
+		b = appendStringField(b, `"code":`, e.Code)
 		b = append(b, '}')
+	}
+	if d.Orgsiem.ClaimedAccount != "" {
+		b = appendMember(b, `"orgsiem":{"claimed_account":`, d.Orgsiem.ClaimedAccount)
 	}
 
 	hasAWS := len(d.AWS) > 0 && d.Type != ""
@@ -193,7 +213,8 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 func (e *Event) isZero() bool {
 	return e.Kind == "" && len(e.Category) == 0 && len(e.Type) == 0 && e.Action == "" &&
 		e.Outcome == "" && e.Dataset == "" && e.Module == "" && e.Provider == "" && e.ID == "" &&
-		e.Created.IsZero() && e.Ingested.IsZero() && e.Severity == 0 && e.Original == ""
+		e.Created.IsZero() && e.Ingested.IsZero() && e.Start.IsZero() && e.End.IsZero() && e.Duration == 0 &&
+		e.Severity == 0 && e.Original == ""
 }
 
 func (e *Event) appendJSON(b []byte) []byte {
@@ -215,6 +236,15 @@ func (e *Event) appendJSON(b []byte) []byte {
 		b = appendKey(b, `"ingested":`)
 		b = appendTime(b, e.Ingested)
 	}
+	if !e.Start.IsZero() {
+		b = appendKey(b, `"start":`)
+		b = appendTime(b, e.Start)
+	}
+	if !e.End.IsZero() {
+		b = appendKey(b, `"end":`)
+		b = appendTime(b, e.End)
+	}
+	b = appendIntField(b, `"duration":`, e.Duration)
 	b = appendIntField(b, `"severity":`, e.Severity)
 	b = appendStringField(b, `"original":`, e.Original)
 	return append(b, '}')
@@ -303,7 +333,7 @@ func (a *AS) isZero() bool { return a == nil || a.Number == 0 && a.Organization 
 
 func (n *Network) isZero() bool {
 	return n.Transport == "" && n.Protocol == "" && n.Type == "" && n.Direction == "" &&
-		n.IANANumber == "" && n.Bytes == 0 && n.Packets == 0
+		n.IANANumber == "" && n.Bytes == 0 && n.Packets == 0 && n.ForwardedIP == ""
 }
 
 func (n *Network) appendJSON(b []byte) []byte {
@@ -313,13 +343,14 @@ func (n *Network) appendJSON(b []byte) []byte {
 	b = appendStringField(b, `"type":`, n.Type)
 	b = appendStringField(b, `"direction":`, n.Direction)
 	b = appendStringField(b, `"iana_number":`, n.IANANumber)
+	b = appendStringField(b, `"forwarded_ip":`, n.ForwardedIP)
 	b = appendIntField(b, `"bytes":`, n.Bytes)
 	b = appendIntField(b, `"packets":`, n.Packets)
 	return append(b, '}')
 }
 
 func (h *HTTP) isZero() bool {
-	return h.Method == "" && h.StatusCode == 0 && h.RequestBytes == 0 && h.ResponseBytes == 0 &&
+	return h.Method == "" && h.StatusCode == 0 && !h.StatusCodeSet && h.RequestBytes == 0 && h.ResponseBytes == 0 &&
 		h.Referrer == "" && h.Version == ""
 }
 
@@ -332,9 +363,12 @@ func (h *HTTP) appendJSON(b []byte) []byte {
 		b = appendStringField(b, `"referrer":`, h.Referrer)
 		b = append(b, '}')
 	}
-	if h.StatusCode != 0 || h.ResponseBytes != 0 {
+	if h.StatusCode != 0 || h.StatusCodeSet || h.ResponseBytes != 0 {
 		b = appendKey(b, `"response":{`)
-		b = appendIntField(b, `"status_code":`, h.StatusCode)
+		if h.StatusCode != 0 || h.StatusCodeSet {
+			b = appendKey(b, `"status_code":`)
+			b = strconv.AppendInt(b, h.StatusCode, 10)
+		}
 		b = appendIntField(b, `"bytes":`, h.ResponseBytes)
 		b = append(b, '}')
 	}
@@ -377,8 +411,10 @@ func (d *DNS) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `{"data":`...)
-			b = appendString(b, a)
+			b = append(b, '{')
+			b = appendStringField(b, `"data":`, a.Data)
+			b = appendStringField(b, `"type":`, a.Type)
+			b = appendStringField(b, `"class":`, a.Class)
 			b = append(b, '}')
 		}
 		b = append(b, ']')

@@ -115,8 +115,8 @@ func decodeGolden(src []byte) (Document, error) {
 		Event     struct {
 			Kind, Action, Outcome, Dataset, Module, Provider, ID, Original string
 			Category, Type                                                 []string
-			Created, Ingested                                              time.Time
-			Severity                                                       int64
+			Created, Ingested, Start, End                                  time.Time
+			Severity, Duration                                             int64
 		}
 		Cloud struct {
 			Provider, Region string
@@ -124,13 +124,20 @@ func decodeGolden(src []byte) (Document, error) {
 			Service          struct{ Name string }
 			Instance         struct{ ID string }
 		}
+		Tags                []string
 		Source, Destination goldenEndpoint
-		User                User
-		UserAgent           struct{ Original string } `json:"user_agent"`
-		Related             Related
-		Network             struct {
+		User                struct {
+			Name, ID, Domain string
+			Roles            []string
+			Target           struct{ Name, ID string }
+		}
+		Group     Group
+		UserAgent struct{ Original string } `json:"user_agent"`
+		Related   Related
+		Network   struct {
 			Transport, Protocol, Type, Direction string
 			IANANumber                           string `json:"iana_number"`
+			ForwardedIP                          string `json:"forwarded_ip"`
 			Bytes, Packets                       int64
 		}
 		HTTP struct {
@@ -139,7 +146,7 @@ func decodeGolden(src []byte) (Document, error) {
 				Bytes            int64
 			}
 			Response struct {
-				StatusCode int64 `json:"status_code"`
+				StatusCode *int64 `json:"status_code"`
 				Bytes      int64
 			}
 			Version string
@@ -151,7 +158,7 @@ func decodeGolden(src []byte) (Document, error) {
 		DNS struct {
 			Question     struct{ Name, Type, Class string }
 			ResponseCode string `json:"response_code"`
-			Answers      []struct{ Data string }
+			Answers      []DNSAnswer
 		}
 		Rule     Rule
 		Observer Observer
@@ -159,6 +166,7 @@ func decodeGolden(src []byte) (Document, error) {
 		Process  Process
 		TLS      struct {
 			Version, Cipher string
+			VersionProtocol string `json:"version_protocol"`
 			Client          struct {
 				ServerName string `json:"server_name"`
 			}
@@ -168,8 +176,11 @@ func decodeGolden(src []byte) (Document, error) {
 			Offset int64
 			Level  string
 		}
-		Error Error
-		AWS   map[string]json.RawMessage
+		Error   Error
+		Orgsiem struct {
+			ClaimedAccount string `json:"claimed_account"`
+		}
+		AWS map[string]json.RawMessage
 	}
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.DisallowUnknownFields()
@@ -180,25 +191,30 @@ func decodeGolden(src []byte) (Document, error) {
 		Timestamp: g.Timestamp, Message: g.Message, Position: g.Log.Offset,
 		Event: Event{Kind: g.Event.Kind, Category: g.Event.Category, Type: g.Event.Type, Action: g.Event.Action,
 			Outcome: g.Event.Outcome, Dataset: g.Event.Dataset, Module: g.Event.Module, Provider: g.Event.Provider,
-			ID: g.Event.ID, Created: g.Event.Created, Ingested: g.Event.Ingested, Severity: g.Event.Severity, Original: g.Event.Original},
+			ID: g.Event.ID, Created: g.Event.Created, Ingested: g.Event.Ingested, Severity: g.Event.Severity, Original: g.Event.Original,
+			Start: g.Event.Start, End: g.Event.End, Duration: g.Event.Duration},
 		Cloud: Cloud{Provider: g.Cloud.Provider, AccountID: g.Cloud.Account.ID, AccountName: g.Cloud.Account.Name,
 			Region: g.Cloud.Region, ServiceName: g.Cloud.Service.Name, InstanceID: g.Cloud.Instance.ID},
 		Source: g.Source.endpoint(), Destination: g.Destination.endpoint(),
-		User: g.User, UserAgent: g.UserAgent.Original, Related: g.Related,
+		User: User{Name: g.User.Name, ID: g.User.ID, Domain: g.User.Domain, Roles: g.User.Roles,
+			TargetName: g.User.Target.Name, TargetID: g.User.Target.ID},
+		Group: g.Group, UserAgent: g.UserAgent.Original, Related: g.Related, Tags: g.Tags,
+		Orgsiem: Orgsiem{ClaimedAccount: g.Orgsiem.ClaimedAccount},
 		Network: Network{Transport: g.Network.Transport, Protocol: g.Network.Protocol, Type: g.Network.Type,
-			Direction: g.Network.Direction, IANANumber: g.Network.IANANumber, Bytes: g.Network.Bytes, Packets: g.Network.Packets},
-		HTTP: HTTP{Method: g.HTTP.Request.Method, StatusCode: g.HTTP.Response.StatusCode, RequestBytes: g.HTTP.Request.Bytes,
+			Direction: g.Network.Direction, IANANumber: g.Network.IANANumber, ForwardedIP: g.Network.ForwardedIP,
+			Bytes: g.Network.Bytes, Packets: g.Network.Packets},
+		HTTP: HTTP{Method: g.HTTP.Request.Method, RequestBytes: g.HTTP.Request.Bytes,
 			ResponseBytes: g.HTTP.Response.Bytes, Referrer: g.HTTP.Request.Referrer, Version: g.HTTP.Version},
 		URL: URL(g.URL),
 		DNS: DNS{QuestionName: g.DNS.Question.Name, QuestionType: g.DNS.Question.Type,
-			QuestionClass: g.DNS.Question.Class, ResponseCode: g.DNS.ResponseCode},
+			QuestionClass: g.DNS.Question.Class, ResponseCode: g.DNS.ResponseCode, Answers: g.DNS.Answers},
 		Rule: g.Rule, Observer: g.Observer, Host: g.Host, Process: g.Process,
-		TLS:   TLS{Version: g.TLS.Version, Cipher: g.TLS.Cipher, ServerName: g.TLS.Client.ServerName},
+		TLS:   TLS{Version: g.TLS.Version, VersionProtocol: g.TLS.VersionProtocol, Cipher: g.TLS.Cipher, ServerName: g.TLS.Client.ServerName},
 		Log:   Log{FilePath: g.Log.File.Path, Level: g.Log.Level},
 		Error: g.Error,
 	}
-	for _, a := range g.DNS.Answers {
-		d.DNS.Answers = append(d.DNS.Answers, a.Data)
+	if sc := g.HTTP.Response.StatusCode; sc != nil {
+		d.HTTP.StatusCode, d.HTTP.StatusCodeSet = *sc, *sc == 0
 	}
 	for typ, raw := range g.AWS {
 		if typ == CloudWatchLogsType && len(g.AWS) > 1 {
@@ -286,6 +302,13 @@ func randomDocument(r *rand.Rand) Document {
 		}
 		return v
 	}
+	answers := func() []DNSAnswer {
+		var v []DNSAnswer
+		for range r.IntN(3) {
+			v = append(v, DNSAnswer{Data: s(), Type: s(), Class: s()})
+		}
+		return v
+	}
 	tm := func() time.Time {
 		if r.IntN(3) == 0 {
 			return time.Time{}
@@ -310,22 +333,23 @@ func randomDocument(r *rand.Rand) Document {
 		Type:     []string{"", "vpcflow", "cloudtrail", CloudWatchLogsType, `we"ird`}[r.IntN(5)],
 		Position: i(), Timestamp: tm(), Message: s(), UserAgent: s(),
 		Event: Event{Kind: s(), Category: ss(), Type: ss(), Action: s(), Outcome: s(), Dataset: s(), Module: s(),
-			Provider: s(), ID: s(), Created: tm(), Ingested: tm(), Severity: i(), Original: s()},
+			Provider: s(), ID: s(), Created: tm(), Ingested: tm(), Start: tm(), End: tm(), Duration: i(), Severity: i(), Original: s()},
+		Tags: ss(), Group: Group{Name: s(), ID: s()}, Orgsiem: Orgsiem{ClaimedAccount: s()},
 		Cloud:  Cloud{Provider: s(), AccountID: s(), AccountName: s(), Region: s(), ServiceName: s(), InstanceID: s()},
 		Source: ep(), Destination: ep(),
-		User:       User{Name: s(), ID: s(), Domain: s()},
-		Related:    Related{IP: ss(), User: ss()},
-		Network:    Network{Transport: s(), Protocol: s(), Type: s(), Direction: s(), IANANumber: s(), Bytes: i(), Packets: i()},
-		HTTP:       HTTP{Method: s(), StatusCode: i(), RequestBytes: i(), ResponseBytes: i(), Referrer: s(), Version: s()},
+		User:       User{Name: s(), ID: s(), Domain: s(), Roles: ss(), TargetName: s(), TargetID: s()},
+		Related:    Related{IP: ss(), User: ss(), Hosts: ss()},
+		Network:    Network{Transport: s(), Protocol: s(), Type: s(), Direction: s(), IANANumber: s(), ForwardedIP: s(), Bytes: i(), Packets: i()},
+		HTTP:       HTTP{Method: s(), StatusCode: i(), StatusCodeSet: r.IntN(4) == 0, RequestBytes: i(), ResponseBytes: i(), Referrer: s(), Version: s()},
 		URL:        URL{Original: s(), Domain: s(), Path: s(), Query: s(), Scheme: s(), Port: i()},
-		DNS:        DNS{QuestionName: s(), QuestionType: s(), QuestionClass: s(), ResponseCode: s(), Answers: ss()},
+		DNS:        DNS{QuestionName: s(), QuestionType: s(), QuestionClass: s(), ResponseCode: s(), Answers: answers()},
 		Rule:       Rule{ID: s(), Name: s(), Ruleset: s(), Category: s(), Description: s()},
 		Observer:   Observer{Vendor: s(), Product: s(), Type: s(), Name: s(), ID: s()},
 		Host:       Host{Name: s(), Hostname: s()},
 		Process:    Process{Name: s(), PID: i()},
-		TLS:        TLS{Version: s(), Cipher: s(), ServerName: s()},
+		TLS:        TLS{Version: s(), VersionProtocol: s(), Cipher: s(), ServerName: s()},
 		Log:        Log{FilePath: s(), Level: s()},
-		Error:      Error{Message: s(), Type: s()},
+		Error:      Error{Message: s(), Type: s(), Code: s()},
 		CloudWatch: CloudWatch{ID: s(), LogGroup: s(), LogStream: s(), Owner: s(), SubscriptionFilters: ss()},
 	}
 	if r.IntN(4) > 0 {
@@ -339,7 +363,8 @@ func randomDocument(r *rand.Rand) Document {
 		func() { d.URL = URL{} }, func() { d.DNS = DNS{} }, func() { d.Rule = Rule{} },
 		func() { d.Observer = Observer{} }, func() { d.Host = Host{} }, func() { d.Process = Process{} },
 		func() { d.TLS = TLS{} }, func() { d.Log = Log{} }, func() { d.Error = Error{} },
-		func() { d.CloudWatch = CloudWatch{} },
+		func() { d.CloudWatch = CloudWatch{} }, func() { d.Group = Group{} }, func() { d.Tags = nil },
+		func() { d.Orgsiem = Orgsiem{} },
 	}
 	for _, c := range clear {
 		if r.IntN(2) == 0 {
@@ -401,7 +426,7 @@ func FuzzAppendJSONMatchesReference(f *testing.F) {
 			Destination: Endpoint{Domain: s(), AS: &AS{Organization: s()}},
 			URL:         URL{Path: s(), Query: s()}, Host: Host{Hostname: s()}, Process: Process{Name: s()},
 			TLS: TLS{ServerName: s()}, Log: Log{FilePath: s()}, Error: Error{Message: s()},
-			DNS:        DNS{QuestionName: s(), Answers: []string{s()}},
+			DNS:        DNS{QuestionName: s(), Answers: []DNSAnswer{{Data: s(), Type: s()}}},
 			CloudWatch: CloudWatch{LogGroup: s(), SubscriptionFilters: []string{s()}}, AWS: aws}
 		want := refAppendJSON(&d)
 		if got := d.AppendJSON(nil); !bytes.Equal(got, want) {

@@ -19,6 +19,7 @@ func refAppendJSON(d *Document) []byte {
 	}
 	w.str("message", d.Message)
 	w.obj("ecs", func() { w.str("version", Version) })
+	w.strs("tags", d.Tags, false)
 	w.obj("event", func() {
 		e := &d.Event
 		w.str("kind", e.Kind)
@@ -38,6 +39,15 @@ func refAppendJSON(d *Document) []byte {
 			w.key("ingested")
 			w.b = refTime(w.b, e.Ingested)
 		}
+		if !e.Start.IsZero() {
+			w.key("start")
+			w.b = refTime(w.b, e.Start)
+		}
+		if !e.End.IsZero() {
+			w.key("end")
+			w.b = refTime(w.b, e.End)
+		}
+		w.int("duration", e.Duration)
 		w.int("severity", e.Severity)
 		w.str("original", e.Original)
 	})
@@ -51,9 +61,20 @@ func refAppendJSON(d *Document) []byte {
 	})
 	w.endpoint("source", &d.Source)
 	w.endpoint("destination", &d.Destination)
-	w.obj("user", func() { w.str("name", d.User.Name); w.str("id", d.User.ID); w.str("domain", d.User.Domain) })
+	w.obj("user", func() {
+		w.str("name", d.User.Name)
+		w.str("id", d.User.ID)
+		w.str("domain", d.User.Domain)
+		w.strs("roles", d.User.Roles, false)
+		w.obj("target", func() { w.str("name", d.User.TargetName); w.str("id", d.User.TargetID) })
+	})
+	w.obj("group", func() { w.str("name", d.Group.Name); w.str("id", d.Group.ID) })
 	w.obj("user_agent", func() { w.str("original", d.UserAgent) })
-	w.obj("related", func() { w.strs("ip", d.Related.IP, true); w.strs("user", d.Related.User, true) })
+	w.obj("related", func() {
+		w.strs("ip", d.Related.IP, true)
+		w.strs("user", d.Related.User, true)
+		w.strs("hosts", d.Related.Hosts, true)
+	})
 	w.obj("network", func() {
 		n := &d.Network
 		w.str("transport", n.Transport)
@@ -61,13 +82,21 @@ func refAppendJSON(d *Document) []byte {
 		w.str("type", n.Type)
 		w.str("direction", n.Direction)
 		w.str("iana_number", n.IANANumber)
+		w.str("forwarded_ip", n.ForwardedIP)
 		w.int("bytes", n.Bytes)
 		w.int("packets", n.Packets)
 	})
 	w.obj("http", func() {
 		h := &d.HTTP
 		w.obj("request", func() { w.str("method", h.Method); w.int("bytes", h.RequestBytes); w.str("referrer", h.Referrer) })
-		w.obj("response", func() { w.int("status_code", h.StatusCode); w.int("bytes", h.ResponseBytes) })
+		w.obj("response", func() {
+			if h.StatusCodeSet && h.StatusCode == 0 {
+				w.key("status_code")
+				w.b = append(w.b, '0')
+			}
+			w.int("status_code", h.StatusCode)
+			w.int("bytes", h.ResponseBytes)
+		})
 		w.str("version", h.Version)
 	})
 	w.obj("url", func() {
@@ -90,8 +119,10 @@ func refAppendJSON(d *Document) []byte {
 				if i > 0 {
 					w.b = append(w.b, ',')
 				}
-				w.b = append(w.b, `{"data":`...)
-				w.b = refString(w.b, a)
+				w.b = append(w.b, '{')
+				w.str("data", a.Data)
+				w.str("type", a.Type)
+				w.str("class", a.Class)
 				w.b = append(w.b, '}')
 			}
 			w.b = append(w.b, ']')
@@ -117,6 +148,7 @@ func refAppendJSON(d *Document) []byte {
 	w.obj("process", func() { w.str("name", d.Process.Name); w.int("pid", d.Process.PID) })
 	w.obj("tls", func() {
 		w.str("version", d.TLS.Version)
+		w.str("version_protocol", d.TLS.VersionProtocol)
 		w.str("cipher", d.TLS.Cipher)
 		w.obj("client", func() { w.str("server_name", d.TLS.ServerName) })
 	})
@@ -126,7 +158,8 @@ func refAppendJSON(d *Document) []byte {
 		w.b = strconv.AppendInt(w.b, d.Position, 10)
 		w.str("level", d.Log.Level)
 	})
-	w.obj("error", func() { w.str("message", d.Error.Message); w.str("type", d.Error.Type) })
+	w.obj("error", func() { w.str("message", d.Error.Message); w.str("type", d.Error.Type); w.str("code", d.Error.Code) })
+	w.obj("orgsiem", func() { w.str("claimed_account", d.Orgsiem.ClaimedAccount) })
 	w.obj("aws", func() {
 		hasAWS := len(d.AWS) > 0 && d.Type != ""
 		if hasAWS {

@@ -27,8 +27,8 @@ func TestAppendJSON(t *testing.T) {
 			`{"ecs":{"version":"8.11.0"},"log":{"offset":0},"aws":{"waf":{"a":"x` + "\ufffd" + `y","b":[1,2]}}}`},
 		{"cloudwatch fields sit beside aws.<type>", Document{Type: "linux", AWS: []byte(`{"p":"sshd"}`), CloudWatch: CloudWatch{LogGroup: "/var/log/secure", ID: "1"}},
 			`{"ecs":{"version":"8.11.0"},"log":{"offset":0},"aws":{"linux":{"p":"sshd"},"cloudwatchlogs":{"id":"1","log_group":"/var/log/secure"}}}`},
-		{"nested sets appear only when set", Document{Source: Endpoint{IP: "1.2.3.4", Port: 22, Geo: &Geo{CountryISOCode: "SE", Lat: 58.4, Lon: 15.6}, AS: &AS{Number: 1}}, HTTP: HTTP{StatusCode: 200}, DNS: DNS{Answers: []string{"a"}}},
-			`{"ecs":{"version":"8.11.0"},"source":{"ip":"1.2.3.4","port":22,"geo":{"country_iso_code":"SE","location":{"lat":58.4,"lon":15.6}},"as":{"number":1}},"http":{"response":{"status_code":200}},"dns":{"answers":[{"data":"a"}]},"log":{"offset":0}}`},
+		{"nested sets appear only when set", Document{Source: Endpoint{IP: "1.2.3.4", Port: 22, Geo: &Geo{CountryISOCode: "SE", Lat: 58.4, Lon: 15.6}, AS: &AS{Number: 1}}, HTTP: HTTP{StatusCode: 200}, DNS: DNS{Answers: []DNSAnswer{{Data: "a", Type: "CNAME"}}}},
+			`{"ecs":{"version":"8.11.0"},"source":{"ip":"1.2.3.4","port":22,"geo":{"country_iso_code":"SE","location":{"lat":58.4,"lon":15.6}},"as":{"number":1}},"http":{"response":{"status_code":200}},"dns":{"answers":[{"data":"a","type":"CNAME"}]},"log":{"offset":0}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,19 +87,21 @@ func TestSchema(t *testing.T) {
 	}
 	// Every path the writer can emit is declared.
 	full := Document{Type: "x", Timestamp: time.Unix(1, 0), Message: "m", UserAgent: "u",
-		Event:  Event{Kind: "k", Category: []string{"c"}, Type: []string{"t"}, Action: "a", Outcome: "o", Dataset: "d", Module: "m", Provider: "p", ID: "i", Created: time.Unix(1, 0), Severity: 1, Original: "o"},
-		Cloud:  Cloud{Provider: "p", AccountID: "a", AccountName: "n", Region: "r", ServiceName: "s", InstanceID: "i"},
-		Source: Endpoint{IP: "1.1.1.1", Port: 1, Address: "a", Domain: "d", Bytes: 1, Packets: 1, Geo: &Geo{CountryISOCode: "c", CountryName: "n", CityName: "c", Lat: 1, Lon: 1}, AS: &AS{Number: 1, Organization: "o"}},
-		User:   User{Name: "n", ID: "i", Domain: "d"}, Related: Related{IP: []string{"1.1.1.1"}, User: []string{"u"}},
-		Network:  Network{Transport: "t", Protocol: "p", Type: "t", Direction: "d", IANANumber: "6", Bytes: 1, Packets: 1},
+		Event: Event{Kind: "k", Category: []string{"c"}, Type: []string{"t"}, Action: "a", Outcome: "o", Dataset: "d", Module: "m", Provider: "p", ID: "i", Created: time.Unix(1, 0), Start: time.Unix(1, 0), End: time.Unix(2, 0), Duration: 1, Severity: 1, Original: "o"},
+		Tags:  []string{"t"}, Group: Group{Name: "g", ID: "i"}, Orgsiem: Orgsiem{ClaimedAccount: "a"},
+		Cloud:    Cloud{Provider: "p", AccountID: "a", AccountName: "n", Region: "r", ServiceName: "s", InstanceID: "i"},
+		Source:   Endpoint{IP: "1.1.1.1", Port: 1, Address: "a", Domain: "d", Bytes: 1, Packets: 1, Geo: &Geo{CountryISOCode: "c", CountryName: "n", CityName: "c", Lat: 1, Lon: 1}, AS: &AS{Number: 1, Organization: "o"}},
+		User:     User{Name: "n", ID: "i", Domain: "d", Roles: []string{"r"}, TargetName: "t", TargetID: "i"},
+		Related:  Related{IP: []string{"1.1.1.1"}, User: []string{"u"}, Hosts: []string{"h"}},
+		Network:  Network{Transport: "t", Protocol: "p", Type: "t", Direction: "d", IANANumber: "6", ForwardedIP: "1.1.1.1", Bytes: 1, Packets: 1},
 		HTTP:     HTTP{Method: "m", StatusCode: 1, RequestBytes: 1, ResponseBytes: 1, Referrer: "r", Version: "v"},
 		URL:      URL{Original: "o", Domain: "d", Path: "p", Query: "q", Scheme: "s", Port: 1},
-		DNS:      DNS{QuestionName: "n", QuestionType: "t", QuestionClass: "c", ResponseCode: "r", Answers: []string{"a"}},
+		DNS:      DNS{QuestionName: "n", QuestionType: "t", QuestionClass: "c", ResponseCode: "r", Answers: []DNSAnswer{{Data: "a", Type: "A", Class: "IN"}}},
 		Rule:     Rule{ID: "i", Name: "n", Ruleset: "r", Category: "c", Description: "d"},
 		Observer: Observer{Vendor: "v", Product: "p", Type: "t", Name: "n", ID: "i"},
 		Host:     Host{Name: "n", Hostname: "h"}, Process: Process{Name: "n", PID: 1},
-		TLS: TLS{Version: "v", Cipher: "c", ServerName: "s"}, Log: Log{FilePath: "f", Level: "l"},
-		Error: Error{Message: "m", Type: "t"}, CloudWatch: CloudWatch{ID: "i", LogGroup: "g", LogStream: "s", Owner: "o", SubscriptionFilters: []string{"f"}},
+		TLS: TLS{Version: "v", VersionProtocol: "tls", Cipher: "c", ServerName: "s"}, Log: Log{FilePath: "f", Level: "l"},
+		Error: Error{Message: "m", Type: "t", Code: "c"}, CloudWatch: CloudWatch{ID: "i", LogGroup: "g", LogStream: "s", Owner: "o", SubscriptionFilters: []string{"f"}},
 	}
 	full.Destination = full.Source
 	var m map[string]any
@@ -151,7 +153,7 @@ func FuzzAppendJSON(f *testing.F) {
 			Event:   Event{Category: []string{s, s}, Action: s, Severity: n},
 			Related: Related{IP: []string{s, s, ""}, User: []string{s}},
 			Source:  Endpoint{IP: s, Port: n, Geo: &Geo{Lat: float64(n), Lon: 1 / float64(n)}},
-			DNS:     DNS{Answers: []string{s}}}
+			DNS:     DNS{Answers: []DNSAnswer{{Data: s}}}}
 		if json.Valid(aws) && bytes.HasPrefix(bytes.TrimSpace(aws), []byte("{")) {
 			d.AWS = aws
 		}

@@ -37,6 +37,7 @@ var commonFields = []Field{
 	{Path: "@timestamp", Type: Date},
 	{Path: "message", Type: Text},
 	{Path: "ecs.version", Type: Keyword},
+	{Path: "tags", Type: Keyword},
 
 	{Path: "event.kind", Type: Keyword},
 	{Path: "event.category", Type: Keyword},
@@ -49,6 +50,9 @@ var commonFields = []Field{
 	{Path: "event.id", Type: Keyword},
 	{Path: "event.created", Type: Date},
 	{Path: "event.ingested", Type: Date}, // loader time: what monitors select new documents by
+	{Path: "event.start", Type: Date},
+	{Path: "event.end", Type: Date},
+	{Path: "event.duration", Type: Long},
 	{Path: "event.severity", Type: Long},
 	{Path: "event.original", Type: Keyword}, // stored for error documents; not searched as text
 
@@ -62,15 +66,22 @@ var commonFields = []Field{
 	{Path: "user.name", Type: Keyword},
 	{Path: "user.id", Type: Keyword},
 	{Path: "user.domain", Type: Keyword},
+	{Path: "user.roles", Type: Keyword},
+	{Path: "user.target.name", Type: Keyword},
+	{Path: "user.target.id", Type: Keyword},
+	{Path: "group.name", Type: Keyword},
+	{Path: "group.id", Type: Keyword},
 	{Path: "user_agent.original", Type: Keyword},
 	{Path: "related.ip", Type: IP},
 	{Path: "related.user", Type: Keyword},
+	{Path: "related.hosts", Type: Keyword},
 
 	{Path: "network.transport", Type: Keyword},
 	{Path: "network.protocol", Type: Keyword},
 	{Path: "network.type", Type: Keyword},
 	{Path: "network.direction", Type: Keyword},
 	{Path: "network.iana_number", Type: Keyword},
+	{Path: "network.forwarded_ip", Type: IP},
 	{Path: "network.bytes", Type: Long},
 	{Path: "network.packets", Type: Long},
 
@@ -93,6 +104,8 @@ var commonFields = []Field{
 	{Path: "dns.question.class", Type: Keyword},
 	{Path: "dns.response_code", Type: Keyword},
 	{Path: "dns.answers.data", Type: Keyword},
+	{Path: "dns.answers.type", Type: Keyword},
+	{Path: "dns.answers.class", Type: Keyword},
 
 	{Path: "rule.id", Type: Keyword},
 	{Path: "rule.name", Type: Keyword},
@@ -112,6 +125,7 @@ var commonFields = []Field{
 	{Path: "process.pid", Type: Long},
 
 	{Path: "tls.version", Type: Keyword},
+	{Path: "tls.version_protocol", Type: Keyword},
 	{Path: "tls.cipher", Type: Keyword},
 	{Path: "tls.client.server_name", Type: Keyword},
 
@@ -121,6 +135,12 @@ var commonFields = []Field{
 
 	{Path: "error.message", Type: Text},
 	{Path: "error.type", Type: Keyword},
+	{Path: "error.code", Type: Keyword},
+
+	// orgsiem.*: what the pipeline found about a record (internal/logs
+	// trust.go): the account a record's content claimed when its source may
+	// not speak for it.
+	{Path: "orgsiem.claimed_account", Type: Keyword},
 
 	{Path: "aws.cloudwatchlogs.id", Type: Keyword},
 	{Path: "aws.cloudwatchlogs.log_group", Type: Keyword},

@@ -27,6 +27,7 @@ var valid = map[string]string{
 	lambdaenv.IncludePatterns:       "/aws/lambda/*",
 	lambdaenv.ExcludePatterns:       "/aws/lambda/noisy",
 	lambdaenv.PipelineLogGroups:     "/aws/lambda/orgsiem-transfer",
+	lambdaenv.SubscriptionMode:      "loggroup",
 	lambdaenv.OpenSearchEndpoint:    "vpc-orgsiem.eu-west-1.es.amazonaws.com",
 	lambdaenv.IngestQueueURL:        "https://sqs.eu-west-1.amazonaws.com/333333333333/orgsiem-ingest",
 	lambdaenv.SnapshotBucket:        "orgsiem-snapshots-333333333333-eu-west-1",

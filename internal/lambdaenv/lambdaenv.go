@@ -31,6 +31,10 @@ const (
 	// PipelineLogGroups is a comma-separated list of the pipeline's own log
 	// groups, never subscribed whatever the patterns say (no loops).
 	PipelineLogGroups = "ORGSIEM_PIPELINE_LOG_GROUPS"
+	// SubscriptionMode is "loggroup" (default: a filter on each log group)
+	// or "account" (the account-level subscription filter policy, falling
+	// back to log-group filters when the account already has a foreign one).
+	SubscriptionMode = "ORGSIEM_SUBSCRIPTION_MODE"
 )
 
 // FilterName is the name of orgsiem's subscription filter on every log
@@ -102,7 +106,7 @@ func TransferVars() []string {
 
 // SubscribeVars are the subscribe function's variables.
 func SubscribeVars() []string {
-	return []string{DestinationARN, IncludePatterns, ExcludePatterns, PipelineLogGroups}
+	return []string{DestinationARN, IncludePatterns, ExcludePatterns, PipelineLogGroups, SubscriptionMode}
 }
 
 // LoaderVars are the loader function's variables.

@@ -26,7 +26,11 @@ package logs
 // http.request.bytes (cs-bytes), http.request.referrer, http.version,
 // url.domain (x-host-header, else cs(Host)), url.path (cs-uri-stem),
 // url.query, url.scheme (cs-protocol), user_agent.original (URL-decoded),
-// tls.*, event.id (x-edge-request-id), event.outcome from the status.
+// tls.*, event.id (x-edge-request-id), event.outcome from the status
+// (sc-status 000, a viewer that closed the connection before the response,
+// is http.response.status_code 0 and a failure), network.forwarded_ip (the
+// first address of x-forwarded-for: the viewer behind a proxy) and every
+// address of c-ip and x-forwarded-for in related.ip.
 
 import (
 	"errors"
@@ -59,6 +63,7 @@ const (
 	cfSSLCipher
 	cfProtocolVersion
 	cfCPort
+	cfForwardedFor
 )
 
 var cfFieldIDs = map[string]cfField{
@@ -68,7 +73,7 @@ var cfFieldIDs = map[string]cfField{
 	"cs-uri-query": cfURIQuery, "x-edge-request-id": cfRequestID,
 	"x-host-header": cfHostHeader, "cs-protocol": cfProtocol, "cs-bytes": cfCSBytes,
 	"ssl-protocol": cfSSLProtocol, "ssl-cipher": cfSSLCipher,
-	"cs-protocol-version": cfProtocolVersion, "c-port": cfCPort,
+	"cs-protocol-version": cfProtocolVersion, "c-port": cfCPort, "x-forwarded-for": cfForwardedFor,
 }
 
 // cfDefaultFields is the documented field order of standard logs.
@@ -104,7 +109,7 @@ type cloudFrontParser struct {
 	layout  []cfColumn // from #Fields; nil until one is seen
 	fields  []string
 	obj     textObject
-	related [1]string
+	related []string // related.ip of the current document, reused
 }
 
 func parseCloudFront(in *Input, out *Output) error {
@@ -159,7 +164,9 @@ func (p *cloudFrontParser) record(d *ecs.Document, s string) error {
 	default:
 		layout = cfDefaultLayout[:len(f)]
 	}
-	var date, clock, host, hostHeader string
+	var date, clock, host, hostHeader, forwarded string
+	d.Related.IP = p.related[:0]
+	defer func() { p.related = d.Related.IP }()
 	var err error
 	p.obj.resetLine(s, true)
 	for i := range layout {
@@ -179,13 +186,18 @@ func (p *cloudFrontParser) record(d *ecs.Document, s string) error {
 			d.HTTP.RequestBytes, err = optInt("cs-bytes", v)
 		case cfStatus:
 			d.HTTP.StatusCode, err = optInt("sc-status", v)
+			// 000: the viewer closed the connection before CloudFront
+			// could respond (standard-logs-reference.html): status 0,
+			// written, and a failed request.
+			d.HTTP.StatusCodeSet = err == nil
 		case cfCPort:
 			d.Source.Port, err = optInt("c-port", v)
 		case cfCIP:
 			if ip := setEndpoint(&d.Source, v); ip != "" {
-				p.related[0] = ip
-				d.Related.IP = p.related[:]
+				d.Related.IP = append(d.Related.IP, ip)
 			}
+		case cfForwardedFor:
+			forwarded = v
 		case cfMethod:
 			d.HTTP.Method = v
 		case cfCSHost:
@@ -232,5 +244,22 @@ func (p *cloudFrontParser) record(d *ecs.Document, s string) error {
 	d.Network.Protocol = "http"
 	d.Event.Category, d.Event.Type = categoryWeb, typeAccess
 	d.Event.Outcome = httpOutcome(d.HTTP.StatusCode)
+	if d.HTTP.StatusCodeSet && d.HTTP.StatusCode == 0 {
+		d.Event.Outcome = "failure"
+	}
+	if forwarded != "" {
+		// The viewer behind a proxy, then any proxies: comma-separated
+		// IPv4 and IPv6 addresses, URL-encoded like every value.
+		for i, a := range strings.Split(urlUnescape(forwarded), ",") {
+			ip := validIP(strings.TrimSpace(a))
+			if ip == "" {
+				continue
+			}
+			if i == 0 {
+				d.Network.ForwardedIP = ip
+			}
+			d.Related.IP = append(d.Related.IP, ip)
+		}
+	}
 	return nil
 }

@@ -18,7 +18,12 @@ package logs
 // event.id=eventID (also the _id, so a record delivered both to S3 and
 // through CloudWatch Logs is indexed once), event.outcome (failure when
 // errorCode is present; sign-in events use responseElements.<eventName>),
-// cloud.account.id=recipientAccountId (else userIdentity.accountId),
+// cloud.account.id=recipientAccountId (else the key's account, else
+// userIdentity.accountId; trust.go decides whether the claim is believed),
+// user.target.name and group.name (requestParameters.userName/groupName of
+// IAM calls; the target user also in related.user), tls.* (tlsDetails),
+// error.code/error.message (errorCode/errorMessage), @timestamp from
+// eventTime or, for records other tools re-exported, their @timestamp,
 // cloud.region=awsRegion, source.ip only when sourceIPAddress parses as an IP
 // (else source.domain for service names), user.*, user_agent.original,
 // related.*. The record itself is aws.cloudtrail with its original names.
@@ -298,9 +303,11 @@ func cloudTrailMessage(msg []byte, d *ecs.Document) error {
 type ctRecord struct {
 	eventTime, eventName, eventSource, eventID, eventType   string
 	awsRegion, recipientAccountID, sourceIP, userAgent      string
-	errorCode                                               string
+	errorCode, errorMessage                                 string
+	timestamp                                               string // "@timestamp" of records exported by other tools
 	readOnly                                                gjson.Result
 	userIdentity, responseElements, insightDetails, records gjson.Result
+	requestParameters, tlsDetails                           gjson.Result
 	digest                                                  bool // a digest file, not a record
 	rewrite                                                 bool // a declared field holds another JSON type (see ctFix)
 }
@@ -334,6 +341,14 @@ func (r *ctRecord) read(raw []byte, s string) (bool, error) {
 			r.userAgent = v.Str
 		case "errorCode":
 			r.errorCode = v.Str
+		case "errorMessage":
+			r.errorMessage = v.Str
+		case "@timestamp":
+			r.timestamp = v.Str
+		case "requestParameters":
+			r.requestParameters = v
+		case "tlsDetails":
+			r.tlsDetails = v
 		case "readOnly":
 			r.readOnly = v
 		case "userIdentity":
@@ -491,10 +506,19 @@ var (
 // left without timestamp (Emit turns it into an error document); an
 // unparseable eventTime is an error.
 func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) error {
-	if r.eventTime != "" {
+	switch {
+	case r.eventTime != "":
 		t, err := parseEventTime(r.eventTime)
 		if err != nil {
 			return err
+		}
+		d.Timestamp = t
+	case r.timestamp != "":
+		// Records re-exported by other tools (an ECS pipeline, a SIEM
+		// export) carry their own time as @timestamp instead.
+		t, err := parseEventTime(r.timestamp)
+		if err != nil {
+			return fmt.Errorf("@timestamp (no eventTime): %w", err)
 		}
 		d.Timestamp = t
 	}
@@ -536,7 +560,9 @@ func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) error {
 	switch {
 	case r.recipientAccountID != "":
 		d.Cloud.AccountID = r.recipientAccountID
-	case accountID != "":
+	case accountID != "" && d.Cloud.AccountID == "":
+		// The caller's account stands in only when the key names none: in
+		// a cross-account call it is not the account the record belongs to.
 		d.Cloud.AccountID = accountID
 	}
 	switch uiType {
@@ -553,7 +579,25 @@ func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) error {
 		d.User.Name = userName
 	}
 	p.relUser = append(p.relUser[:0], d.User.Name, userName, issuer)
+	if r.requestParameters.IsObject() && r.eventSource == "iam.amazonaws.com" {
+		// IAM user and group operations name the user and group they act
+		// on (CreateUser, AddUserToGroup, CreateAccessKey ...).
+		if target := r.requestParameters.Get("userName"); target.Type == gjson.String && target.Str != "" {
+			d.User.TargetName = target.Str
+			p.relUser = append(p.relUser, target.Str)
+		}
+		if group := r.requestParameters.Get("groupName"); group.Type == gjson.String {
+			d.Group.Name = group.Str
+		}
+	}
 	d.Related.User = p.relUser
+	if r.errorCode != "" {
+		d.Error.Code = r.errorCode
+		d.Error.Message = r.errorMessage
+	}
+	if r.tlsDetails.IsObject() {
+		mapTLSDetails(r.tlsDetails, &d.TLS)
+	}
 
 	if r.sourceIP != "" {
 		d.Source.Address = r.sourceIP
@@ -567,6 +611,32 @@ func (p *ctParser) mapTo(r *ctRecord, d *ecs.Document) error {
 	}
 	d.UserAgent = r.userAgent
 	return nil
+}
+
+// mapTLSDetails maps CloudTrail's tlsDetails
+// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html):
+// tlsVersion "TLSv1.2" → tls.version_protocol "tls", tls.version "1.2" (the
+// ECS forms); cipherSuite → tls.cipher; clientProvidedHostHeader →
+// tls.client.server_name.
+func mapTLSDetails(v gjson.Result, t *ecs.TLS) {
+	v.ForEach(func(k, v gjson.Result) bool {
+		if v.Type != gjson.String {
+			return true
+		}
+		switch k.Str {
+		case "tlsVersion":
+			if ver, ok := strings.CutPrefix(v.Str, "TLSv"); ok {
+				t.VersionProtocol, t.Version = "tls", ver
+			} else {
+				t.Version = v.Str
+			}
+		case "cipherSuite":
+			t.Cipher = v.Str
+		case "clientProvidedHostHeader":
+			t.ServerName = v.Str
+		}
+		return true
+	})
 }
 
 // parseEventTime reads eventTime: RFC 3339 as CloudTrail writes it, or

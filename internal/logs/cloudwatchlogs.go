@@ -11,23 +11,39 @@ package logs
 //     CONTROL_MESSAGE events are skipped as "control-message";
 //   - a Lambda subscription event {"awslogs":{"data":"<base64 of gzip of the payload>"}}.
 //
-// Each log event is one record, routed by its log group (routeLogGroup):
-//   - CloudTrail groups (name contains "cloudtrail", any case, e.g.
-//     aws-controltower/CloudTrailLogs, aws-cloudtrail-logs-*) → cloudtrail
-//     documents, mapped like records from S3 (same _id: the eventID);
-//   - VPC flow log groups (name contains "flowlog", "flow-log", "flow_log",
-//     "vpcflow" or "vpc-flow", any case) → vpcflow (vpcFlowMessage);
-//   - EventBridge finding groups (/aws/events/... whose name contains
-//     "guardduty", "securityhub" or "finding") → guardduty or securityhub
-//     (findingMessage);
-//   - Linux system logs (name contains "/var/log/secure", "/var/log/messages",
-//     "auth.log", "syslog" or "linux", any case) → linux (linuxMessage);
+// Each log event is one record, routed by its log group's exact name
+// (routeLogGroup), never by a substring: a member account names its log
+// groups freely, and a group routed to cloudtrail lands in
+// log-aws-cloudtrail-*. The routes, first match wins:
+//   - Sources.Routes: exact names the operator configured (VPC flow log
+//     groups, whose names AWS leaves to the user; EventBridge finding
+//     groups /aws/events/<name>, also user-named; anything else);
+//   - CloudTrail's CloudWatch Logs delivery (cloudtrail, cloudTrailMessage):
+//     aws-controltower/CloudTrailLogs, the group of AWS Control Tower's
+//     trail (the managed policy AWSControlTowerCloudTrailRolePolicy allows
+//     CloudTrail to write only there); CloudTrail/logs, the name the
+//     CloudTrail guide recommends
+//     (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudwatch-log-group-log-stream-naming-for-cloudtrail.html);
+//     aws-cloudtrail-logs-<12-digit account>-<8 hex digits>, the name the
+//     CloudTrail console proposes for a new group;
+//   - Route 53 public DNS query logs: /aws/route53/<hosted zone name>, the
+//     group Route 53 itself creates
+//     (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/query-logs.html)
+//     → route53resolver (publicDNSMessage);
+//   - Linux system logs: /var/log/secure and /var/log/messages, the file
+//     path as the CloudWatch agent's log_group_name → linux (linuxMessage);
 //   - anything else → a cloudwatchlogs document: message, @timestamp from
 //     the event timestamp, aws.cloudwatchlogs.{id,log_group,log_stream,owner}.
 //
-// The CloudWatch event id is the _id (except CloudTrail, see above), and
-// aws.cloudwatchlogs.* locates every routed document. The owner account is
-// cloud.account.id unless the record carries its own.
+// The _id of every document is namespaced by its source (cwSourceID:
+// "cwl-<key account>-<log group hash>-<id>", the id being the CloudTrail
+// eventID of routed CloudTrail records, else the CloudWatch event id): a
+// record that also arrives through the organization trail in S3 is indexed
+// twice, once per source, and no line written under one account's
+// CWLogs/<account>/ prefix can take the _id of another source's document.
+// aws.cloudwatchlogs.* locates every routed document. The owner and any
+// account the record carries are claims; cloud.account.id is decided by
+// trust.go from the archive key's account.
 
 import (
 	"bufio"
@@ -115,15 +131,16 @@ type cwLogEvent struct {
 }
 
 // set fills v from p.
-func (v *cwValue) set(p *cwPayload) {
+func (v *cwValue) set(p *cwPayload, src *Sources) {
 	*v = cwValue{
 		messageType: p.MessageType,
 		awslogs:     p.AWSLogs != nil,
 		env: cwEnvelope{owner: p.Owner, group: p.LogGroup, stream: p.LogStream,
-			filters: p.SubscriptionFilters, route: routeLogGroup(p.LogGroup)},
+			filters: p.SubscriptionFilters},
 		events: make([]cwLogEvent, len(p.LogEvents)),
 		top:    logEventOf(&p.cwEvent),
 	}
+	v.env.route = routeLogGroup(src, p.LogGroup)
 	if p.AWSLogs != nil {
 		v.data = []byte(p.AWSLogs.Data)
 	}
@@ -144,7 +161,7 @@ func logEventOf(e *cwEvent) cwLogEvent {
 }
 
 func parseCloudWatchLogs(in *Input, out *Output) error {
-	c := &cwParser{out: out}
+	c := &cwParser{out: out, src: in.Object.Sources}
 	if firstLineIsValue(in) {
 		return c.lines(in)
 	}
@@ -155,6 +172,7 @@ func parseCloudWatchLogs(in *Input, out *Output) error {
 // allocates only its id (and the message string of a generic document).
 type cwParser struct {
 	out     *Output
+	src     *Sources           // extra routes (Object.Sources)
 	buf     []byte             // stream: the current JSON value
 	val     cwValue            // the current value, decoded
 	msgs    []byte             // the messages of val that needed decoding
@@ -172,6 +190,8 @@ type cwParser struct {
 	plainRd bytes.Reader
 	plainBr *bufio.Reader
 	inner   *cwParser // decodes the values of the payload
+
+	idGroup, idPrefix string // the cwSourceID prefix of the last group seen
 }
 
 // cwGroup is an interned log group name and its route.
@@ -186,9 +206,13 @@ const (
 	maxInternedLen = 512
 )
 
-// firstLineIsValue reports whether the first non-blank line of the input
-// is one complete JSON value: then the input is read line by line, so a
-// broken line costs only itself.
+// firstLineIsValue reports whether the input is read line by line, so a
+// broken line costs only itself: unless its first non-blank line opens a
+// pretty-printed value (a line holding only "{" or "["), or holds several
+// concatenated values ("{...}{...}", as Firehose writes them), which are
+// read as a stream of JSON values. A first line that is itself broken
+// (truncated, unbalanced) is one bad line of a JSON-lines object: the next
+// line is read as a new record.
 func firstLineIsValue(in *Input) bool {
 	buf, _ := in.Peek(readBufferSize)
 	buf = bytes.TrimLeft(buf, " \t\r\n")
@@ -196,20 +220,23 @@ func firstLineIsValue(in *Input) bool {
 	if nl < 0 {
 		nl = len(buf)
 	}
-	var st bracketState
 	line := bytes.TrimSpace(buf[:nl])
-	st.feed(line)
-	return len(line) > 0 && st.complete() && st.sawBrackets && closesAtEnd(line)
+	switch string(line) {
+	case "", "{", "[":
+		return false
+	}
+	return !concatenated(line)
 }
 
-// closesAtEnd reports whether the first JSON value of line ends at its end
-// (not "{...}{...}").
-func closesAtEnd(line []byte) bool {
+// concatenated reports whether line holds a complete JSON value directly
+// followed by the start of another object or array.
+func concatenated(line []byte) bool {
 	var st bracketState
 	for i := range line {
 		st.feed(line[i : i+1])
 		if st.sawBrackets && st.complete() {
-			return i == len(line)-1
+			rest := bytes.TrimLeft(line[i+1:], " \t")
+			return len(rest) > 0 && (rest[0] == '{' || rest[0] == '[')
 		}
 	}
 	return false
@@ -275,7 +302,7 @@ func (c *cwParser) value(raw []byte, depth int) error {
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return c.out.Fail(raw, fmt.Errorf("CloudWatch Logs payload: %w", err))
 		}
-		c.val.set(&p)
+		c.val.set(&p, c.src)
 	}
 	return c.decoded(raw, depth)
 }
@@ -526,7 +553,7 @@ func (c *cwParser) intern(b []byte) string {
 func (c *cwParser) internGroup(b []byte) cwGroup {
 	if len(b) > maxInternedLen {
 		name := string(b)
-		return cwGroup{name: name, route: routeLogGroup(name)}
+		return cwGroup{name: name, route: routeLogGroup(c.src, name)}
 	}
 	if g, ok := c.groups[string(b)]; ok {
 		return g
@@ -535,7 +562,7 @@ func (c *cwParser) internGroup(b []byte) cwGroup {
 		c.groups = make(map[string]cwGroup)
 	}
 	g := cwGroup{name: string(b)}
-	g.route = routeLogGroup(g.name)
+	g.route = routeLogGroup(c.src, g.name)
 	c.groups[g.name] = g
 	return g
 }
@@ -589,7 +616,7 @@ func (c *cwParser) awslogsPayload(raw, data []byte) error {
 		return c.out.Fail(raw, err)
 	}
 	if c.inner == nil {
-		c.inner = &cwParser{out: c.out}
+		c.inner = &cwParser{out: c.out, src: c.src}
 		c.plainBr = bufio.NewReader(&c.plainRd)
 	}
 	in := c.inner
@@ -669,8 +696,10 @@ func (c *cwParser) event(env *cwEnvelope, ev *cwLogEvent) error {
 	case archive.TypeVPCFlow:
 		d.Type = archive.TypeVPCFlow
 		err = vpcFlowMessage(msg, d)
-	case routeFinding:
+	case RouteFinding:
 		err = findingMessage(msg, d)
+	case routePublicDNS:
+		err = publicDNSMessage(msg, d)
 	case archive.TypeLinux:
 		err = linuxMessage(msg, d, evTime)
 	default:
@@ -680,37 +709,68 @@ func (c *cwParser) event(env *cwEnvelope, ev *cwLogEvent) error {
 	if err != nil {
 		return c.out.Fail(msg, fmt.Errorf("log group %s, event %s: %w", env.group, ev.id, err))
 	}
+	if d.ID != "" {
+		d.ID = c.sourceID(env, d.ID)
+	}
 	return c.out.Emit(d)
 }
 
-// routeFinding is the route of EventBridge finding groups (the hook sets
-// the type: guardduty or securityhub).
-const routeFinding = "finding"
+// sourceID is cwSourceID for the events of env, with the account of the
+// archive key (else a valid owner, for raw payloads under a typed prefix)
+// and the group hash computed once per group.
+func (c *cwParser) sourceID(env *cwEnvelope, id string) string {
+	if c.idGroup != env.group || c.idPrefix == "" {
+		account := c.out.obj.Account
+		if account == "" && isAccountID(env.owner) {
+			account = env.owner
+		}
+		p := cwSourceID(account, env.group, "")
+		c.idGroup, c.idPrefix = env.group, p
+	}
+	return c.idPrefix + id
+}
+
+// RouteFinding is the route of EventBridge finding groups (the message
+// says which: guardduty or securityhub), for Sources.Routes.
+const RouteFinding = "finding"
+
+// routePublicDNS is the route of Route 53 public DNS query log groups.
+const routePublicDNS = "route53-public-dns"
 
 // routeLogGroup decides where the events of a log group go (see the file
 // comment); "" means a generic cloudwatchlogs document.
-func routeLogGroup(group string) string {
-	g := strings.ToLower(group)
-	switch {
-	case strings.Contains(g, "cloudtrail"):
+func routeLogGroup(src *Sources, group string) string {
+	if r := src.route(group); r != "" {
+		return r
+	}
+	switch group {
+	case ControlTowerTrailLogGroup, "CloudTrail/logs":
 		return archive.TypeCloudTrail
-	case containsAny(g, "flowlog", "flow-log", "flow_log", "vpcflow", "vpc-flow"):
-		return archive.TypeVPCFlow
-	case strings.HasPrefix(g, "/aws/events/") && containsAny(g, "guardduty", "securityhub", "finding"):
-		return routeFinding
-	case containsAny(g, "/var/log/secure", "/var/log/messages", "auth.log", "syslog", "linux"):
+	case "/var/log/secure", "/var/log/messages":
 		return archive.TypeLinux
+	}
+	if consoleTrailGroup(group) {
+		return archive.TypeCloudTrail
+	}
+	if zone, ok := strings.CutPrefix(group, "/aws/route53/"); ok && zone != "" && !strings.Contains(zone, "/") {
+		return routePublicDNS
 	}
 	return ""
 }
 
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
+// consoleTrailGroup reports a name of the form the CloudTrail console
+// proposes: aws-cloudtrail-logs-<12-digit account>-<8 lowercase hex>.
+func consoleTrailGroup(g string) bool {
+	rest, ok := strings.CutPrefix(g, "aws-cloudtrail-logs-")
+	if !ok || len(rest) != 12+1+8 || rest[12] != '-' || !isAccountID(rest[:12]) {
+		return false
+	}
+	for _, c := range []byte(rest[13:]) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // isAccountID reports a 12-digit AWS account id (the owner of a control

@@ -27,9 +27,12 @@ package logs
 // purpose (the part before ':'), rule.description = title; cloud.* from
 // accountId/region; source.ip (and geo, AS) from the remote IP of the action
 // (destination for an OUTBOUND network connection); dns.question.name from a
-// DNS_REQUEST action; user.name from resource.accessKeyDetails;
-// cloud.instance.id from resource.instanceDetails; observer.product
-// "GuardDuty".
+// DNS_REQUEST action, with network.transport from its protocol; user.name
+// and user.id from resource.accessKeyDetails, or for EKS findings from
+// resource.kubernetesDetails.kubernetesUserDetails (username, uid, groups as
+// user.roles), the name also in related.user; cloud.instance.id from
+// resource.instanceDetails and every address of its networkInterfaces in
+// related.ip; observer.product "GuardDuty".
 //
 // Reading: see findings.go. resource and service are free-form: the mapping
 // reads them best effort, a part of another JSON type than it expects counts
@@ -214,17 +217,63 @@ func mapGuardDuty(d *ecs.Document, v *shapeValues, w *awsObject) error {
 	w.extra("archived", jsonBool(svc.archived))
 	svc.mapAction(d, v)
 
-	var res, key [2]jsonSpan
-	v.getAll(v.val(gdResource), []string{"accessKeyDetails", "instanceDetails"}, res[:])
+	var res [3]jsonSpan
+	var key [2]jsonSpan
+	v.getAll(v.val(gdResource), []string{"accessKeyDetails", "instanceDetails", "kubernetesDetails"}, res[:])
 	v.getAll(res[0], []string{"userName", "principalId"}, key[:])
 	d.User.Name, d.User.ID = v.str(key[0]), v.str(key[1])
+	if k8s := v.get(res[2], "kubernetesUserDetails"); v.has(k8s) {
+		// EKS findings: the Kubernetes user the API call was made as
+		// (username, uid, groups).
+		var u [3]jsonSpan
+		v.getAll(k8s, []string{"username", "uid", "groups"}, u[:])
+		if name := v.str(u[0]); name != "" {
+			d.User.Name = name
+		}
+		if uid := v.str(u[1]); uid != "" {
+			d.User.ID = uid
+		}
+		v.elements(u[2], func(g jsonSpan) bool {
+			if r := v.str(g); r != "" {
+				d.User.Roles = append(d.User.Roles, r)
+			}
+			return true
+		})
+	}
 	if id := v.get(res[1], "instanceId"); id.hi > id.lo {
 		d.Cloud.InstanceID = v.str(id)
 	}
+	gdInstanceIPs(d, v, v.get(res[1], "networkInterfaces"))
 	if d.User.Name != "" {
 		d.Related.User = append(d.Related.User, d.User.Name)
 	}
 	return nil
+}
+
+// gdInstanceIPs adds the addresses of the instance's network interfaces
+// (privateIpAddress, privateIpAddresses[].privateIpAddress, publicIp,
+// ipv6Addresses[]) to related.ip.
+func gdInstanceIPs(d *ecs.Document, v *shapeValues, nics jsonSpan) {
+	add := func(s jsonSpan) {
+		if ip := validIP(v.str(s)); ip != "" {
+			addRelatedIP(d, ip)
+		}
+	}
+	v.elements(nics, func(nic jsonSpan) bool {
+		var f [4]jsonSpan
+		v.getAll(nic, []string{"privateIpAddress", "privateIpAddresses", "publicIp", "ipv6Addresses"}, f[:])
+		add(f[0])
+		v.elements(f[1], func(e jsonSpan) bool {
+			add(v.get(e, "privateIpAddress"))
+			return true
+		})
+		add(f[2])
+		v.elements(f[3], func(e jsonSpan) bool {
+			add(e)
+			return true
+		})
+		return true
+	})
 }
 
 // gdServiceParts is what the mapping reads of service: flags and the action,
@@ -291,7 +340,11 @@ func (s *gdServiceParts) mapAction(d *ecs.Document, v *shapeValues) {
 		d.Destination.Port = gdPort(v, v.get(probe, "localPortDetails"))
 		d.Network.Direction = "ingress"
 	case v.has(s.dnsRequest):
-		d.DNS.QuestionName = strings.TrimSuffix(v.str(v.get(s.dnsRequest, "domain")), ".")
+		var dns [2]jsonSpan
+		v.getAll(s.dnsRequest, []string{"domain", "protocol"}, dns[:])
+		d.DNS.QuestionName = strings.TrimSuffix(v.str(dns[0]), ".")
+		d.Network.Protocol = "dns"
+		d.Network.Transport = strings.ToLower(v.str(dns[1]))
 	}
 	setRemoteIP(d, &d.Source, v, remote)
 }

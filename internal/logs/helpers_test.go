@@ -64,6 +64,14 @@ import (
 // fixtureTime is Object.Time in tests: the @timestamp of error documents.
 var fixtureTime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 
+// fixtureSources routes the user-named log groups of the fixtures (VPC flow
+// logs and EventBridge findings have no documented group name; an operator
+// configures them) and allow-lists nothing.
+var fixtureSources = &Sources{Routes: []LogGroupRoute{
+	{LogGroup: "/vpc/flowlogs/prod", Type: "vpcflow"},
+	{LogGroup: "/aws/events/guardduty", Type: RouteFinding},
+}}
+
 // result is what one Normalize call produced.
 type result struct {
 	docs  []ecs.Document // deep copies, in emit order
@@ -87,7 +95,7 @@ func normalizeBytes(t testing.TB, typ, key string, data []byte) result {
 	t.Helper()
 	var r result
 	st, err := Normalize(context.Background(),
-		Object{Key: key, Type: typ, Body: bytes.NewReader(data), Time: fixtureTime},
+		Object{Key: key, Type: typ, Body: bytes.NewReader(data), Time: fixtureTime, Sources: fixtureSources},
 		func(d *ecs.Document) error {
 			r.docs = append(r.docs, d.Clone())
 			r.lines = append(r.lines, d.AppendJSON(nil))

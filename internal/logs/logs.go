@@ -57,6 +57,10 @@ type Object struct {
 	// SkipRecords resumes a continuation: records at positions below it are
 	// read but not emitted, and counted in Stats.Resumed.
 	SkipRecords int64
+	// Sources is what the caller believes about where data comes from (the
+	// allow-list of multi-account sources, the organization's accounts,
+	// extra log group routes); nil allow-lists nothing. See trust.go.
+	Sources *Sources
 }
 
 // Emit receives each document. The document is only valid during the call

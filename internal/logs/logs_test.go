@@ -88,7 +88,7 @@ func TestNormalizeFramework(t *testing.T) {
 			return nil
 		}}
 		var kinds []string
-		st, err := normalizeType(context.Background(), Object{Key: "k", Body: strings.NewReader("")}, typ, fixtureTime, func(d *ecs.Document) error {
+		st, err := normalizeType(context.Background(), Object{Key: "k", Body: strings.NewReader("")}, typ, fixtureTime, keySource{}, func(d *ecs.Document) error {
 			kinds = append(kinds, d.Event.Kind+":"+d.Error.Type)
 			return nil
 		})
@@ -263,21 +263,40 @@ func TestCloudTrailShapeMatchesSchema(t *testing.T) {
 }
 
 func TestRouteLogGroup(t *testing.T) {
-	tests := []struct{ group, want string }{
-		{"aws-controltower/CloudTrailLogs", archive.TypeCloudTrail},
-		{"aws-cloudtrail-logs-111122223333-c81b5193", archive.TypeCloudTrail},
-		{"/vpc/flowlogs/prod", archive.TypeVPCFlow},
-		{"vpc-flow-logs", archive.TypeVPCFlow},
-		{"/aws/events/guardduty", routeFinding},
-		{"/aws/events/securityhub-findings", routeFinding},
-		{"/aws/events/ecs-state", ""},
-		{"/ec2/var/log/secure", archive.TypeLinux},
-		{"/var/log/messages", archive.TypeLinux},
-		{"/aws/lambda/orgsiem-loader", ""},
+	// Routes are exact names (cloudwatchlogs.go cites the documentation
+	// of each); a name that merely contains "cloudtrail" or "flowlogs" is a
+	// generic cloudwatchlogs document unless the operator routed it.
+	configured := &Sources{Routes: []LogGroupRoute{
+		{LogGroup: "/vpc/flowlogs/prod", Type: archive.TypeVPCFlow},
+		{LogGroup: "/aws/events/guardduty", Type: RouteFinding},
+	}}
+	tests := []struct {
+		src         *Sources
+		group, want string
+	}{
+		{nil, "aws-controltower/CloudTrailLogs", archive.TypeCloudTrail},
+		{nil, "CloudTrail/logs", archive.TypeCloudTrail},
+		{nil, "aws-cloudtrail-logs-111122223333-c81b5193", archive.TypeCloudTrail},
+		{nil, "aws-cloudtrail-logs-111122223333-c81b5193-x", ""},
+		{nil, "aws-cloudtrail-logs-1111222233-c81b5193", ""},
+		{nil, "/aws/cloudtrail/logs", ""},
+		{nil, "my-cloudtrail-copy", ""},
+		{nil, "AWS-ControlTower/CloudTrailLogs", ""},
+		{nil, "/vpc/flowlogs/prod", ""},
+		{configured, "/vpc/flowlogs/prod", archive.TypeVPCFlow},
+		{configured, "/vpc/flowlogs/prod2", ""},
+		{nil, "/aws/events/guardduty", ""},
+		{configured, "/aws/events/guardduty", RouteFinding},
+		{nil, "/aws/route53/example.com", routePublicDNS},
+		{nil, "/aws/route53/", ""},
+		{nil, "/ec2/var/log/secure", ""},
+		{nil, "/var/log/secure", archive.TypeLinux},
+		{nil, "/var/log/messages", archive.TypeLinux},
+		{nil, "/aws/lambda/orgsiem-loader", ""},
 	}
 	for _, tt := range tests {
-		if got := routeLogGroup(tt.group); got != tt.want {
-			t.Errorf("routeLogGroup(%q) = %q, want %q", tt.group, got, tt.want)
+		if got := routeLogGroup(tt.src, tt.group); got != tt.want {
+			t.Errorf("routeLogGroup(%v, %q) = %q, want %q", tt.src != nil, tt.group, got, tt.want)
 		}
 	}
 }

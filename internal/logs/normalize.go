@@ -13,13 +13,18 @@ import (
 	"github.com/orgsiem/orgsiem/internal/archive"
 )
 
+// utf8BOM is the UTF-8 encoding of U+FEFF, the byte-order mark.
+const utf8BOM = "\xef\xbb\xbf"
+
 // readBufferSize bounds how much of an object is buffered at once.
 const readBufferSize = 256 << 10
 
 func normalize(ctx context.Context, obj Object, emit Emit) (st Stats, err error) {
 	errTime := obj.Time
+	var loc archive.Location
 	if obj.Type == "" {
-		loc, perr := archive.Parse(obj.Key)
+		var perr error
+		loc, perr = archive.Parse(obj.Key)
 		if perr != nil {
 			return st, fmt.Errorf("logs: %w", perr)
 		}
@@ -44,16 +49,23 @@ func normalize(ctx context.Context, obj Object, emit Emit) (st Stats, err error)
 	if err != nil {
 		return st, err
 	}
-	return normalizeType(ctx, obj, typ, errTime, emit)
+	if loc.Key == "" {
+		// A caller that named the type (the CLI, a test) still gets the
+		// allow-listed sources when its path follows their layout.
+		if l, err := archive.ParseLocal(obj.Key); err == nil && l.LogType == obj.Type {
+			loc = l
+		}
+	}
+	return normalizeType(ctx, obj, typ, errTime, sourceOf(loc), emit)
 }
 
 // normalizeType runs the parser of typ over obj; errTime is the
 // @timestamp of error documents (zero: now).
-func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time, emit Emit) (st Stats, err error) {
+func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time, src keySource, emit Emit) (st Stats, err error) {
 	if errTime.IsZero() {
 		errTime = time.Now()
 	}
-	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st, ctx: ctx, errTime: errTime.UTC()}
+	out := &Output{typ: typ, obj: obj, emit: emit, stats: &st, ctx: ctx, errTime: errTime.UTC(), src: src}
 	counter := &countingReader{}
 	raw := getReader(obj.Body)
 	defer putReader(raw) // deferred calls run after the parser is done with it
@@ -69,6 +81,11 @@ func normalizeType(ctx context.Context, obj Object, typ *Type, errTime time.Time
 	counter.r = plain
 	in := &Input{Reader: getReader(counter), Object: obj, Ctx: ctx}
 	defer putReader(in.Reader)
+	// A UTF-8 byte-order mark at the start of the content (editors and
+	// Windows tools write one) is not part of the first record.
+	if bom, _ := in.Peek(len(utf8BOM)); string(bom) == utf8BOM {
+		_, _ = in.Discard(len(utf8BOM))
+	}
 	defer func() {
 		st.Bytes = counter.n
 		if r := recover(); r != nil {

@@ -110,6 +110,7 @@ type Output struct {
 	stats   *Stats
 	ctx     context.Context
 	errTime time.Time // @timestamp of error documents
+	src     keySource // what the key says about its writer (trust.go)
 	pos     int64
 	doc     ecs.Document // returned by Doc
 	tmpl    ecs.Document // what Doc resets doc to, set on first use
@@ -203,6 +204,15 @@ func (o *Output) Emit(d *ecs.Document) error {
 	if d.Type != o.typ.Name {
 		d.Event.Dataset = dataset(d.Type)
 	}
+	o.attribute(d)
+	if bounded, cut := boundFlatLeaves(d.Type, d.AWS); cut {
+		// A leaf over Lucene's term limit would get the document refused
+		// (flatleaf.go): index it cut, keep the whole record as sent.
+		if d.Event.Original == "" {
+			d.Event.Original = string(d.AWS)
+		}
+		d.AWS = bounded
+	}
 	if d.Timestamp.IsZero() {
 		// A record without its own time cannot be placed in an index by
 		// time; keep it as an error rather than invent a time.
@@ -275,6 +285,7 @@ func (o *Output) fail(pos int64, kind string, raw []byte, err error, partial *ec
 		// and its original fields (as event.original).
 		d.Cloud = partial.Cloud
 		d.CloudWatch = partial.CloudWatch
+		d.Tags, d.Orgsiem = partial.Tags, partial.Orgsiem
 		if raw == nil {
 			raw = partial.AWS
 		}

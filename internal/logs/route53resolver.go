@@ -21,12 +21,16 @@ package logs
 //
 // ECS mapping: dns.question.name (trailing root dot removed; the original
 // stays in aws.route53resolver.query_name), dns.question.type/class,
-// dns.response_code, dns.answers.data, source.ip/port (the querying
+// dns.response_code, event.outcome (NOERROR success, any other rcode such
+// as NXDOMAIN or SERVFAIL failure), dns.answers.{data,type,class} (Rdata
+// without the trailing root dot, Type, Class), related.ip (answer
+// addresses and the source), related.hosts (the question and answer
+// names), source.ip/port (the querying
 // instance; for public DNS, the resolver that asked Route 53),
 // network.transport, cloud.account.id/region, cloud.instance.id
 // (srcids.instance). A DNS Firewall match sets event.action to the rule
 // action (ALERT, BLOCK, ALLOW), rule.ruleset to the rule group and rule.id
-// to the domain list. Every aws.route53resolver field is a keyword;
+// to the domain list; a BLOCK adds event.type denied. Every aws.route53resolver field is a keyword;
 // answers may be one object or a list of them (both map alike).
 
 import (
@@ -82,14 +86,38 @@ var resolverShape = newRecordShape("route53resolver", shapeSpec{
 	},
 })
 
-var typeProtocol = []string{"protocol"}
+var (
+	typeProtocol       = []string{"protocol"}
+	typeProtocolDenied = []string{"protocol", "denied"}
+)
+
+// dnsOutcome maps a DNS response code (RFC 1035 and RFC 6895 names, as
+// Route 53 writes them) to event.outcome: NOERROR succeeded, any other code
+// (NXDOMAIN, SERVFAIL, REFUSED, ...) failed, none is unknown.
+func dnsOutcome(rcode string) string {
+	switch rcode {
+	case "":
+		return ""
+	case "NOERROR":
+		return "success"
+	}
+	return "failure"
+}
+
+// addRelatedHost appends a host name to related.hosts.
+func addRelatedHost(d *ecs.Document, host string) {
+	if host != "" {
+		d.Related.Hosts = append(d.Related.Hosts, host)
+	}
+}
 
 // resolverParser keeps the buffers reused across the records of an object.
 type resolverParser struct {
 	aws     *awsObject
 	rec     shapeValues
-	relIP   []string // related.ip of the current document
-	answers []string // dns.answers of the current document
+	relIP   []string        // related.ip of the current document
+	hosts   []string        // related.hosts of the current document
+	answers []ecs.DNSAnswer // dns.answers of the current document
 	text    textObject
 	fields  []string
 }
@@ -105,11 +133,11 @@ func (p *resolverParser) record(out *Output, raw []byte, line int64) error {
 	}
 	d := out.Doc()
 	// The document is reused once emitted: so are its lists.
-	d.Related.IP, d.DNS.Answers = p.relIP[:0], p.answers[:0]
+	d.Related.IP, d.Related.Hosts, d.DNS.Answers = p.relIP[:0], p.hosts[:0], p.answers[:0]
 	if err := mapResolver(d, &p.rec); err != nil {
 		return out.Fail(raw, lineError(line, err))
 	}
-	p.relIP, p.answers = d.Related.IP, d.DNS.Answers
+	p.relIP, p.hosts, p.answers = d.Related.IP, d.Related.Hosts, d.DNS.Answers
 	p.aws.reset()
 	d.AWS = p.aws.build(raw)
 	return out.Emit(d)
@@ -134,16 +162,30 @@ func mapResolver(d *ecs.Document, r *shapeValues) error {
 	d.DNS.QuestionType = str(r53QueryType)
 	d.DNS.QuestionClass = str(r53QueryClass)
 	d.DNS.ResponseCode = str(r53Rcode)
+	d.Event.Outcome = dnsOutcome(d.DNS.ResponseCode)
+	addRelatedHost(d, d.DNS.QuestionName)
 	answer := func(a jsonSpan) bool {
-		var rdata string
+		var ans ecs.DNSAnswer
 		r.members(a, func(name []byte, v jsonSpan) bool {
-			if string(name) == "Rdata" {
-				rdata = r.str(v)
+			switch string(name) {
+			case "Rdata":
+				ans.Data = strings.TrimSuffix(r.str(v), ".")
+			case "Type":
+				ans.Type = r.str(v)
+			case "Class":
+				ans.Class = r.str(v)
 			}
 			return true
 		})
-		if rdata != "" {
-			d.DNS.Answers = append(d.DNS.Answers, rdata)
+		if ans != (ecs.DNSAnswer{}) {
+			d.DNS.Answers = append(d.DNS.Answers, ans)
+			// An address answer is a related IP; a name (CNAME, ...) a
+			// related host.
+			if ip := validIP(ans.Data); ip != "" {
+				addRelatedIP(d, ip)
+			} else {
+				addRelatedHost(d, ans.Data)
+			}
 		}
 		return true
 	}
@@ -171,6 +213,12 @@ func mapResolver(d *ecs.Document, r *shapeValues) error {
 	d.Observer = ecs.Observer{Vendor: "AWS", Product: "Route 53 Resolver", Type: "dns", ID: str(r53VPCID)}
 	if action := str(r53FirewallRuleAction); action != "" {
 		d.Event.Action = action
+		if action == "BLOCK" {
+			// The query was refused by DNS Firewall: denied, and it did
+			// not get its answer whatever the response code says.
+			d.Event.Type = typeProtocolDenied
+			d.Event.Outcome = "failure"
+		}
 		d.Rule.Ruleset = str(r53FirewallRuleGroupID)
 		d.Rule.ID = str(r53FirewallDomainListID)
 	}
@@ -233,6 +281,8 @@ func (p *resolverParser) mapPublicDNS(d *ecs.Document, raw []byte) ([]byte, erro
 	d.DNS.QuestionName = strings.TrimSuffix(f[3], ".")
 	d.DNS.QuestionType = f[4]
 	d.DNS.ResponseCode = f[5]
+	d.Event.Outcome = dnsOutcome(f[5])
+	addRelatedHost(d, d.DNS.QuestionName)
 	addRelatedIP(d, setEndpoint(&d.Source, f[8]))
 	d.Network.Type = ipNetworkType(d.Source.IP)
 	d.Observer = ecs.Observer{Vendor: "AWS", Product: "Route 53", Type: "dns", Name: f[7], ID: f[2]}

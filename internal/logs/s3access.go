@@ -18,16 +18,20 @@ package logs
 // total_time, turn_around_time, referrer, user_agent, version_id, host_id,
 // signature_version, cipher_suite, authentication_type, host_header,
 // tls_version, access_point_arn, acl_required), as logged without the
-// quotes. ECS: @timestamp from time, source.ip (remote_ip), user.name
-// (requester: a canonical user ID, an IAM ARN or a service principal),
+// quotes. ECS: @timestamp from time, source.ip (remote_ip), user.id (the
+// requester as logged: an IAM or STS ARN, or a canonical user ID) and
+// user.name (its short name, as CloudTrail writes it; see s3Requester),
+// event.duration (total_time), cloud.region (from the host header),
 // event.action (operation), event.id (request_id), event.outcome from the
 // HTTP status, http.* and url.* from the request URI, url.domain (host
 // header), user_agent.original, tls.*.
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
@@ -82,8 +86,13 @@ func (p *s3AccessParser) record(d *ecs.Document, s string) error {
 		return err
 	}
 	for _, i := range [...]int{12, 13, 14} {
-		if _, err = optInt(s3AccessKeys[i], f[i]); err != nil {
+		v, err := optInt(s3AccessKeys[i], f[i])
+		if err != nil {
 			return err
+		}
+		if i == 13 && v > 0 {
+			// total_time: milliseconds the request was in flight.
+			d.Event.Duration = v * int64(time.Millisecond)
 		}
 	}
 	p.obj.reset()
@@ -105,9 +114,11 @@ func (p *s3AccessParser) record(d *ecs.Document, s string) error {
 		d.Related.IP = p.related[:]
 	}
 	if u := present(f[4]); u != "" {
-		d.User.Name = u
-		p.users[0] = u
-		d.Related.User = p.users[:]
+		d.User.ID, d.User.Name = s3Requester(u)
+		if d.User.Name != "" {
+			p.users[0] = d.User.Name
+			d.Related.User = p.users[:]
+		}
 	}
 	setRequestLine(d, unquote(f[8]))
 	d.HTTP.Referrer = present(unquote(f[15]))
@@ -116,11 +127,65 @@ func (p *s3AccessParser) record(d *ecs.Document, s string) error {
 		d.TLS.Cipher = present(f[20])
 		d.URL.Domain = present(f[22])
 		d.TLS.Version = tlsVersion(f[23])
+		if r := s3HostRegion(d.URL.Domain); r != "" {
+			d.Cloud.Region = r
+		}
 	}
 	if d.HTTP.Method != "" {
 		d.Network.Protocol = "http"
 	}
 	return nil
+}
+
+// s3Requester splits the requester field into user.id (the whole value:
+// an IAM or STS ARN, or a canonical user ID) and user.name, the short name
+// CloudTrail puts in user.name for the same principal, so the two sources
+// join on it: the user name of arn:aws:iam::<account>:user/<path/>name, the
+// role of arn:aws:sts::<account>:assumed-role/<role>/<session> (CloudTrail's
+// sessionIssuer.userName), "root" for arn:aws:iam::<account>:root. A
+// canonical user ID (64 hex digits) has no short name; any other value is
+// kept as the name.
+func s3Requester(v string) (id, name string) {
+	if !strings.HasPrefix(v, "arn:") {
+		if len(v) == 64 && strings.Trim(v, "0123456789abcdef") == "" {
+			return v, ""
+		}
+		return "", v
+	}
+	parts := strings.SplitN(v, ":", 6)
+	if len(parts) < 6 {
+		return v, ""
+	}
+	res := parts[5]
+	switch {
+	case res == "root":
+		return v, "root"
+	case strings.HasPrefix(res, "user/"):
+		return v, res[strings.LastIndexByte(res, '/')+1:]
+	case strings.HasPrefix(res, "assumed-role/"):
+		role, _, _ := strings.Cut(res[len("assumed-role/"):], "/")
+		return v, role
+	}
+	return v, ""
+}
+
+// s3HostRegion is the Region an S3 endpoint host names
+// (https://docs.aws.amazon.com/general/latest/gr/s3.html): the label after
+// "s3." or "s3-" as in bucket.s3.us-west-2.amazonaws.com,
+// bucket.s3-us-west-2.amazonaws.com, s3.dualstack.us-west-2.amazonaws.com or
+// s3-accesspoint.us-west-2.amazonaws.com. The global endpoint
+// s3.amazonaws.com names none.
+func s3HostRegion(host string) string {
+	if !strings.HasSuffix(host, ".amazonaws.com") && !strings.HasSuffix(host, ".amazonaws.com.cn") {
+		return ""
+	}
+	for _, label := range strings.Split(host, ".") {
+		label = strings.TrimPrefix(label, "s3-")
+		if archive.ValidRegion(label) {
+			return label
+		}
+	}
+	return ""
 }
 
 var monthAbbrev = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}

@@ -11,7 +11,8 @@ func TestS3AccessFields(t *testing.T) {
 	checkFieldCases(t, "s3access", []fieldCase{
 		{"a documented entry maps to ECS", s3DocLine, map[string]any{
 			"@timestamp": "2019-02-06T00:01:57Z", "source.ip": "192.0.2.3",
-			"user.name":    "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+			"user.id": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "user.name": nil,
+			"cloud.region": "us-west-1", "event.duration": int64(41754 * time.Millisecond),
 			"event.action": "REST.PUT.OBJECT", "event.outcome": "success", "event.id": "DD6CC733AEXAMPLE",
 			"http.request.method": "PUT", "http.response.status_code": 200, "http.response.bytes": nil,
 			"url.path": "/awsexamplebucket1/s3-dg.pdf", "url.domain": "awsexamplebucket1.s3.us-west-1.amazonaws.com",
@@ -31,6 +32,13 @@ func TestS3AccessFields(t *testing.T) {
 		{"a lifecycle action without status has no outcome",
 			`o b [25/Mar/2025:19:28:02 +0000] - AmazonS3 366D S3.EXPIRE.OBJECT k "-" - - - 317 - - "-" "-" v h - - - - - - -` + "\n",
 			map[string]any{"event.action": "S3.EXPIRE.OBJECT", "event.outcome": nil, "http.request.method": nil, "user.name": "AmazonS3"}},
+		{"an IAM user requester: the ARN is user.id, the user name user.name and related.user",
+			`o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 arn:aws:iam::123456789012:user/ops/alice R REST.GET.OBJECT k "GET /b/k HTTP/1.1" 200 - 5 5 12 1 "-" "-" - h SigV4 c AuthHeader b.s3-eu-west-1.amazonaws.com TLSv1.2` + "\n",
+			map[string]any{"user.id": "arn:aws:iam::123456789012:user/ops/alice", "user.name": "alice", "related.user": "[alice]",
+				"cloud.region": "eu-west-1", "event.duration": int64(12 * time.Millisecond)}},
+		{"an assumed role requester: the role is user.name, as in CloudTrail",
+			`o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 arn:aws:sts::123456789012:assumed-role/Deploy/i-0abc R REST.GET.OBJECT k "GET /b/k HTTP/1.1" 200 - 5 5 - 1 "-" "-" - h SigV4 c AuthHeader s3.amazonaws.com TLSv1.2` + "\n",
+			map[string]any{"user.id": "arn:aws:sts::123456789012:assumed-role/Deploy/i-0abc", "user.name": "Deploy", "cloud.region": nil, "event.duration": nil}},
 	})
 }
 

@@ -326,10 +326,10 @@ func mapSecurityHubNetwork(d *ecs.Document, v *shapeValues, network jsonSpan) {
 		"DestinationIpV4", "DestinationIpV6", "DestinationPort"}, n[:])
 	direction, protocol := v.str(n[0]), v.str(n[1])
 	addRelatedIP(d, setEndpoint(&d.Source, firstNonEmpty(v.str(n[2]), v.str(n[3]))))
-	d.Source.Port, _ = v.int(n[4])
+	d.Source.Port = asffPort(v, n[4])
 	d.Source.Domain = v.str(n[5])
 	addRelatedIP(d, setEndpoint(&d.Destination, firstNonEmpty(v.str(n[6]), v.str(n[7]))))
-	d.Destination.Port, _ = v.int(n[8])
+	d.Destination.Port = asffPort(v, n[8])
 	d.Network.Transport = strings.ToLower(protocol)
 	switch direction {
 	case "IN":
@@ -337,6 +337,19 @@ func mapSecurityHubNetwork(d *ecs.Document, v *shapeValues, network jsonSpan) {
 	case "OUT":
 		d.Network.Direction = "egress"
 	}
+}
+
+// asffPort reads a port that ASFF declares an integer but some finding
+// providers write as a string ("443"): either form from 0 to 65535, else 0.
+func asffPort(v *shapeValues, s jsonSpan) int64 {
+	n, ok := v.int(s)
+	if !ok && v.isString(s) {
+		n, ok = parseDecimal(v.str(s))
+	}
+	if !ok || n < 0 || n > 65535 {
+		return 0
+	}
+	return n
 }
 
 // mapSecurityHubAction maps Action (present, possibly null).

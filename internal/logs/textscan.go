@@ -233,6 +233,13 @@ func setEndpoint(e *ecs.Endpoint, addr string) string {
 	return e.IP
 }
 
+// validIP returns s in the form related.ip and *.ip keep when s is an IP
+// address (a zone dropped), else "".
+func validIP(s string) string {
+	var e ecs.Endpoint
+	return setEndpoint(&e, s)
+}
+
 // isIPv4 reports whether s is an IPv4 address in the form
 // netip.ParseAddr accepts: four decimal numbers from 0 to 255 without
 // leading zeros, separated by dots. netip.ParseAddr(s) then succeeds and

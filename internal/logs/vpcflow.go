@@ -23,11 +23,16 @@ package logs
 //
 // aws.vpcflow keeps every field under its documented name in snake_case
 // ("account-id" → account_id, "pkt-src-aws-service" → pkt_src_aws_service),
-// as the logged string; absent values are left out. ECS: @timestamp is
-// `start` (`end` when there is no start), source/destination ip and port,
+// as the logged string; absent values are left out. ECS: event.start and
+// event.end are the aggregation window (`start`, `end`); @timestamp is
+// `start` (`end` when there is no start) — the first packet of the window,
+// so a flow sorts and buckets with the events that caused it, and a window
+// that spans midnight of the last day of a month lands in the month it
+// began; source/destination ip and port,
 // network.transport from the IANA protocol number, network.bytes/packets,
 // event.action allowed/denied and event.outcome success/failure from
-// `action` (Elastic's convention for REJECT is failure), cloud.account.id,
+// `action` (Elastic's convention for REJECT is failure), cloud.account.id
+// (account-id, the interface owner, only when the key names no account),
 // cloud.region (v4 region), cloud.instance.id, network.direction (v5
 // flow-direction). NODATA and SKIPDATA records are indexed: they say that
 // the interface had no traffic or that records were lost.
@@ -271,7 +276,12 @@ func (p *vpcParser) record(d *ecs.Document, line string, layout vpcLayout) error
 		switch col.id {
 		case vfOther: // aws.vpcflow only
 		case vfAccountID:
-			d.Cloud.AccountID = v
+			// The owner of the source interface, which in a shared VPC is
+			// not the account the flow log belongs to: it stands in for
+			// cloud.account.id only when the key names no account.
+			if d.Cloud.AccountID == "" {
+				d.Cloud.AccountID = v
+			}
 		case vfInstanceID:
 			d.Cloud.InstanceID = v
 		case vfRegion:
@@ -340,11 +350,17 @@ func (p *vpcParser) record(d *ecs.Document, line string, layout vpcLayout) error
 			d.Network.Type = "ipv4"
 		}
 	}
+	if start > 0 {
+		d.Event.Start = time.Unix(start, 0).UTC()
+	}
+	if end > 0 {
+		d.Event.End = time.Unix(end, 0).UTC()
+	}
 	switch {
 	case start > 0:
-		d.Timestamp = time.Unix(start, 0).UTC()
+		d.Timestamp = d.Event.Start
 	case end > 0:
-		d.Timestamp = time.Unix(end, 0).UTC()
+		d.Timestamp = d.Event.End
 	}
 	d.AWS = o.bytes()
 	p.obj = o

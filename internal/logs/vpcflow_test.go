@@ -122,11 +122,13 @@ func TestVPCFlowMessage(t *testing.T) {
 	}{
 		{"a default-format line delivered through CloudWatch Logs", "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK", "",
 			func(t *testing.T, d *ecs.Document) {
-				if d.Source.IP != "172.31.9.69" || d.Destination.Port != 3389 || d.Event.Outcome != "failure" || d.Cloud.AccountID != "123456789010" {
+				// The interface owner (account-id) does not override the
+				// account of the source the line came through.
+				if d.Source.IP != "172.31.9.69" || d.Destination.Port != 3389 || d.Event.Outcome != "failure" || d.Cloud.AccountID != "from-router" {
 					t.Errorf("document %+v", d)
 				}
-				if d.Timestamp.Unix() != 1418530010 {
-					t.Errorf("@timestamp %v", d.Timestamp)
+				if d.Timestamp.Unix() != 1418530010 || d.Event.Start.Unix() != 1418530010 || d.Event.End.Unix() != 1418530070 {
+					t.Errorf("@timestamp %v, event.start %v, event.end %v", d.Timestamp, d.Event.Start, d.Event.End)
 				}
 				if !strings.Contains(string(d.AWS), `"interface_id":"eni-1235b8ca123456789"`) {
 					t.Errorf("aws object %s", d.AWS)

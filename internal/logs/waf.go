@@ -11,10 +11,12 @@ package logs
 // failure for BLOCK, unknown for CAPTCHA and CHALLENGE (whether the client
 // solved it is in captchaResponse / challengeResponse); source.ip and
 // source.geo.country_iso_code from httpRequest; http.*, url.* and
-// user_agent.original from the request line and headers; rule.* is the
-// terminating rule (rule.ruleset is the rule group it sits in, when it
-// does); observer is the web ACL; cloud.account.id and cloud.region come
-// from the web ACL ARN when it carries them.
+// user_agent.original from the request line and headers (url.domain and
+// url.port split from the Host header); rule.* is the terminating rule
+// (rule.ruleset is the rule group it sits in, when it does); observer is
+// the web ACL; cloud.account.id and cloud.region come from the web ACL ARN,
+// each when well formed (12 digits, a Region code), else from the archive
+// key.
 //
 // aws.waf keeps the record. Rule details whose shape varies by rule type
 // (terminatingRuleMatchDetails, ruleGroupList, rateBasedRuleList,
@@ -32,6 +34,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
@@ -189,6 +192,10 @@ func (p *wafParser) mapRecord(d *ecs.Document, r *shapeValues) error {
 		}
 	}
 
+	// The Host header carries the port when it is not the scheme's default
+	// (RFC 9110 7.2); ECS keeps it in url.port.
+	d.URL.Domain, d.URL.Port = splitHostHeader(d.URL.Domain)
+
 	ruleID, ruleType := r.str(r.val(wafTerminatingRuleID)), r.str(r.val(wafTerminatingRuleType))
 	d.Rule.ID = ruleID
 	d.Rule.Name = ruleID
@@ -202,13 +209,35 @@ func (p *wafParser) mapRecord(d *ecs.Document, r *shapeValues) error {
 
 	aclID := r.str(r.val(wafWebACLID))
 	d.Observer = ecs.Observer{Vendor: "AWS", Product: "WAF", Type: "waf", ID: aclID, Name: wafACLName(aclID)}
-	if region, account := arnParts(aclID); account != "" {
+	// The ARN's account and region each win when well formed; otherwise the
+	// archive key's (the document's defaults) stay.
+	region, account := arnParts(aclID)
+	if account != "" {
 		d.Cloud.AccountID = account
-		if region != "" {
-			d.Cloud.Region = region
-		}
+	}
+	if archive.ValidRegion(region) {
+		d.Cloud.Region = region
 	}
 	return nil
+}
+
+// splitHostHeader splits a Host header value into host and port: "h:8080",
+// "[2001:db8::1]:8080" (brackets dropped), or a host alone (port 0). A
+// port that is not a number from 1 to 65535 leaves the value whole.
+func splitHostHeader(hp string) (string, int64) {
+	i := strings.LastIndexByte(hp, ':')
+	if i < 0 || strings.IndexByte(hp[i+1:], ']') >= 0 {
+		return strings.TrimSuffix(strings.TrimPrefix(hp, "["), "]"), 0
+	}
+	host := hp[:i]
+	if strings.IndexByte(host, ':') >= 0 && !strings.HasPrefix(host, "[") {
+		return hp, 0 // a bare IPv6 address, no port
+	}
+	port, ok := parseDecimal(hp[i+1:])
+	if !ok || port < 1 || port > 65535 {
+		return hp, 0
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), port
 }
 
 // readHeaders reads httpRequest.headers into p.headers. It reports false

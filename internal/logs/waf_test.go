@@ -12,7 +12,7 @@ func TestWAFFields(t *testing.T) {
 			`{"timestamp":1592357192516,"formatVersion":1,` + acl + `,"terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"ALLOW","httpRequest":{"clientIp":"89.160.20.156","country":"US","headers":[{"name":"Host","value":"localhost:1989"},{"name":"user-agent","value":"curl/7.61.1"}],"uri":"/foo","args":"a=1","httpVersion":"HTTP/1.1","httpMethod":"GET","requestId":"rid"}}`,
 			map[string]any{"@timestamp": "2020-06-17T01:26:32.516Z", "event.action": "ALLOW", "event.outcome": "success", "event.type": "[access allowed]",
 				"source.ip": "89.160.20.156", "source.geo.country_iso_code": "US", "http.request.method": "GET", "http.version": "1.1",
-				"url.path": "/foo", "url.query": "a=1", "url.original": "/foo?a=1", "url.domain": "localhost:1989", "user_agent.original": "curl/7.61.1",
+				"url.path": "/foo", "url.query": "a=1", "url.original": "/foo?a=1", "url.domain": "localhost", "url.port": "1989", "user_agent.original": "curl/7.61.1",
 				"rule.id": "Default_Action", "rule.ruleset": nil, "observer.name": "hello-world", "cloud.account.id": "123456789012", "cloud.region": "us-east-1",
 				"event.id": "rid", "aws.waf.httpRequest.headers.items": "[map[name:Host value:localhost:1989] map[name:user-agent value:curl/7.61.1]]"}},
 		{"a block inside a rule group names the group and its rule",

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/orgsiem/orgsiem/functions/subscribe"
 )
@@ -23,7 +24,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s, err := subscribe.New(cfg, cloudwatchlogs.NewFromConfig(aws))
+	// A sweep that runs out of time invokes this function again to
+	// continue where it stopped (lambda:InvokeFunction on itself).
+	s, err := subscribe.New(cfg, cloudwatchlogs.NewFromConfig(aws), subscribe.WithContinuation(awslambda.NewFromConfig(aws)))
 	if err != nil {
 		log.Fatal(err)
 	}

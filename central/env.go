@@ -18,7 +18,7 @@ const (
 	// s3://bucket/key URIs (loader; set only when configured).
 	EnvGeoIP = lambdaenv.GeoIP
 	// EnvAccountEnrichment is lambdaenv.AccountEnrichmentOn when the loader
-	// resolves account names through Organizations (set only when on).
+	// fills account names and OUs from the account directory (set only when on).
 	EnvAccountEnrichment = lambdaenv.AccountEnrichment
 	// EnvSnapshotBucket is the manual snapshot and report bucket (report,
 	// maintain).
@@ -62,5 +62,5 @@ const (
 // Payloads the maintain function accepts as its invocation input.
 const (
 	MaintainConfigure = lambdaenv.MaintainConfigure
-	MaintainSnapshot  = lambdaenv.MaintainSnapshot
+	MaintainDaily     = lambdaenv.MaintainDaily
 )

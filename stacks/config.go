@@ -39,7 +39,13 @@ type Config struct {
 	Regions             []string // regions: regions to collect from, default [homeRegion]; must include homeRegion
 	MemberTargets       []string // memberTargets: OU or root ids whose accounts get the baseline, default the organization root
 	AccountRole         string   // accountRole: role assumed in log-archive and security, default OrganizationAccountAccessRole
-	BuildDir            string   // buildDir: where `make package` puts the Lambda zips, default build/lambda
+	// breakGlassRole: role name in the log-archive account that, with the
+	// accountRole the program deploys with, alone may delete archive object
+	// versions, lift Object Lock, or change the bucket policy, Object Lock,
+	// lifecycle or versioning and the archive key's policy, state or
+	// deletion; default the accountRole
+	BreakGlassRole string
+	BuildDir       string // buildDir: where `make package` puts the Lambda zips, default build/lambda
 
 	SubscriptionMode string   // subscriptionMode: loggroup (default) or account
 	IncludeLogGroups []string // includeLogGroups: patterns ("*" wildcard), default all (loggroup mode only)
@@ -76,13 +82,20 @@ type Config struct {
 	HeartbeatMinutes      int      // heartbeatMinutes: silence that raises the heartbeat alarm, default 60
 
 	LoaderReservedConcurrency int // loaderReservedConcurrency: default 10, at least 2
+	// lambdaConcurrencyQuota: the security account's Lambda concurrent
+	// executions quota in the home region (Service Quotas L-B99A9384),
+	// default 1000; the loader's reservation must leave Lambda's 100
+	// unreserved units
+	LambdaConcurrencyQuota int
 	// geoipDatabases: s3://bucket/key URIs of MaxMind databases for the
 	// loader's GeoIP enrichment, default none (no GeoIP)
 	GeoIPDatabases []string
-	// accountEnrichment: the loader resolves account names through AWS
-	// Organizations, default false; needs the security account registered
-	// as an Organizations delegated administrator
+	// accountEnrichment: the loader fills cloud.account.name and
+	// orgsiem.account.ou from the account directory, default true
 	AccountEnrichment bool
+	// directorySchedule: EventBridge schedule of full account directory
+	// rebuilds (Organizations events rebuild it too), default rate(6 hours)
+	DirectorySchedule string
 }
 
 // AvailabilityZones is the number of AZs the domain spans.
@@ -242,6 +255,10 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	if !reRole.MatchString(c.AccountRole) {
 		p.fail("accountRole", "%q is not an IAM role name", c.AccountRole)
 	}
+	c.BreakGlassRole = p.str("breakGlassRole", c.AccountRole)
+	if !reRole.MatchString(c.BreakGlassRole) {
+		p.fail("breakGlassRole", "%q is not an IAM role name", c.BreakGlassRole)
+	}
 	c.BuildDir = p.str("buildDir", "build/lambda")
 
 	c.SubscriptionMode = p.str("subscriptionMode", member.ModeLogGroup)
@@ -370,6 +387,14 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	}
 	c.HeartbeatMinutes = p.integer("heartbeatMinutes", 60, 5, 1440)
 	c.LoaderReservedConcurrency = p.integer("loaderReservedConcurrency", 10, 2, 1000)
+	c.LambdaConcurrencyQuota = p.integer("lambdaConcurrencyQuota", 1000, 1, 1000000)
+	if !policies.ReservedConcurrencyFits(c.LambdaConcurrencyQuota, 0, c.LoaderReservedConcurrency) {
+		p.fail("loaderReservedConcurrency", "%d cannot be reserved: Lambda keeps %d of the account's %d concurrent executions "+
+			"(lambdaConcurrencyQuota) unreserved, so at most %d can be reserved; lower it or raise the quota "+
+			"(Service Quotas, AWS Lambda, Concurrent executions) and set lambdaConcurrencyQuota",
+			c.LoaderReservedConcurrency, policies.LambdaUnreservedMinimum, c.LambdaConcurrencyQuota,
+			max(0, c.LambdaConcurrencyQuota-policies.LambdaUnreservedMinimum))
+	}
 	c.GeoIPDatabases = p.list("geoipDatabases", nil)
 	for _, uri := range c.GeoIPDatabases {
 		if _, err := policies.S3ObjectARN(uri); err != nil {
@@ -377,7 +402,11 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 			break
 		}
 	}
-	c.AccountEnrichment = p.boolean("accountEnrichment", false)
+	c.AccountEnrichment = p.boolean("accountEnrichment", true)
+	c.DirectorySchedule = p.str("directorySchedule", "rate(6 hours)")
+	if !schedule(c.DirectorySchedule) {
+		p.fail("directorySchedule", "%q is not rate(...) or cron(...)", c.DirectorySchedule)
+	}
 	return c, errors.Join(p.errs...)
 }
 

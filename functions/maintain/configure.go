@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
+
+	"github.com/orgsiem/orgsiem/internal/ecs"
 
 	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/internal/search"
@@ -41,12 +44,18 @@ func (r *ConfigureResult) note(kind, name string, ch search.Change) {
 // object is read first and written only when missing or different, so a
 // second run sends no mutating request to OpenSearch (the Dashboards
 // saved objects are re-imported, see ConfigureResult.SavedObjects). Order:
-// templates (before any index can be created from them), ISM policies,
-// roles and mappings, snapshot repository, SM policy, Dashboards saved
+// templates (before any index can be created from them), replicas of
+// existing indices, ISM policies and the indices they manage, roles and
+// mappings, audit log, snapshot repository, SM policy, Dashboards saved
 // objects, notification channel, monitors.
 func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	var res ConfigureResult
-	ts, err := search.BuildTemplates(search.DefaultTemplateConfig())
+	nodes, err := m.dataNodes(ctx)
+	if err != nil {
+		return res, err
+	}
+	replicas := search.ReplicasFor(nodes)
+	ts, err := search.BuildTemplates(search.DefaultTemplateConfig().WithReplicas(replicas))
 	if err != nil {
 		return res, err
 	}
@@ -60,16 +69,49 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 			return res, err
 		}
 	}
-	pols, err := search.BuildISMPolicies(search.LifecycleConfig{Default: search.Lifecycle{DeleteAfterDays: m.cfg.HotIndexDays}})
+	// Templates reach new indices only: existing ones get the replica
+	// count too (a one-node domain keeps every index yellow otherwise).
+	have, err := m.c.IndexReplicas(ctx, search.AllLogsPattern+","+search.ReportsPrefix+"*")
 	if err != nil {
 		return res, err
 	}
-	for _, p := range pols {
+	var differ []string
+	for _, idx := range sortedKeys(have) {
+		if have[idx] != replicas {
+			differ = append(differ, idx)
+		}
+	}
+	if err := m.c.SetReplicas(ctx, differ, replicas); err != nil {
+		return res, err
+	}
+	for _, idx := range differ {
+		res.note("replicas", idx, search.Updated)
+	}
+	lc := search.LifecycleConfig{Default: search.Lifecycle{WarmAfterDays: m.cfg.WarmAfterDays, DeleteAfterDays: m.cfg.HotIndexDays}}
+	pols, err := search.BuildISMPolicies(lc)
+	if err != nil {
+		return res, err
+	}
+	types := lc.LogTypes
+	if len(types) == 0 {
+		types = ecs.LogTypes()
+	}
+	for i, p := range pols {
 		ch, err := m.c.PutISMPolicy(ctx, p)
 		if err != nil {
 			return res, err
 		}
 		res.note("ism_policy", p.Name, ch)
+		sync, err := m.c.SyncManagedIndices(ctx, p, search.IndexPattern(types[i]))
+		if err != nil {
+			return res, err
+		}
+		for _, idx := range sync.Changed {
+			res.note("ism_managed_index", idx, search.Updated)
+		}
+		for _, idx := range sync.Added {
+			res.note("ism_managed_index", idx, search.Created)
+		}
 	}
 	sec := search.BuildSecurity(m.cfg.Roles)
 	for _, r := range sec.Roles {
@@ -82,11 +124,19 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 			return res, err
 		}
 	}
+	ch, err := m.c.PutAuditConfig(ctx, search.AuditConfig())
+	if err != nil {
+		return res, err
+	}
+	res.note("audit", "config", ch)
 	repo := search.Repository{Name: Repository, Bucket: m.cfg.SnapshotBucket, Region: m.cfg.Region, RoleARN: m.cfg.SnapshotRoleARN, BasePath: RepositoryBasePath}
 	if err := m.putIfChanged(ctx, &res, "repository", repo.Name, "/_snapshot/", repo.Body(), storedByName(repo.Name)); err != nil {
 		return res, err
 	}
-	ch, err := m.c.PutSMPolicy(ctx, search.SMPolicy{Name: SMPolicyName, Repository: Repository, MaxAgeDays: m.cfg.RetentionDays, MinCount: 1})
+	// The SM policy is the one owner of the daily snapshot (02:00 UTC) and
+	// of its deletion after RetentionDays; the daily action deletes the
+	// on-demand snapshots it does not own.
+	ch, err = m.c.PutSMPolicy(ctx, search.SMPolicy{Name: SMPolicyName, Repository: Repository, MaxAgeDays: m.cfg.RetentionDays, MinCount: 1})
 	if err != nil {
 		return res, err
 	}
@@ -132,6 +182,15 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 		res.note("monitor", n, search.Unchanged)
 	}
 	return res, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // storedFunc extracts the stored definition from a GET response.

@@ -55,7 +55,13 @@ func (c *Catalog) Coverage() []TechniqueCoverage {
 	return out
 }
 
+// hasPositiveTest loads the rule's tests (the built-in catalog parses them
+// lazily) and reports whether one expects a match; a rule whose tests do
+// not load covers nothing.
 func hasPositiveTest(r *Rule) bool {
+	if r.loadTests() != nil {
+		return false
+	}
 	for _, t := range r.Tests {
 		if t.Match {
 			return true

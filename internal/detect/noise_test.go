@@ -21,6 +21,9 @@ func TestChangeRulesIgnoreFailedCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := cat.LoadTests(); err != nil {
+		t.Fatal(err)
+	}
 	checked := 0
 	for _, r := range cat.Rules() {
 		src, err := fs.ReadFile(builtinRules, r.File)

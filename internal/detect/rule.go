@@ -208,7 +208,7 @@ func (c *Catalog) LoadTests() error {
 }
 
 func (r *Rule) loadTests() error {
-	if r.testsLoaded {
+	if r.testsLoaded || r.testsFS == nil { // nil: the tests were never deferred
 		return nil
 	}
 	el := &errList{file: r.File, id: r.ID}

@@ -9,7 +9,7 @@ package lambdaenv
 const (
 	// ArchiveBucket is the archive bucket name (transfer, loader, report, maintain).
 	ArchiveBucket = "ORGSIEM_ARCHIVE_BUCKET"
-	// ArchiveBucketRegion is the archive bucket's region (transfer; default AWS_REGION).
+	// ArchiveBucketRegion is the archive bucket's region (transfer; required: the SDK does not follow S3 region redirects).
 	ArchiveBucketRegion = "ORGSIEM_ARCHIVE_BUCKET_REGION"
 	// ArchiveAccountID is the log-archive account, sent as ExpectedBucketOwner
 	// so a write can never land in a bucket someone else owns (transfer).
@@ -64,8 +64,16 @@ const (
 	AlertRoleARN = "ORGSIEM_ALERT_ROLE_ARN"
 	// SnapshotRetentionDays is how long manual snapshots are kept.
 	SnapshotRetentionDays = "ORGSIEM_SNAPSHOT_RETENTION_DAYS"
-	// HotIndexDays is how long indices stay in OpenSearch (ISM policy).
+	// HotIndexDays is how long an event month stays in OpenSearch after
+	// it ends (maintain's daily expiry; the loader skips events of expired
+	// months).
 	HotIndexDays = "ORGSIEM_HOT_INDEX_DAYS"
+	// DataNodes is the domain's data node count; index replicas follow it
+	// (maintain; optional: empty asks the domain).
+	DataNodes = "ORGSIEM_DATA_NODES"
+	// WarmAfterDays is the index age at which ISM moves log indices to
+	// UltraWarm; "0" or empty: no UltraWarm (maintain).
+	WarmAfterDays = "ORGSIEM_WARM_AFTER_DAYS"
 	// ReportWindow is the report's look-back window as a Go duration ("24h").
 	ReportWindow = "ORGSIEM_REPORT_WINDOW"
 	// BackendRoles is a JSON object mapping purposes to IAM role ARNs
@@ -77,10 +85,9 @@ const (
 	// comma-separated s3://bucket/key URIs (loader; optional, empty: no
 	// GeoIP enrichment).
 	GeoIP = "ORGSIEM_GEOIP"
-	// AccountEnrichment turns on the loader's account name lookups through
-	// AWS Organizations when set to AccountEnrichmentOn (loader; optional,
-	// default off). The calls only succeed from the management account or
-	// an Organizations delegated administrator.
+	// AccountEnrichment turns on the loader's account name and OU lookups
+	// in the account directory object (archive.DirectoryKey) when set to
+	// AccountEnrichmentOn (loader; optional, unset: off).
 	AccountEnrichment = "ORGSIEM_ACCOUNT_ENRICHMENT"
 	// AccountEnrichmentOn is the value of AccountEnrichment that enables it.
 	AccountEnrichmentOn = "on"
@@ -123,7 +130,7 @@ func ReportVars() []string {
 func MaintainVars() []string {
 	return []string{
 		OpenSearchEndpoint, SnapshotBucket, AlertTopicARN, SnapshotRoleARN, AlertRoleARN,
-		SnapshotRetentionDays, HotIndexDays, BackendRoles, Region,
+		SnapshotRetentionDays, HotIndexDays, DataNodes, WarmAfterDays, BackendRoles, Region,
 	}
 }
 
@@ -152,6 +159,9 @@ const ReportPrefix = "reports/"
 // Invocation payloads of the maintain and report functions.
 const (
 	MaintainConfigure = `{"action":"configure"}`
-	MaintainSnapshot  = `{"action":"snapshot"}`
-	ReportRun         = `{"action":"report"}`
+	// MaintainDaily is what the daily schedule sends: retention of months,
+	// restored indices and on-demand snapshots (the daily snapshot itself
+	// belongs to the domain's Snapshot Management policy).
+	MaintainDaily = `{"action":"daily"}`
+	ReportRun     = `{"action":"report"}`
 )

@@ -79,7 +79,7 @@ func TestTemplatesAndLifecyclePassTheSpec(t *testing.T) {
 		t.Errorf("guardduty settings: %s", set)
 	}
 	pol, _ := srv.Object("ism_policy", search.ISMPolicyID("vpcflow"))
-	for _, want := range []string{`"warm_migration"`, `"min_index_age":"90d"`, `"min_index_age":"400d"`, `"delete":{}`, `"log-aws-vpcflow-*"`} {
+	for _, want := range []string{`"warm_migration"`, `"min_index_age":"90d"`, `"min_index_age":"431d"`, `"delete":{}`, `"log-aws-vpcflow-*"`} {
 		if !strings.Contains(string(pol), want) {
 			t.Errorf("vpcflow ISM policy lacks %s: %s", want, pol)
 		}
@@ -95,11 +95,12 @@ func TestLifecycleOptions(t *testing.T) {
 		notWant []string
 		wantErr bool
 	}{
-		{name: "without warm the hot state goes straight to delete", lc: search.Lifecycle{DeleteAfterDays: 30},
-			want: []string{`"conditions":{"min_index_age":"30d"},"state_name":"delete"`}, notWant: []string{"warm_migration"}},
+		{name: "without warm the hot state goes straight to the backstop delete (retention + 31 days of index age)", lc: search.Lifecycle{DeleteAfterDays: 30},
+			want: []string{`"conditions":{"min_index_age":"61d"},"state_name":"delete"`}, notWant: []string{"warm_migration"}},
+		{name: "warm before the month's writes are over is refused", lc: search.Lifecycle{WarmAfterDays: 20, DeleteAfterDays: 400}, wantErr: true},
 		{name: "rollover appears where configured", lc: search.Lifecycle{DeleteAfterDays: 30},
 			roll: map[string]search.Rollover{"cloudtrail": {Alias: "ct", MinPrimaryShardSize: "30gb"}}, want: []string{`"rollover":{"min_primary_shard_size":"30gb"}`}},
-		{name: "warm at or after delete is refused", lc: search.Lifecycle{WarmAfterDays: 30, DeleteAfterDays: 30}, wantErr: true},
+		{name: "warm at or after the backstop delete is refused", lc: search.Lifecycle{WarmAfterDays: 61, DeleteAfterDays: 30}, wantErr: true},
 		{name: "no delete age is refused", lc: search.Lifecycle{}, wantErr: true},
 	}
 	for _, tc := range cases {

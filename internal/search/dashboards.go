@@ -16,13 +16,15 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// Saved-object attribute names. The recorded Dashboards mappings
-// (../shared/specs/opensearch-dashboards) name the search source field
-// kibanaSavedObjectMeta on dashboards and opensearchDashboardsSavedObjectMeta
-// on visualizations.
+// savedObjectMeta is the attribute holding a saved object's search source.
+// OpenSearch Dashboards 1.x/2.x register it as kibanaSavedObjectMeta on
+// both dashboards and visualizations (src/plugins/visualizations/server/
+// saved_objects/visualization.ts; the pre-1.0 rename to
+// opensearchDashboardsSavedObjectMeta was reverted by Dashboards PR #375).
+// The saved-objects index mapping is dynamic: strict, so any other name
+// fails the import with strict_dynamic_mapping_exception.
 const (
-	dashboardMeta     = "kibanaSavedObjectMeta"
-	visualizationMeta = "opensearchDashboardsSavedObjectMeta"
+	savedObjectMeta = "kibanaSavedObjectMeta"
 	// AlertsPattern is the alert history of the Alerting plugin.
 	AlertsPattern = ".opendistro-alerting-alert*"
 )
@@ -65,14 +67,14 @@ func vis(id, title, pattern string, visState map[string]any, filter map[string]a
 	if filter != nil {
 		filters = append(filters, map[string]any{
 			"meta": map[string]any{"type": "custom", "alias": title, "disabled": false, "negate": false,
-				"key": "query", "value": jsonString(filter), "indexRefName": visualizationMeta + ".searchSourceJSON.filter[0].meta.index"},
+				"key": "query", "value": jsonString(filter), "indexRefName": savedObjectMeta + ".searchSourceJSON.filter[0].meta.index"},
 			"query":  filter,
 			"$state": map[string]any{"store": "appState"},
 		})
 	}
-	refs := []Reference{{Name: visualizationMeta + ".searchSourceJSON.index", Type: "index-pattern", ID: IndexPatternID(pattern)}}
+	refs := []Reference{{Name: savedObjectMeta + ".searchSourceJSON.index", Type: "index-pattern", ID: IndexPatternID(pattern)}}
 	if filter != nil {
-		refs = append(refs, Reference{Name: visualizationMeta + ".searchSourceJSON.filter[0].meta.index", Type: "index-pattern", ID: IndexPatternID(pattern)})
+		refs = append(refs, Reference{Name: savedObjectMeta + ".searchSourceJSON.filter[0].meta.index", Type: "index-pattern", ID: IndexPatternID(pattern)})
 	}
 	return SavedObject{Type: "visualization", ID: id, Attributes: map[string]any{
 		"title":       title,
@@ -80,8 +82,8 @@ func vis(id, title, pattern string, visState map[string]any, filter map[string]a
 		"version":     1,
 		"visState":    jsonString(visState),
 		"uiStateJSON": "{}",
-		visualizationMeta: map[string]any{"searchSourceJSON": jsonString(map[string]any{
-			"indexRefName": visualizationMeta + ".searchSourceJSON.index",
+		savedObjectMeta: map[string]any{"searchSourceJSON": jsonString(map[string]any{
+			"indexRefName": savedObjectMeta + ".searchSourceJSON.index",
 			"query":        map[string]any{"query": "", "language": "kuery"},
 			"filter":       filters,
 		})},
@@ -128,7 +130,7 @@ func dashboard(id, title, desc string, panels []SavedObject) SavedObject {
 		"optionsJSON": jsonString(map[string]any{"useMargins": true, "hidePanelTitles": false}),
 		"timeRestore": true, "timeFrom": "now-24h", "timeTo": "now",
 		"refreshInterval": map[string]any{"pause": true, "value": 0},
-		dashboardMeta:     map[string]any{"searchSourceJSON": jsonString(map[string]any{"query": map[string]any{"query": "", "language": "kuery"}, "filter": []any{}})},
+		savedObjectMeta:   map[string]any{"searchSourceJSON": jsonString(map[string]any{"query": map[string]any{"query": "", "language": "kuery"}, "filter": []any{}})},
 	}, References: refs}
 }
 
@@ -250,6 +252,13 @@ type ImportResult struct {
 	} `json:"errors"`
 }
 
+// TenantHeader selects the Dashboards tenant of a request (security
+// plugin multi-tenancy); GlobalTenant is the tenant every user shares.
+const (
+	TenantHeader = "securitytenant"
+	GlobalTenant = "global"
+)
+
 // DashboardsImportPath is the import API on an Amazon OpenSearch Service
 // domain endpoint (Dashboards is served under /_dashboards).
 const DashboardsImportPath = "/_dashboards/api/saved_objects/_import?overwrite=true"
@@ -275,6 +284,13 @@ func (c *Client) ImportSavedObjects(ctx context.Context, path string, ndjson []b
 	}
 	hdr := http.Header{}
 	hdr.Set("osd-xsrf", "true")
+	// With multi-tenancy on (the default of a fine-grained-access-control
+	// domain), a request without a tenant resolves to the caller's
+	// preferred tenant, Private first, so the objects would land in the
+	// maintain role's private tenant where nobody sees them
+	// (security-dashboards-plugin server/multitenancy/tenant_resolver.ts
+	// reads the securitytenant header; "global" is the Global tenant).
+	hdr.Set(TenantHeader, GlobalTenant)
 	status, resp, err := c.Do(ctx, Request{Method: http.MethodPost, Path: path, Body: body.Bytes(), ContentType: mw.FormDataContentType(), Header: hdr})
 	if err != nil {
 		return ImportResult{}, err

@@ -31,6 +31,8 @@ const (
 	// EnvAlertRoleARN is the role OpenSearch assumes to publish monitor
 	// notifications, the SNS channel's role_arn (maintain).
 	EnvAlertRoleARN = lambdaenv.AlertRoleARN
+	// EnvNotificationChannels routes alerts to channels by severity (maintain).
+	EnvNotificationChannels = lambdaenv.NotificationChannels
 	// EnvSnapshotRetentionDays is how long manual snapshots are kept
 	// (maintain deletes older ones).
 	EnvSnapshotRetentionDays = lambdaenv.SnapshotRetentionDays

@@ -100,6 +100,10 @@ type SIEMArgs struct {
 	// the JSON of rule parameter values (lambdaenv.RuleParameters). Empty:
 	// not set.
 	CustomRules, RuleParameters string
+	// Notifications routes alerts to the SNS alert topic and the Slack,
+	// Chime and webhook channels by severity; the maintain role may read
+	// exactly the channels' secrets.
+	Notifications lambdaenv.Notifications
 }
 
 // SIEM is the security account's component.
@@ -498,6 +502,7 @@ func (a *SIEMArgs) MaintainEnv(in FunctionInputs, backendRoles string) pulumi.St
 		lambdaenv.WarmAfterDays:  pulumi.String(strconv.Itoa(warmAfterDays(a.OpenSearch, a.HotIndexDays))),
 		EnvBackendRoles:          pulumi.String(backendRoles),
 		EnvRegion:                pulumi.String(a.Org.HomeRegion),
+		EnvNotificationChannels:  pulumi.String(a.notificationsJSON()),
 	}
 }
 
@@ -511,6 +516,16 @@ func warmAfterDays(os OpenSearch, hotIndexDays int) int {
 		return 45
 	}
 	return 0
+}
+
+// notificationsJSON is the value of EnvNotificationChannels (secret ARNs,
+// never secret values).
+func (a *SIEMArgs) notificationsJSON() string {
+	b, err := json.Marshal(a.Notifications)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // rolePolicies attaches the permission policies to the security roles.
@@ -547,6 +562,13 @@ func (b *siemBuilder) rolePolicies(key *kms.Key) ([]pulumi.Resource, error) {
 		{"alert", id.Alert, func(sk, _ string) policies.Document { return policies.AlertRolePolicy(o, sk) }},
 	} {
 		r, err := attach(p.name, p.role, render(p.doc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if doc, ok := policies.NotificationSecretsPolicy(b.a.Notifications.SecretARNs()); ok {
+		r, err := attach("maintain-channel-secrets", id.Maintain, pulumi.String(doc.JSON()).ToStringOutput())
 		if err != nil {
 			return nil, err
 		}

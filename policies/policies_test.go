@@ -200,7 +200,8 @@ func allDocuments() map[string]Document {
 		"snapshot role": SnapshotRolePolicy(org, siemKey), "snapshot bucket": SnapshotBucketPolicy(org), "siem key": SIEMKeyPolicy(org),
 		"alert topic": AlertTopicPolicy(org), "opensearch access": OpenSearchAccessPolicy(org), "opensearch logs": OpenSearchLogsPolicy(org),
 		"directory": DirectoryRolePolicy(org, archiveKey), "directory events": DirectoryEventsRolePolicy(org),
-		"lambda trust": ServiceTrust("lambda.amazonaws.com"), "es trust": ServiceTrustFromAccount("es.amazonaws.com", org.Security),
+		"notification secrets": notificationSecrets(),
+		"lambda trust":         ServiceTrust("lambda.amazonaws.com"), "es trust": ServiceTrustFromAccount("es.amazonaws.com", org.Security),
 	}
 }
 
@@ -250,4 +251,9 @@ func TestDocumentsRoundTripThroughJSON(t *testing.T) {
 			t.Errorf("%s changed in a round trip:\n%s\n%s", name, d.JSON(), back.JSON())
 		}
 	}
+}
+
+func notificationSecrets() Document {
+	d, _ := NotificationSecretsPolicy([]string{"arn:aws:secretsmanager:eu-west-1:333333333333:secret:s-AbCdEf", "arn:aws:ssm:eu-west-1:333333333333:parameter/p"})
+	return d
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/orgsiem/orgsiem/central"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/member"
 	"github.com/orgsiem/orgsiem/policies"
 )
@@ -74,6 +75,7 @@ type Config struct {
 	SubnetIDs []string // subnetIds: private subnets of vpcId, one per AZ, at least the AZ count
 
 	AlertEmails           []string // alertEmails: subscribed to the alert topic, default none
+	AlertMinSeverity      string   // alertMinSeverity: least severe alert the alert topic (e-mail) gets, default high
 	ReportSchedule        string   // reportSchedule: default cron(0 6 * * ? *)
 	ReportWindow          string   // reportWindow: Go duration, default 24h
 	SnapshotSchedule      string   // snapshotSchedule: default cron(0 2 * * ? *)
@@ -96,6 +98,12 @@ type Config struct {
 	// directorySchedule: EventBridge schedule of full account directory
 	// rebuilds (Organizations events rebuild it too), default rate(6 hours)
 	DirectorySchedule string
+	// notificationChannels: Slack, Chime and custom webhook channels, a list
+	// of {name, type: slack|chime|webhook, minSeverity, secret}; secret is
+	// the ARN of a Secrets Manager secret or SSM SecureString parameter of
+	// the security account and home region holding the webhook URL (never
+	// the URL itself); default none
+	NotificationChannels []lambdaenv.NotificationChannel
 }
 
 // AvailabilityZones is the number of AZs the domain spans.
@@ -365,6 +373,11 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 
 	c.AlertEmails = p.list("alertEmails", nil)
 	p.each("alertEmails", c.AlertEmails, reEmail, "an e-mail address")
+	c.AlertMinSeverity = p.str("alertMinSeverity", "high")
+	if !slices.Contains(lambdaenv.Severities, c.AlertMinSeverity) {
+		p.fail("alertMinSeverity", "%q is not one of %s", c.AlertMinSeverity, strings.Join(lambdaenv.Severities, ", "))
+	}
+	c.NotificationChannels = p.channels("notificationChannels", c.SecurityAccountID, c.HomeRegion)
 	c.ReportSchedule = p.str("reportSchedule", "cron(0 6 * * ? *)")
 	if !schedule(c.ReportSchedule) {
 		p.fail("reportSchedule", "%q is not rate(...) or cron(...)", c.ReportSchedule)
@@ -408,6 +421,40 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 		p.fail("directorySchedule", "%q is not rate(...) or cron(...)", c.DirectorySchedule)
 	}
 	return c, errors.Join(p.errs...)
+}
+
+// Notifications routes alerts to the alert topic and the configured
+// channels (the maintain function's lambdaenv.NotificationChannels).
+func (c Config) Notifications() lambdaenv.Notifications {
+	return lambdaenv.Notifications{AlertTopicMinSeverity: c.AlertMinSeverity, Channels: c.NotificationChannels}
+}
+
+// channels reads the notification channels (a JSON list) and checks each,
+// and that every secret is in the security account and home region, where
+// maintain reads it.
+func (p *parser) channels(key, account, region string) []lambdaenv.NotificationChannel {
+	v, ok := p.get(key)
+	if !ok || strings.TrimSpace(v) == "" {
+		return nil
+	}
+	var chs []lambdaenv.NotificationChannel
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&chs); err != nil {
+		p.fail(key, "not a list of {name, type, minSeverity, secret}: %v", err)
+		return nil
+	}
+	if err := (lambdaenv.Notifications{Channels: chs}).Validate(); err != nil {
+		p.fail(key, "%v", err)
+		return nil
+	}
+	for _, ch := range chs {
+		parts := strings.Split(ch.Secret, ":")
+		if len(parts) < 6 || parts[3] != region || parts[4] != account {
+			p.fail(key, "channel %s: secret %s is not in the security account %s and home region %s", ch.Name, ch.Secret, account, region)
+		}
+	}
+	return chs
 }
 
 // logRetentionValues are the retention periods CloudWatch Logs accepts.

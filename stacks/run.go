@@ -247,6 +247,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		HotIndexDays: cfg.HotIndexDays, HeartbeatLogTypes: cfg.HeartbeatLogTypes, HeartbeatMinutes: cfg.HeartbeatMinutes,
 		IngestAgeAlarmSeconds: ingestAgeAlarmSeconds,
 		GeoIPDatabases:        cfg.GeoIPDatabases, AccountEnrichment: cfg.AccountEnrichment,
+		Notifications: cfg.Notifications(),
 	}, pulumi.Providers(security))
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -137,6 +138,11 @@ func (cf *catalogFlags) load(e *env, c *command) (*detect.Catalog, int, bool) {
 		asm.Params = append(asm.Params, detect.Param{Name: p.name, Values: p.values})
 	}
 	for _, dir := range cf.dirs {
+		if st, err := os.Stat(dir); err != nil {
+			return nil, e.usageError(c, "--rules %s: %v", dir, errors.Unwrap(err)), false
+		} else if !st.IsDir() {
+			return nil, e.usageError(c, "--rules %s: not a directory", dir), false
+		}
 		extra, refused, err := detect.LoadSigmaDir(dir, params)
 		if err != nil {
 			return nil, e.loadErrors(c, dir, err), false

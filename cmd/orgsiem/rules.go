@@ -47,7 +47,7 @@ fatal. The built-in catalog also requires license, source, tests and file name =
   test               run every rule's inline test events; report failures by rule (exit 1 on failure)
   export             print every rule compiled for OpenSearch (--format opensearch): its index pattern,
                      query and, for threshold rules, the aggregation, as one JSON array; a rule whose
-                     constructs the query cannot express has none (dsl_unsupported says which)`,
+                     constructs the query cannot express has none (not_expressible and dsl_unsupported say why)`,
 		examples: []string{
 			"orgsiem rules list --rules ./site-rules",
 			"orgsiem rules list --rules ./sigma/rules/cloud/aws --strict",
@@ -290,6 +290,13 @@ type exportedRule struct {
 	Index    string         `json:"index"`
 	Report   string         `json:"report,omitempty"`
 	Query    map[string]any `json:"query"`
+	// NotExpressible says why the rule has no query: OpenSearch 2.x cannot
+	// run it on its fields (a wildcard or regexp on a flat_object field),
+	// or the compiler does not express a construct (NoDSL).
+	NotExpressible string `json:"not_expressible,omitempty"`
+	// Notes say where the query differs from the detection (exact case on
+	// a flat_object field).
+	Notes []string `json:"notes,omitempty"`
 	// NoDSL names the construct the query cannot express (the rule then
 	// runs in process only and query is null).
 	NoDSL        string         `json:"dsl_unsupported,omitempty"`
@@ -309,9 +316,14 @@ type exportedThr struct {
 
 func exportRule(r *detect.Rule) exportedRule {
 	x := exportedRule{ID: r.ID, Title: r.Title, Level: r.Level, Severity: r.Severity, Index: r.Index(), Report: r.Report,
-		Query: r.Query(), Aggregations: r.Aggregations(), Author: r.Author, License: r.License, Source: r.Source}
+		Aggregations: r.Aggregations(), Author: r.Author, License: r.License, Source: r.Source}
+	q, notes, err := r.ExportQuery()
+	if err != nil {
+		x.NotExpressible = err.Error()
+	}
+	x.Query, x.Notes = q, notes
 	if x.NoDSL = r.NoDSL(); x.NoDSL != "" {
-		x.Query, x.Aggregations = nil, nil
+		x.Query, x.Aggregations, x.Notes = nil, nil, nil
 	}
 	if t := r.Threshold; t != nil {
 		x.Threshold = &exportedThr{Count: t.Count, Distinct: r.DistinctPath(), GroupBy: r.GroupByPaths(), Window: t.Window.String()}

@@ -37,6 +37,7 @@ func appendAlertJSON(b []byte, d *alerts.Document) []byte {
 	b = appendStrMember(b, alerts.FieldSource, d.Source, true)
 	b = appendStrMember(b, alerts.FieldLogType, d.LogType, true)
 	b = appendStrMember(b, alerts.FieldOutcome, d.Outcome, true)
+	b = appendStrMember(b, alerts.FieldAction, d.Action, true)
 	b = appendStrMember(b, alerts.FieldDocIndex, d.DocIndex, false)
 	b = appendStrMember(b, alerts.FieldDocID, d.DocID, false)
 	b = appendKey(b, alerts.FieldCount)
@@ -48,10 +49,9 @@ func appendAlertJSON(b []byte, d *alerts.Document) []byte {
 		b = appendTimeMember(b, alerts.FieldWindowEnd, *d.WindowEnd, false)
 	}
 	b = appendStrsMember(b, alerts.FieldGroup, d.Group)
-	if d.Notify != nil {
-		b = appendKey(b, alerts.FieldNotify)
-		b = strconv.AppendBool(b, *d.Notify)
-	}
+	b = appendStrMember(b, alerts.FieldGroupKey, d.GroupKey, true)
+	b = appendStrMember(b, alerts.FieldDistinct, d.Distinct, true)
+	b = appendStrMember(b, alerts.FieldNotify, d.Notify, true)
 	return append(b, '}')
 }
 

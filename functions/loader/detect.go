@@ -23,14 +23,11 @@ type detector struct {
 	// Set for the document being matched.
 	cur      *ecs.Document
 	now      time.Time
-	notify   *bool
+	noNotify bool
 	add      func(doc alerts.Document) // hands the alert to the indexer
 	onSignal func(detect.Alert)
 	onAlert  func(detect.Alert)
 }
-
-// notifyOff is the orgsiem.notify value of --no-notify alerts.
-var notifyOff = false
 
 func newDetector(rules *Rules, only []string) *detector {
 	d := &detector{rules: rules, custom: rules.Custom}
@@ -46,23 +43,18 @@ func newDetector(rules *Rules, only []string) *detector {
 
 // match runs the rules on doc, calling add for each alert document.
 func (d *detector) match(doc *ecs.Document, now time.Time, noNotify bool, add func(alerts.Document)) {
-	d.cur, d.now, d.add = doc, now, add
-	d.notify = nil
-	if noNotify {
-		d.notify = &notifyOff
-	}
+	d.cur, d.now, d.add, d.noNotify = doc, now, add, noNotify
 	d.matcher.Match(doc, d.onAlert)
 	d.cur, d.add = nil, nil
 }
 
 func (d *detector) emit(a detect.Alert, kind string) {
-	src := alerts.Source{LogType: d.cur.Type, Outcome: d.cur.Event.Outcome, AccountName: d.cur.Cloud.AccountName}
+	src := alerts.Source{LogType: d.cur.Type, Outcome: d.cur.Event.Outcome, Action: d.cur.Event.Action,
+		AccountName: d.cur.Cloud.AccountName, Distinct: a.Distinct, NoNotify: d.noNotify}
 	if d.custom[a.RuleID] {
 		src.Ruleset = alerts.RulesetCustom
 	}
-	doc := alerts.FromAlert(a, kind, src, d.now)
-	doc.Notify = d.notify
-	d.add(doc)
+	d.add(alerts.FromAlert(a, kind, src, d.now))
 }
 
 // alertRef locates an alert document for the indexer's results and

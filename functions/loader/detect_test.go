@@ -109,7 +109,7 @@ func TestCustomRulesAreLoadedAndBrokenOnesSkipped(t *testing.T) {
 			json.Unmarshal(src, &d)
 			if d.RuleID == "site-get-object-b" {
 				custom++
-				if d.Ruleset != alerts.RulesetCustom || d.Kind != alerts.KindAlert || d.Notify != nil || d.AccountName != "prod-payments" {
+				if d.Ruleset != alerts.RulesetCustom || d.Kind != alerts.KindAlert || d.Notify != "" || d.AccountName != "prod-payments" {
 					t.Errorf("custom alert %s", src)
 				}
 			}
@@ -192,8 +192,8 @@ func TestAlertOnlyHunt(t *testing.T) {
 	for _, idx := range r.os.Indices() {
 		for _, id := range r.os.IDs(idx) {
 			src, _ := r.os.Document(idx, id)
-			if !strings.Contains(string(src), `"orgsiem.notify":false`) {
-				t.Errorf("hunt alert without orgsiem.notify false: %s", src)
+			if !strings.Contains(string(src), `"orgsiem.notify":"off"`) {
+				t.Errorf("hunt alert without orgsiem.notify off: %s", src)
 			}
 		}
 	}

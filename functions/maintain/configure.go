@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/orgsiem/orgsiem/internal/alerts"
 	"github.com/orgsiem/orgsiem/internal/ecs"
 
 	"github.com/orgsiem/orgsiem/internal/lambdaenv"
@@ -20,6 +21,9 @@ type ConfigureResult struct {
 	Created   []string `json:"created,omitempty"`
 	Updated   []string `json:"updated,omitempty"`
 	Unchanged []string `json:"unchanged,omitempty"`
+	// Deleted names the orgsiem objects configure removed (monitors of
+	// rules and channels no longer configured).
+	Deleted []string `json:"deleted,omitempty"`
 	// Skipped names what was not configured and why.
 	Skipped []string `json:"skipped,omitempty"`
 	// SavedObjects is the number of Dashboards saved objects imported.
@@ -71,7 +75,7 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	}
 	// Templates reach new indices only: existing ones get the replica
 	// count too (a one-node domain keeps every index yellow otherwise).
-	have, err := m.c.IndexReplicas(ctx, search.AllLogsPattern+","+search.ReportsPrefix+"*")
+	have, err := m.c.IndexReplicas(ctx, search.AllLogsPattern+","+search.ReportsPrefix+"*,"+alerts.IndexPattern)
 	if err != nil {
 		return res, err
 	}
@@ -87,6 +91,16 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	for _, idx := range differ {
 		res.note("replicas", idx, search.Updated)
 	}
+	// The alerts index exists before the loader writes its first alert:
+	// a strict mapping, so a document the contract does not describe is
+	// refused rather than mapped by guess.
+	at, err := search.BuildAlertsTemplate(search.AlertsIndexSettings{Replicas: replicas})
+	if err != nil {
+		return res, err
+	}
+	if err := m.putIfChanged(ctx, &res, "index_template", at.Name, "/_index_template/", at.Body, storedTemplate("index_templates", "index_template")); err != nil {
+		return res, err
+	}
 	lc := search.LifecycleConfig{Default: search.Lifecycle{WarmAfterDays: m.cfg.WarmAfterDays, DeleteAfterDays: m.cfg.HotIndexDays}}
 	pols, err := search.BuildISMPolicies(lc)
 	if err != nil {
@@ -96,13 +110,22 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	if len(types) == 0 {
 		types = ecs.LogTypes()
 	}
+	patterns := make([]string, 0, len(types)+1)
+	for _, t := range types {
+		patterns = append(patterns, search.IndexPattern(t))
+	}
+	ap, err := search.BuildAlertsISMPolicy(m.cfg.HotIndexDays)
+	if err != nil {
+		return res, err
+	}
+	pols, patterns = append(pols, ap), append(patterns, alerts.IndexPattern)
 	for i, p := range pols {
 		ch, err := m.c.PutISMPolicy(ctx, p)
 		if err != nil {
 			return res, err
 		}
 		res.note("ism_policy", p.Name, ch)
-		sync, err := m.c.SyncManagedIndices(ctx, p, search.IndexPattern(types[i]))
+		sync, err := m.c.SyncManagedIndices(ctx, p, patterns[i])
 		if err != nil {
 			return res, err
 		}
@@ -154,32 +177,12 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	}
 	res.SavedObjects = len(objs)
 	if m.cfg.AlertRoleARN == "" || m.cfg.TopicARN == "" {
-		res.Skipped = append(res.Skipped, "notification channel and monitors: "+lambdaenv.AlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
-		m.log.WarnContext(ctx, "notification channel and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
+		res.Skipped = append(res.Skipped, "notification channels and monitors: "+lambdaenv.AlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
+		m.log.WarnContext(ctx, "notification channels and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
 		return res, nil
 	}
-	channel := search.Channel{ID: ChannelID, Name: "orgsiem alerts", Description: "orgsiem alerting monitors → SNS alert topic",
-		TopicARN: m.cfg.TopicARN, RoleARN: m.cfg.AlertRoleARN}
-	if ch, err = m.c.UpsertChannel(ctx, channel); err != nil {
+	if err := m.configureAlerting(ctx, &res); err != nil {
 		return res, err
-	}
-	res.note("channel", ChannelID, ch)
-	ms, err := search.BuildMonitors(m.catalog, search.MonitorConfig{ChannelID: ChannelID})
-	if err != nil {
-		return res, err
-	}
-	sync, err := m.c.UpsertMonitors(ctx, ms)
-	if err != nil {
-		return res, err
-	}
-	for _, n := range sync.Created {
-		res.note("monitor", n, search.Created)
-	}
-	for _, n := range sync.Updated {
-		res.note("monitor", n, search.Updated)
-	}
-	for _, n := range sync.Unchanged {
-		res.note("monitor", n, search.Unchanged)
 	}
 	return res, nil
 }
@@ -244,5 +247,48 @@ func (m *Maintainer) putIfChanged(ctx context.Context, res *ConfigureResult, kin
 		return fmt.Errorf("%s %s: %w", kind, name, err)
 	}
 	res.note(kind, name, ch)
+	return nil
+}
+
+// configureAlerting creates or updates the notification channels, then
+// the monitors over the alert indices, and deletes every orgsiem monitor
+// it does not want (per-rule monitors of earlier versions, monitors of
+// removed rules and channels).
+func (m *Maintainer) configureAlerting(ctx context.Context, res *ConfigureResult) error {
+	chs, routes, err := m.channels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range chs {
+		ch, err := m.c.UpsertChannel(ctx, c)
+		if err != nil {
+			return err
+		}
+		res.note("channel", c.ID, ch)
+	}
+	ms, err := search.BuildMonitors(m.catalog, search.MonitorConfig{Routes: routes})
+	if err != nil {
+		return err
+	}
+	sync, err := m.c.UpsertMonitors(ctx, ms)
+	if err != nil {
+		return err
+	}
+	for _, n := range sync.Created {
+		res.note("monitor", n, search.Created)
+	}
+	for _, n := range sync.Updated {
+		res.note("monitor", n, search.Updated)
+	}
+	for _, n := range sync.Unchanged {
+		res.note("monitor", n, search.Unchanged)
+	}
+	gone, err := m.c.DeleteUnwantedMonitors(ctx, ms)
+	if err != nil {
+		return err
+	}
+	for _, n := range gone {
+		res.Deleted = append(res.Deleted, "monitor/"+n)
+	}
 	return nil
 }

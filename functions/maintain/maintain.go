@@ -79,6 +79,8 @@ type Config struct {
 	// restore (default DefaultRestoredDays).
 	RestoredDays int
 	Roles        search.RoleARNs
+	// Notifications routes alerts to channels (see channels.go).
+	Notifications lambdaenv.Notifications
 }
 
 // DefaultRestoredDays is how long restored indices stay: long enough for
@@ -116,6 +118,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if err := (search.Retention{Days: c.HotIndexDays}).CheckWarm(c.WarmAfterDays); err != nil {
 		return c, fmt.Errorf("maintain config: %s: %w", lambdaenv.WarmAfterDays, err)
+	}
+	if c.Notifications, err = ParseNotifications(getenv(lambdaenv.NotificationChannels)); err != nil {
+		return c, fmt.Errorf("maintain config: %w", err)
 	}
 	if s := getenv(lambdaenv.BackendRoles); s != "" {
 		var m map[string]string
@@ -192,7 +197,12 @@ type Maintainer struct {
 	catalog *detect.Catalog
 	now     func() time.Time
 	log     *slog.Logger
+	secrets Secrets // reads the channels' webhook URLs (SetSecrets)
 }
+
+// SetSecrets gives the maintainer the clients that read the notification
+// channels' secrets.
+func (m *Maintainer) SetSecrets(s Secrets) { m.secrets = s }
 
 // New returns a Maintainer; now nil is time.Now, log nil discards.
 func New(cfg Config, c *search.Client, catalog *detect.Catalog, now func() time.Time, log *slog.Logger) (*Maintainer, error) {

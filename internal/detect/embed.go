@@ -1,6 +1,9 @@
 package detect
 
-import "embed"
+import (
+	"embed"
+	"io/fs"
+)
 
 // builtinRules is the catalog shipped with orgsiem: one YAML file per rule
 // under rules/<group>/<id>.yml.
@@ -15,3 +18,7 @@ var builtinRules embed.FS
 func Builtin() (*Catalog, error) {
 	return loadStrict(builtinRules, "rules", "", loadMode{house: true, lazyTests: true})
 }
+
+// BuiltinFS is the embedded catalog's files (rules/<group>/<id>.yml), for
+// fingerprinting the catalog a binary ships (orgsiem version).
+func BuiltinFS() fs.FS { return builtinRules }

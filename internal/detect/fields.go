@@ -332,6 +332,7 @@ var typedFields = func() map[string]accessor {
 		"error.code":    strField(func(d *ecs.Document) string { return d.Error.Code }),
 
 		"orgsiem.claimed_account": strField(func(d *ecs.Document) string { return d.Orgsiem.ClaimedAccount }),
+		"orgsiem.account.ou":      strField(func(d *ecs.Document) string { return d.Orgsiem.AccountOU }),
 
 		"aws.cloudwatchlogs.id":                   strField(func(d *ecs.Document) string { return d.CloudWatch.ID }),
 		"aws.cloudwatchlogs.log_group":            strField(func(d *ecs.Document) string { return d.CloudWatch.LogGroup }),

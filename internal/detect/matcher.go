@@ -41,6 +41,9 @@ type Alert struct {
 	Count int
 	// Group holds the threshold group_by values by rule field name.
 	Group map[string]string
+	// Distinct is, on a signal of a distinct-count threshold rule, the
+	// event's value of the distinct field (the first, if it has several).
+	Distinct string
 
 	Author     string
 	License    string
@@ -422,6 +425,12 @@ func (m *Matcher) threshold(st *thrState, d *ecs.Document) {
 				if gvals[i] != "" {
 					a.Group[name] = strings.Clone(gvals[i])
 				}
+			}
+		}
+		if th.distinct != nil {
+			if vals := th.distinct.get(&m.ev, m.sc.b[:0]); len(vals) > 0 {
+				a.Distinct = strings.Clone(valueText(vals[0]))
+				m.sc.b = vals
 			}
 		}
 		m.signal(a)

@@ -43,11 +43,13 @@ var valid = map[string]string{
 	lambdaenv.Region:                "eu-west-1",
 	lambdaenv.GeoIP:                 "s3://geo/City.mmdb",
 	lambdaenv.AccountEnrichment:     lambdaenv.AccountEnrichmentOn,
-	lambdaenv.CustomRules:           "s3://orgsiem-rules-333333333333/custom/",
-	lambdaenv.RuleParameters:        `{"allowed_regions":["eu-west-1"]}`,
-	"AWS_REGION":                    "eu-west-1",
-	"AWS_LAMBDA_FUNCTION_NAME":      "orgsiem-subscribe",
-	"AWS_LAMBDA_LOG_GROUP_NAME":     "/aws/lambda/orgsiem-subscribe",
+	lambdaenv.CustomRules:          "s3://orgsiem-rules-333333333333/custom/",
+	lambdaenv.RuleParameters:       `{"allowed_regions":["eu-west-1"]}`,
+	lambdaenv.NotificationChannels: `{"alertTopicMinSeverity":"high","channels":[{"name":"soc","type":"slack","minSeverity":"critical",` +
+		`"secret":"arn:aws:secretsmanager:eu-west-1:333333333333:secret:orgsiem/slack-AbCdEf"}]}`,
+	"AWS_REGION":                "eu-west-1",
+	"AWS_LAMBDA_FUNCTION_NAME":  "orgsiem-subscribe",
+	"AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/orgsiem-subscribe",
 }
 
 func ignoreResult[T any](f func(func(string) string) (T, error)) func(func(string) string) error {

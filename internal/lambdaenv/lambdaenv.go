@@ -5,6 +5,14 @@
 // IAM roles).
 package lambdaenv
 
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
 // Member baseline: the transfer function.
 const (
 	// ArchiveBucket is the archive bucket name (transfer, loader, report, maintain).
@@ -99,7 +107,34 @@ const (
 	// {"name": ["v1", "v2"]}, the loader's equivalent of scan's --param
 	// (loader; optional).
 	RuleParameters = "ORGSIEM_RULE_PARAMETERS"
+	// NotificationChannels is the JSON of a Notifications value: where the
+	// alerting monitors send alerts, by minimum severity (maintain). It
+	// names secrets (ARNs), never holds their values.
+	NotificationChannels = "ORGSIEM_NOTIFICATION_CHANNELS"
 )
+
+// Notifications routes alerts to channels (NotificationChannels).
+type Notifications struct {
+	// AlertTopicMinSeverity is the least severe alert the SNS alert topic
+	// (e-mail) gets: critical, high, medium, low or informational.
+	AlertTopicMinSeverity string `json:"alertTopicMinSeverity"`
+	// Channels are the Slack, Chime and custom webhook channels.
+	Channels []NotificationChannel `json:"channels,omitempty"`
+}
+
+// NotificationChannel is one Slack, Chime or custom webhook channel. Its
+// URL is a credential, kept in Secrets Manager or as an SSM SecureString
+// parameter; maintain reads it at configure time with exactly the
+// permission to read these secrets.
+type NotificationChannel struct {
+	Name        string `json:"name"`        // [a-z0-9-_], becomes the channel id orgsiem-<name>
+	Type        string `json:"type"`        // slack, chime or webhook
+	MinSeverity string `json:"minSeverity"` // critical, high, medium, low or informational
+	// Secret is the ARN of a Secrets Manager secret
+	// (arn:aws:secretsmanager:...:secret:...) or of an SSM SecureString
+	// parameter (arn:aws:ssm:...:parameter/...) whose value is the URL.
+	Secret string `json:"secret"`
+}
 
 // The variables each function's configuration reader knows. The Pulumi
 // program sets no other variable for that function, and the function reads
@@ -130,7 +165,7 @@ func ReportVars() []string {
 func MaintainVars() []string {
 	return []string{
 		OpenSearchEndpoint, SnapshotBucket, AlertTopicARN, SnapshotRoleARN, AlertRoleARN,
-		SnapshotRetentionDays, HotIndexDays, DataNodes, WarmAfterDays, BackendRoles, Region,
+		SnapshotRetentionDays, HotIndexDays, DataNodes, WarmAfterDays, BackendRoles, Region, NotificationChannels,
 	}
 }
 
@@ -165,3 +200,64 @@ const (
 	MaintainDaily = `{"action":"daily"}`
 	ReportRun     = `{"action":"report"}`
 )
+
+// Severities are the rule levels, most severe first; a channel's minimum
+// severity is one of them.
+var Severities = []string{"critical", "high", "medium", "low", "informational"}
+
+// Notification channel types besides the SNS alert topic.
+var ChannelTypes = []string{"slack", "chime", "webhook"}
+
+// AlertTopicChannel is the name the SNS alert topic's channel has
+// (orgsiem-alerts); no configured channel may take it.
+const AlertTopicChannel = "alerts"
+
+var (
+	reChannelName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,47}$`)
+	// SecretARN and ParameterARN are the two stores a channel URL may be
+	// kept in: a Secrets Manager secret or an SSM (SecureString) parameter.
+	SecretARN    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[\w/+=.@-]+$`)
+	ParameterARN = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[\w/.-]+$`)
+)
+
+// Validate checks the alert topic's minimum severity and every channel's
+// name, type, minimum severity and secret ARN (the stack config and the
+// maintain function both validate with it).
+func (n Notifications) Validate() error {
+	var errs []error
+	if n.AlertTopicMinSeverity != "" && !slices.Contains(Severities, n.AlertTopicMinSeverity) {
+		errs = append(errs, fmt.Errorf("alert topic: minimum severity %q is not one of %s", n.AlertTopicMinSeverity, strings.Join(Severities, ", ")))
+	}
+	seen := map[string]bool{}
+	for i, ch := range n.Channels {
+		at := fmt.Sprintf("channel %d (%q)", i, ch.Name)
+		if !reChannelName.MatchString(ch.Name) {
+			errs = append(errs, fmt.Errorf("%s: name must be lower-case letters, digits, - and _ (at most 48)", at))
+		}
+		if seen[ch.Name] || ch.Name == AlertTopicChannel {
+			errs = append(errs, fmt.Errorf("%s: name used twice (or the alert topic's %q)", at, AlertTopicChannel))
+		}
+		seen[ch.Name] = true
+		if !slices.Contains(ChannelTypes, ch.Type) {
+			errs = append(errs, fmt.Errorf("%s: type %q is not slack, chime or webhook (e-mail goes through the alert topic)", at, ch.Type))
+		}
+		if !slices.Contains(Severities, ch.MinSeverity) {
+			errs = append(errs, fmt.Errorf("%s: minimum severity %q is not one of %s", at, ch.MinSeverity, strings.Join(Severities, ", ")))
+		}
+		if !SecretARN.MatchString(ch.Secret) && !ParameterARN.MatchString(ch.Secret) {
+			errs = append(errs, fmt.Errorf("%s: secret %q is not a Secrets Manager secret ARN or an SSM parameter ARN", at, ch.Secret))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SecretARNs are the channels' secret ARNs, for the maintain role's
+// permission to read exactly them.
+func (n Notifications) SecretARNs() []string {
+	var out []string
+	for _, ch := range n.Channels {
+		out = append(out, ch.Secret)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

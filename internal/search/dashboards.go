@@ -10,8 +10,8 @@ import (
 	"net/textproto"
 	"sort"
 	"strings"
-	"time"
 
+	"github.com/orgsiem/orgsiem/internal/alerts"
 	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
@@ -25,8 +25,10 @@ import (
 // fails the import with strict_dynamic_mapping_exception.
 const (
 	savedObjectMeta = "kibanaSavedObjectMeta"
-	// AlertsPattern is the alert history of the Alerting plugin.
-	AlertsPattern = ".opendistro-alerting-alert*"
+	// AlertsPattern is the alert indices the loader writes (one document
+	// per rule match, internal/alerts); their time field is the matched
+	// event's @timestamp.
+	AlertsPattern = alerts.IndexPattern
 )
 
 // SavedObject is one line of a Dashboards saved-objects import file.
@@ -135,16 +137,16 @@ func dashboard(id, title, desc string, panels []SavedObject) SavedObject {
 }
 
 // BuildSavedObjects generates the Dashboards objects: index patterns
-// (log-aws-*, one per log type, the alert history), an overview dashboard,
+// (log-aws-*, one per log type, the alert indices), an overview dashboard,
 // one dashboard per log type, the PCI-DSS dashboard with one visualization
-// per guideline (each filtered by the guideline's query from the
-// catalog's report aggregation), and an alerts dashboard.
+// per guideline (the alerts of the rules feeding it), and an alerts
+// dashboard.
 func BuildSavedObjects(cat *detect.Catalog, logTypes []string) ([]SavedObject, error) {
 	if len(logTypes) == 0 {
 		logTypes = ecs.LogTypes()
 	}
 	var out []SavedObject
-	out = append(out, indexPattern(AllLogsPattern, "@timestamp"), indexPattern(AlertsPattern, "start_time"))
+	out = append(out, indexPattern(AllLogsPattern, "@timestamp"), indexPattern(AlertsPattern, alerts.FieldTimestamp))
 	for _, t := range logTypes {
 		out = append(out, indexPattern(IndexPattern(t), "@timestamp"))
 	}
@@ -167,53 +169,25 @@ func BuildSavedObjects(cat *detect.Catalog, logTypes []string) ([]SavedObject, e
 		out = append(out, panels...)
 		out = append(out, dashboard("orgsiem-dash-"+t, "orgsiem: "+t, "Events of log type "+t, panels))
 	}
-	guidelines, err := guidelineFilters(cat)
-	if err != nil {
-		return nil, err
-	}
+	// Each guideline panel counts the alerts of the rules feeding it
+	// (orgsiem.report on the alert document), not a compiled query over
+	// raw logs.
 	var pci []SavedObject
 	for _, g := range detect.Guidelines {
-		pci = append(pci, vis("orgsiem-vis-"+g, strings.ToUpper(g)+": events by account and principal", AllLogsPattern,
-			table("cloud.account.id", "user.name"), guidelines[g]))
+		pci = append(pci, vis("orgsiem-vis-"+g, strings.ToUpper(g)+": alerts by account and principal", AlertsPattern,
+			table(alerts.FieldAccount, alerts.FieldPrincipal), map[string]any{"term": map[string]any{alerts.FieldGuideline: g}}))
 	}
 	out = append(out, pci...)
 	out = append(out, dashboard("orgsiem-dash-pci", "orgsiem: PCI-DSS daily review", "One panel per guideline of the daily report", pci))
-	alerts := []SavedObject{
-		vis("orgsiem-vis-alerts-time", "Alerts by severity", AlertsPattern, histogram("severity"), nil),
-		vis("orgsiem-vis-alerts-monitors", "Alerts by monitor and state", AlertsPattern, table("monitor_name", "state"), nil),
+	alertPanels := []SavedObject{
+		vis("orgsiem-vis-alerts-time", "Alerts by level", AlertsPattern, histogram(alerts.FieldLevel),
+			map[string]any{"term": map[string]any{alerts.FieldKind: alerts.KindAlert}}),
+		vis("orgsiem-vis-alerts-monitors", "Alerts by rule and principal", AlertsPattern, table(alerts.FieldRuleID, alerts.FieldPrincipal),
+			map[string]any{"term": map[string]any{alerts.FieldKind: alerts.KindAlert}}),
 	}
-	out = append(out, alerts...)
-	out = append(out, dashboard("orgsiem-dash-alerts", "orgsiem: alerts", "Alerts of the orgsiem monitors", alerts))
+	out = append(out, alertPanels...)
+	out = append(out, dashboard("orgsiem-dash-alerts", "orgsiem: alerts", "Alerts of the ingest-time detections (orgsiem-alerts-*)", alertPanels))
 	return out, nil
-}
-
-// guidelineFilters takes each guideline's query from the report aggregation.
-func guidelineFilters(cat *detect.Catalog) (map[string]map[string]any, error) {
-	now := time.Unix(0, 0)
-	q := cat.ReportQuery(now, now)
-	b, err := json.Marshal(q)
-	if err != nil {
-		return nil, err
-	}
-	var parsed struct {
-		Aggs struct {
-			Guidelines struct {
-				Filters struct {
-					Filters map[string]map[string]any `json:"filters"`
-				} `json:"filters"`
-			} `json:"guidelines"`
-		} `json:"aggs"`
-	}
-	if err := json.Unmarshal(b, &parsed); err != nil {
-		return nil, err
-	}
-	f := parsed.Aggs.Guidelines.Filters.Filters
-	for _, g := range detect.Guidelines {
-		if f[g] == nil {
-			return nil, fmt.Errorf("dashboards: the report aggregation has no filter for %s", g)
-		}
-	}
-	return f, nil
 }
 
 // SavedObjectsNDJSON encodes objects as an import file, one per line,

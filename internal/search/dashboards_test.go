@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgsiem/orgsiem/internal/alerts"
 	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/search"
 	"github.com/orgsiem/orgsiem/internal/search/searchtest"
@@ -61,12 +62,23 @@ func TestSavedObjectsImportCleanly(t *testing.T) {
 	if count["dashboard"] < 4 || count["index-pattern"] < 3 {
 		t.Errorf("object counts %v", count)
 	}
-	// A guideline visualization carries the catalog's filter.
+	// A guideline visualization and the alert panels read the alert
+	// indices (time field @timestamp); a guideline panel filters on the
+	// alert's guideline, never on a compiled raw-log query.
 	for _, o := range objs {
-		if o.ID == "orgsiem-vis-pci-01" {
-			meta := o.Attributes["kibanaSavedObjectMeta"].(map[string]any)["searchSourceJSON"].(string)
-			if !strings.Contains(meta, `"query":{"bool"`) {
-				t.Errorf("pci-01 visualization has no guideline query: %s", meta)
+		b, _ := json.Marshal(o)
+		switch o.ID {
+		case "orgsiem-vis-pci-01":
+			if !strings.Contains(string(b), `\"orgsiem.report\":\"pci-01\"`) || !strings.Contains(string(b), search.IndexPatternID(alerts.IndexPattern)) {
+				t.Errorf("pci-01 visualization does not count pci-01 alerts: %s", b)
+			}
+		case "orgsiem-vis-alerts-time", "orgsiem-vis-alerts-monitors":
+			if !strings.Contains(string(b), search.IndexPatternID(alerts.IndexPattern)) || strings.Contains(string(b), "monitor_name") {
+				t.Errorf("%s does not read the alert indices: %s", o.ID, b)
+			}
+		case search.IndexPatternID(alerts.IndexPattern):
+			if o.Attributes["title"] != alerts.IndexPattern || o.Attributes["timeFieldName"] != alerts.FieldTimestamp {
+				t.Errorf("alerts index pattern %v", o.Attributes)
 			}
 		}
 	}

@@ -1,5 +1,7 @@
 package search
 
+import "github.com/orgsiem/orgsiem/internal/alerts"
+
 // Roles orgsiem defines in the security plugin (fine-grained access
 // control). Each is mapped to one IAM role ARN as a backend role.
 const (
@@ -34,16 +36,18 @@ func BuildSecurity(arns RoleARNs) Security {
 		{Name: RoleLoader, Body: map[string]any{
 			"description":         "orgsiem loader: bulk-create documents in log-aws-* indices",
 			"cluster_permissions": []any{"indices:data/write/bulk"},
-			"index_permissions": []any{map[string]any{
-				"index_patterns":  []any{AllLogsPattern},
-				"allowed_actions": write,
-			}},
+			"index_permissions": []any{
+				map[string]any{"index_patterns": []any{AllLogsPattern}, "allowed_actions": write},
+				// The alert documents of the ingest-time detections.
+				map[string]any{"index_patterns": []any{alerts.IndexPattern}, "allowed_actions": write},
+			},
 		}},
 		{Name: RoleReport, Body: map[string]any{
 			"description":         "orgsiem report: read logs, write report documents",
 			"cluster_permissions": []any{"indices:data/read/msearch", "indices:data/read/scroll*", "indices:data/write/bulk"},
 			"index_permissions": []any{
 				map[string]any{"index_patterns": []any{AllLogsPattern, RestorePrefix + "*"}, "allowed_actions": []any{"read"}},
+				map[string]any{"index_patterns": []any{alerts.IndexPattern}, "allowed_actions": []any{"read"}},
 				map[string]any{"index_patterns": []any{ReportsPrefix + "*"}, "allowed_actions": append([]any{"read"}, write...)},
 			},
 		}},
@@ -61,7 +65,7 @@ func BuildSecurity(arns RoleARNs) Security {
 			"index_permissions": []any{
 				// delete: months past their retention (daily); settings: replicas
 				// follow the data nodes.
-				map[string]any{"index_patterns": []any{AllLogsPattern, ReportsPrefix + "*"}, "allowed_actions": []any{"indices_monitor", "indices:admin/ism/*", "indices:admin/delete", "indices:admin/settings/update"}},
+				map[string]any{"index_patterns": []any{AllLogsPattern, ReportsPrefix + "*", alerts.IndexPattern}, "allowed_actions": []any{"indices_monitor", "indices:admin/ism/*", "indices:admin/delete", "indices:admin/settings/update"}},
 				// aliases: the expiry alias of each restored index.
 				map[string]any{"index_patterns": []any{RestorePrefix + "*"}, "allowed_actions": []any{"indices_monitor", "indices:admin/create", "indices:admin/close*", "indices:admin/delete", "indices:admin/mapping/put", "indices:data/write/index", "indices:admin/aliases", "indices:admin/settings/update"}},
 			},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/orgsiem/orgsiem/internal/alerts"
 	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/detect"
+	"github.com/orgsiem/orgsiem/internal/report"
 	"github.com/orgsiem/orgsiem/internal/s3test"
 	"github.com/orgsiem/orgsiem/internal/search"
 	"github.com/orgsiem/orgsiem/internal/search/searchtest"
@@ -36,7 +38,9 @@ type match struct{ rule, doc string }
 // and through the loader into the OpenSearch test server's alerts index
 // gives the same set of (rule id, document _id) event-rule alerts, and the
 // same set of (rule id, document _id) signals as scan's per-event
-// threshold matches. A rule added, dropped or filtered on one side only, a
+// threshold matches, and the same PCI-DSS report numbers (events, failed,
+// rules and counts per guideline) from scan's in-process report as from the
+// alerts index's documents. A rule added, dropped or filtered on one side only, a
 // parameter set on one side, or documents that differ (another _id) break
 // it.
 func TestParityScanAndLoader(t *testing.T) {
@@ -49,7 +53,7 @@ func TestParityScanAndLoader(t *testing.T) {
 	// Scan, in process, as `orgsiem scan --format json` runs it.
 	var out, errb bytes.Buffer
 	e := &env{stdout: &out, stderr: &errb, now: func() time.Time { return testNow }}
-	cfg := scanConfig{format: "json", failOn: "none", minLevel: "informational", maxProblems: 100, noProgress: true}
+	cfg := scanConfig{format: "json", failOn: "none", minLevel: "informational", maxProblems: 100, noProgress: true, sort: "time"}
 	s, code, ok := newScanner(e, scanCommand(), &cfg)
 	if !ok {
 		t.Fatalf("scanner: exit %d: %s", code, errb.String())
@@ -59,12 +63,8 @@ func TestParityScanAndLoader(t *testing.T) {
 	if code := s.run(context.Background(), []string{root}); code != exitOK {
 		t.Fatalf("scan: exit %d\n%s", code, errb.String())
 	}
-	var res scanOutput
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatal(err)
-	}
 	scanAlerts := map[match]bool{}
-	for _, a := range res.Alerts {
+	for _, a := range s.alerts { // every alert (--min-level informational), before any folding for print
 		if r := s.cat.Rule(a.RuleID); r != nil && !r.IsThreshold() {
 			scanAlerts[match{a.RuleID, a.DocID}] = true
 		}
@@ -122,6 +122,9 @@ func TestParityScanAndLoader(t *testing.T) {
 	}
 	noRejections(t, srv)
 	loaderAlerts, loaderSignals := map[match]bool{}, map[match]bool{}
+	// The report built from the alerts index's documents (what the report
+	// Lambda aggregates on the domain) against scan's report.
+	fromIndex := report.NewBuilder(report.BuilderOptions{})
 	for _, idx := range srv.Indices() {
 		if !strings.HasPrefix(idx, alerts.IndexPrefix) {
 			continue
@@ -135,6 +138,7 @@ func TestParityScanAndLoader(t *testing.T) {
 			if _, ok := srv.Document(d.DocIndex, d.DocID); !ok {
 				t.Errorf("alert %s names document %s/%s, which the server does not hold", id, d.DocIndex, d.DocID)
 			}
+			fromIndex.Match(d)
 			switch d.Kind {
 			case alerts.KindAlert:
 				loaderAlerts[match{d.RuleID, d.DocID}] = true
@@ -178,6 +182,31 @@ func TestParityScanAndLoader(t *testing.T) {
 	}
 	compare("event-rule alerts", scanAlerts, loaderAlerts)
 	compare("signals", scanSignals, loaderSignals)
+
+	// The PCI-DSS guideline numbers: events, failures, rules and their
+	// counts, from scan's in-process report and from the alerts index.
+	guidelines := func(r *report.Report) []string {
+		var out []string
+		for _, g := range r.Guidelines {
+			line := fmt.Sprintf("%s: %d events, %d failed", g.ID, g.Count, g.Failed)
+			for _, rc := range g.Rules {
+				line += fmt.Sprintf("; %s %s %d", rc.ID, rc.Kind, rc.Count)
+			}
+			out = append(out, line)
+		}
+		return out
+	}
+	scanReport, indexReport := guidelines(s.builder.Report(testNow)), guidelines(fromIndex.Report(testNow))
+	if !slices.Equal(scanReport, indexReport) {
+		t.Errorf("report numbers differ:\nscan:\n  %s\nalerts index:\n  %s", strings.Join(scanReport, "\n  "), strings.Join(indexReport, "\n  "))
+	}
+	var counted int64
+	for _, g := range s.builder.Report(testNow).Guidelines {
+		counted += g.Count
+	}
+	if counted == 0 {
+		t.Error("the demo's report counts no event: the comparison exercises nothing")
+	}
 
 	// The demo exercises both kinds: every rule the answer key expects has
 	// alerts or signals on both sides, so a rule lost on one side fails here

@@ -285,22 +285,17 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 		return nil, code, false
 	}
 	// Signals (each event satisfying a threshold rule's condition) are
-	// what the loader indexes for thresholds; scan counts windows itself
-	// and hands signals to onSignal (the parity test).
+	// what the loader indexes for thresholds and what the domain's report
+	// counts for a threshold rule with a guideline: scan feeds them to its
+	// report the same way (and counts windows itself for its alerts), and
+	// hands them to onSignal (the parity test).
 	opts := detect.MatcherOptions{Signal: func(a detect.Alert) {
+		s.reportMatch(a, alerts.KindSignal)
 		if s.onSignal != nil {
 			s.onSignal(a)
 		}
 	}}
 	s.cat, s.matcher = cat, cat.NewMatcherWith(opts)
-	for _, r := range cat.Rules() {
-		if r.Report != "" && r.IsThreshold() {
-			// The report counts per-event matches; the matcher reports a
-			// threshold rule's window, not each event (its signals), so
-			// scan cannot count this rule as the domain does. Say so.
-			fmt.Fprintf(e.stderr, "orgsiem scan: warning: threshold rule %s feeds report guideline %s; the report here does not count its events (the domain counts its signals)\n", r.ID, r.Report)
-		}
-	}
 	s.stats.RulesLoaded = cat.Len()
 	s.builder = report.NewBuilder(report.BuilderOptions{From: w.From, To: w.To, Spec: w.Spec})
 	return s, exitOK, true

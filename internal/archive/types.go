@@ -43,6 +43,11 @@ const (
 	// TypeLinux is /var/log/secure and /var/log/messages (syslog) lines
 	// delivered through CloudWatch Logs.
 	TypeLinux = "linux"
+	// TypeEKSAudit is Amazon EKS control-plane audit logs: Kubernetes
+	// audit.k8s.io/v1 Events, delivered to CloudWatch Logs (log group
+	// /aws/eks/<cluster>/cluster, streams kube-apiserver-audit-*) and
+	// routed there, or exported as JSON lines to the typed prefix eksaudit/.
+	TypeEKSAudit = "eksaudit"
 )
 
 // Types returns every log type name, in the order of the constants above.
@@ -51,7 +56,7 @@ func Types() []string {
 	return []string{
 		TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux,
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit,
 	}
 }
 
@@ -60,7 +65,7 @@ func IsType(name string) bool {
 	switch name {
 	case TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux:
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit:
 		return true
 	}
 	return false

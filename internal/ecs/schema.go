@@ -172,6 +172,7 @@ var awsFields = map[string][]Field{
 	"cloudtrail":      cloudTrailFields,
 	"cloudwatchlogs":  nil, // aws.cloudwatchlogs.* is common (see commonFields)
 	"linux":           linuxFields,
+	"eksaudit":        eksAuditFields,
 	"vpcflow":         vpcFlowFields,
 	"waf":             wafFields,
 	"elb":             elbFields,

@@ -67,3 +67,9 @@ func FuzzLinux(f *testing.F) {
 	addFixtureSeeds(f, "linux")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "linux", data) })
 }
+
+func FuzzEKSAudit(f *testing.F) {
+	addFixtureSeeds(f, "eksaudit")
+	f.Add([]byte(`{"kind":"Event","auditID":"a","stage":"x","sourceIPs":[null,"::1"],"user":{"groups":[null]},"requestReceivedTimestamp":"2024-03-05T10:00:00Z","stageTimestamp":"2024-03-05T09:00:00Z"}`))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "eksaudit", data) })
+}

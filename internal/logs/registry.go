@@ -44,6 +44,8 @@ var registry = []Type{
 		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html", Parse: parseCloudWatchLogs},
 	{Name: archive.TypeLinux, Description: "Linux /var/log/secure and /var/log/messages (syslog) lines",
 		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Install-CloudWatch-Agent.html", Parse: parseLinux},
+	{Name: archive.TypeEKSAudit, Description: "Amazon EKS control-plane audit logs: Kubernetes audit.k8s.io/v1 Events (JSON lines; from CloudWatch Logs group /aws/eks/<cluster>/cluster, streams kube-apiserver-audit-*)",
+		DocURL: "https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html", Parse: parseEKSAudit},
 }
 
 // Lookup returns the registered type with the given name.

@@ -154,6 +154,25 @@ var scenarios = []scenarioDef{
 			}
 		},
 	},
+	{
+		id: "eks-pod-exec-and-cluster-admin-binding", title: "Stolen EKS administrator session opens a shell in a payments pod and binds a service account to cluster-admin",
+		rules: []string{"eks-pod-exec-or-cluster-admin-binding"},
+		play: func(sc *scene) {
+			a, t := sc.a, sc.t
+			user := "arn:aws:sts::" + a.ID + ":assumed-role/eks-admins/" + sc.s.g.str(lowerAlnum, 8)
+			sc.key.Principal = user
+			pod := "api-" + sc.s.g.hex(5)
+			sc.eksAudit(t, eksEvent{verb: "create", user: user, ip: sc.ip, stage: "ResponseStarted", code: 101,
+				uri:       "/api/v1/namespaces/payments/pods/" + pod + "/exec?command=sh&container=api&stdin=true&stdout=true&tty=true",
+				objectRef: map[string]any{"resource": "pods", "namespace": "payments", "name": pod, "apiVersion": "v1", "subresource": "exec"}})
+			sc.eksAudit(t.Add(3*time.Minute), eksEvent{verb: "create", user: user, ip: sc.ip, stage: "ResponseComplete", code: 201,
+				uri:       "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+				objectRef: map[string]any{"resource": "clusterrolebindings", "name": "payments-ops", "apiGroup": "rbac.authorization.k8s.io", "apiVersion": "v1"},
+				request: map[string]any{"kind": "ClusterRoleBinding", "apiVersion": "rbac.authorization.k8s.io/v1", "metadata": map[string]any{"name": "payments-ops"},
+					"subjects": []any{map[string]any{"kind": "ServiceAccount", "name": "default", "namespace": "payments"}},
+					"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}}})
+		},
+	},
 }
 
 // ScenarioIDs lists the attack scenarios Generate injects, in order.
@@ -228,4 +247,8 @@ func (sc *scene) finding(t time.Time, typ string, severity float64, title, resou
 		return
 	}
 	sc.add(archive.TypeGuardDuty, "", sc.region, t, b)
+}
+
+func (sc *scene) eksAudit(t time.Time, e eksEvent) {
+	sc.add(archive.TypeEKSAudit, sc.a.ID, sc.region, t, sc.s.eksAuditEvent(sc.a, sc.region, t, e))
 }

@@ -278,6 +278,7 @@ func Generate(opts Options) (*AnswerKey, error) {
 			s.cloudTrail(a, region, ri == 0)
 			s.flows(a, region)
 			s.secure(a, region)
+			s.eksAudit(a, region)
 		}
 	}
 	for _, region := range opts.Regions {
@@ -411,6 +412,24 @@ func (s *state) secure(a *account, region string) {
 		}
 		key := archive.CWLogsKey(a.ID, region, secureLogGroup, from, "secure-"+s.g.hex(16))
 		s.object(key, archive.TypeLinux, len(evs), linesWriter("", evs))
+	})
+}
+
+// eksAudit writes the EKS audit Events of account a's cluster in region,
+// one object per hour that has any. Only scenarios write Events: a
+// background of kubectl reads would add volume, not detections.
+func (s *state) eksAudit(a *account, region string) {
+	k := streamKey{archive.TypeEKSAudit, a.ID, region}
+	if len(s.pending[k]) == 0 {
+		return
+	}
+	s.slots(k, time.Hour, func(from, to time.Time) {
+		evs := s.take(k, to)
+		if len(evs) == 0 {
+			return
+		}
+		key := archive.CWLogsKey(a.ID, region, eksLogGroup(), from, "eks-audit-"+s.g.hex(16))
+		s.object(key, archive.TypeEKSAudit, len(evs), linesWriter("", evs))
 	})
 }
 

@@ -319,4 +319,5 @@ func ExampleGenerate() {
 	// secrets-bulk-read -> secretsmanager-bulk-retrieval guardduty-high-finding guardduty-escalation-finding-type
 	// security-group-opened-to-world -> ec2-security-group-opened-to-world pci-07-security-group-nacl-change cis-4-10-security-group-changes vpcflow-admin-port-from-internet
 	// console-password-spraying -> console-password-spraying pci-02-failed-platform-logins cis-4-06-console-authentication-failures
+	// eks-pod-exec-and-cluster-admin-binding -> eks-pod-exec-or-cluster-admin-binding
 }

@@ -48,6 +48,10 @@ const (
 	// /aws/eks/<cluster>/cluster, streams kube-apiserver-audit-*) and
 	// routed there, or exported as JSON lines to the typed prefix eksaudit/.
 	TypeEKSAudit = "eksaudit"
+	// TypeWindows is Windows event logs (the Security channel above all)
+	// shipped by the CloudWatch agent, XML or text rendering, routed from
+	// the log groups an operator names (the agent's group name is free).
+	TypeWindows = "windows"
 )
 
 // Types returns every log type name, in the order of the constants above.
@@ -56,7 +60,7 @@ func Types() []string {
 	return []string{
 		TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit,
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows,
 	}
 }
 
@@ -65,7 +69,7 @@ func IsType(name string) bool {
 	switch name {
 	case TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit:
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows:
 		return true
 	}
 	return false

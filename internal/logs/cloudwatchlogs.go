@@ -709,6 +709,8 @@ func (c *cwParser) event(env *cwEnvelope, ev *cwLogEvent) error {
 		err = publicDNSMessage(msg, d)
 	case archive.TypeLinux:
 		err = linuxMessage(msg, d, evTime)
+	case archive.TypeWindows:
+		err = windowsMessage(msg, d, evTime)
 	case routeEKSControlPlane:
 		if cluster, ok := eksClusterOf(env.group); ok && strings.HasPrefix(env.stream, eksAuditStreamPrefix) {
 			err = eksAuditMessage(msg, d, cluster)

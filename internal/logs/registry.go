@@ -46,6 +46,8 @@ var registry = []Type{
 		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Install-CloudWatch-Agent.html", Parse: parseLinux},
 	{Name: archive.TypeEKSAudit, Description: "Amazon EKS control-plane audit logs: Kubernetes audit.k8s.io/v1 Events (JSON lines; from CloudWatch Logs group /aws/eks/<cluster>/cluster, streams kube-apiserver-audit-*)",
 		DocURL: "https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html", Parse: parseEKSAudit},
+	{Name: archive.TypeWindows, Description: "Windows event logs (Security channel: logons, accounts, groups) from the CloudWatch agent, XML or text rendering, one event per line; routed from operator-named log groups",
+		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html", Parse: parseWindows},
 }
 
 // Lookup returns the registered type with the given name.

@@ -52,6 +52,10 @@ const (
 	// shipped by the CloudWatch agent, XML or text rendering, routed from
 	// the log groups an operator names (the agent's group name is free).
 	TypeWindows = "windows"
+	// TypeConfig is AWS Config configuration item and rule compliance
+	// changes as EventBridge events, delivered through Firehose to the
+	// typed prefix config/ or to an EventBridge log group (RouteFinding).
+	TypeConfig = "config"
 )
 
 // Types returns every log type name, in the order of the constants above.
@@ -60,7 +64,7 @@ func Types() []string {
 	return []string{
 		TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows,
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows, TypeConfig,
 	}
 }
 
@@ -69,7 +73,7 @@ func IsType(name string) bool {
 	switch name {
 	case TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows:
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows, TypeConfig:
 		return true
 	}
 	return false

@@ -175,6 +175,7 @@ var awsFields = map[string][]Field{
 	"linux":           linuxFields,
 	"eksaudit":        eksAuditFields,
 	"windows":         windowsFields,
+	"config":          configFields,
 	"vpcflow":         vpcFlowFields,
 	"waf":             wafFields,
 	"elb":             elbFields,

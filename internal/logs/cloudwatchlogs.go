@@ -747,7 +747,8 @@ func (c *cwParser) sourceID(env *cwEnvelope, id string) string {
 }
 
 // RouteFinding is the route of EventBridge finding groups (the message
-// says which: guardduty or securityhub), for Sources.Routes.
+// says which: guardduty, securityhub, or an AWS Config change), for
+// Sources.Routes.
 const RouteFinding = "finding"
 
 // routePublicDNS is the route of Route 53 public DNS query log groups.

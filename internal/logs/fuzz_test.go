@@ -79,3 +79,8 @@ func FuzzWindows(f *testing.F) {
 	f.Add([]byte("[Security] [x] [4624] [p] [h] [m]\n\"<Event><System><TimeCreated SystemTime='2024-01-01T00:00:00Z'/><Keywords>0xZZ</Keywords></System></Event>\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "windows", data) })
 }
+
+func FuzzConfig(f *testing.F) {
+	addFixtureSeeds(f, "config")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "config", data) })
+}

@@ -48,6 +48,8 @@ var registry = []Type{
 		DocURL: "https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html", Parse: parseEKSAudit},
 	{Name: archive.TypeWindows, Description: "Windows event logs (Security channel: logons, accounts, groups) from the CloudWatch agent, XML or text rendering, one event per line; routed from operator-named log groups",
 		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html", Parse: parseWindows},
+	{Name: archive.TypeConfig, Description: "AWS Config configuration item and rule compliance changes as EventBridge events (JSON lines; or through an EventBridge log group routed as findings)",
+		DocURL: "https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html", Parse: parseConfig},
 }
 
 // Lookup returns the registered type with the given name.

@@ -111,7 +111,7 @@ var scenarios = []scenarioDef{
 	},
 	{
 		id: "security-group-opened-to-world", title: "SSH opened to the Internet, then brute-forced from it",
-		rules: []string{"ec2-security-group-opened-to-world", "pci-07-security-group-nacl-change", "cis-4-10-security-group-changes", "vpcflow-admin-port-from-internet"},
+		rules: []string{"ec2-security-group-opened-to-world", "pci-07-security-group-nacl-change", "cis-4-10-security-group-changes", "vpcflow-admin-port-from-internet", "config-rule-noncompliant"},
 		play: func(sc *scene) {
 			a, t, g := sc.a, sc.t, sc.s.g
 			who := sc.user("dave", consoleUA)
@@ -137,6 +137,9 @@ var scenarios = []scenarioDef{
 				}
 				sc.secure(at.Add(time.Second), target, syslogLine(at.Add(time.Second), target.Host, "sshd", pid+i, msg))
 			}
+			// AWS Config's restricted-ssh rule re-evaluates the changed group.
+			sc.config(t.Add(2*time.Minute), sc.s.complianceChange(a, sc.region, t.Add(2*time.Minute), "restricted-ssh",
+				"AWS::EC2::SecurityGroup", sg, "NON_COMPLIANT", "COMPLIANT"))
 		},
 	},
 	{
@@ -251,4 +254,13 @@ func (sc *scene) finding(t time.Time, typ string, severity float64, title, resou
 
 func (sc *scene) eksAudit(t time.Time, e eksEvent) {
 	sc.add(archive.TypeEKSAudit, sc.a.ID, sc.region, t, sc.s.eksAuditEvent(sc.a, sc.region, t, e))
+}
+
+func (sc *scene) config(t time.Time, ev map[string]any) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		sc.s.fail(fmt.Errorf("scenario %s: encode AWS Config event: %w", sc.key.ID, err))
+		return
+	}
+	sc.add(archive.TypeConfig, sc.a.ID, sc.region, t, b)
 }

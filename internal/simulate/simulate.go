@@ -279,6 +279,7 @@ func Generate(opts Options) (*AnswerKey, error) {
 			s.flows(a, region)
 			s.secure(a, region)
 			s.eksAudit(a, region)
+			s.configEvents(a, region)
 		}
 	}
 	for _, region := range opts.Regions {
@@ -470,6 +471,26 @@ func (s *state) findings(region string) {
 		}
 		key := fmt.Sprintf("AWSLogs/%s/GuardDuty/%s/%s/%s.jsonl.gz", s.org.security.ID, region, to.Format("2006/01/02"), s.g.uuid())
 		s.object(key, archive.TypeGuardDuty, len(evs), linesWriter("", evs))
+	})
+}
+
+// configEvents writes the AWS Config events of account a in region as an
+// EventBridge rule delivers them through Firehose to the typed prefix
+// config/ (config/YYYY/MM/DD/HH/<stream>-<n>-<time>-<uuid>, Firehose's
+// default layout; the key names no account, the events do), one object per
+// account, region and hour that has any. Only scenarios write them.
+func (s *state) configEvents(a *account, region string) {
+	k := streamKey{archive.TypeConfig, a.ID, region}
+	if len(s.pending[k]) == 0 {
+		return
+	}
+	s.slots(k, time.Hour, func(from, to time.Time) {
+		evs := s.take(k, to)
+		if len(evs) == 0 {
+			return
+		}
+		key := fmt.Sprintf("config/%s/orgsiem-config-1-%s-%s", from.Format("2006/01/02/15"), from.Format("2006-01-02-15-04-05"), s.g.uuid())
+		s.object(key, archive.TypeConfig, len(evs), linesWriter("", evs))
 	})
 }
 

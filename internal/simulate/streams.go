@@ -276,3 +276,27 @@ func eksAuditStream(a *account, region string) string {
 
 // eksLogGroup is the control-plane log group of eksCluster.
 func eksLogGroup() string { return "/aws/eks/" + eksCluster + "/cluster" }
+
+// complianceChange is the EventBridge event AWS Config emits when a rule's
+// evaluation of a resource changes (detail-type "Config Rules Compliance
+// Change",
+// https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html).
+func (s *state) complianceChange(a *account, region string, t time.Time, rule, resourceType, resourceID, now, before string) map[string]any {
+	ts := t.UTC().Format("2006-01-02T15:04:05.000Z")
+	ruleARN := "arn:aws:config:" + region + ":" + a.ID + ":config-rule/config-rule-" + s.g.str(lowerAlnum, 6)
+	result := func(compliance string, at time.Time) map[string]any {
+		return map[string]any{
+			"evaluationResultIdentifier": map[string]any{"evaluationResultQualifier": map[string]any{"configRuleName": rule,
+				"resourceType": resourceType, "resourceId": resourceID, "evaluationMode": "DETECTIVE"}, "orderingTimestamp": at.UTC().Format("2006-01-02T15:04:05.000Z")},
+			"complianceType": compliance, "resultRecordedTime": at.UTC().Format("2006-01-02T15:04:05.000Z"),
+			"configRuleInvokedTime": at.UTC().Format("2006-01-02T15:04:05.000Z")}
+	}
+	return map[string]any{
+		"version": "0", "id": s.g.uuid(), "detail-type": "Config Rules Compliance Change", "source": "aws.config",
+		"account": a.ID, "time": t.UTC().Format(time.RFC3339), "region": region, "resources": []string{},
+		"detail": map[string]any{"resourceId": resourceID, "awsRegion": region, "awsAccountId": a.ID, "configRuleName": rule,
+			"recordVersion": "1.0", "configRuleARN": ruleARN, "messageType": "ComplianceChangeNotification",
+			"newEvaluationResult": result(now, t), "oldEvaluationResult": result(before, t.Add(-24*time.Hour)),
+			"notificationCreationTime": ts, "resourceType": resourceType},
+	}
+}

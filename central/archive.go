@@ -24,8 +24,10 @@ type ArchiveArgs struct {
 	// ExpireAfterDays deletes them (never before Object Lock allows).
 	GlacierAfterDays, ExpireAfterDays int
 	// Principals named by the bucket and key policies must exist first:
-	// the loader role. IngestQueuePolicy must exist before notifications.
+	// the loader and directory roles. IngestQueuePolicy must exist before
+	// notifications.
 	LoaderRole        pulumi.Resource
+	DirectoryRole     pulumi.Resource
 	IngestQueuePolicy pulumi.Resource
 }
 
@@ -51,7 +53,10 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		Description:       pulumi.String("orgsiem archive: organization trail and log objects"),
 		EnableKeyRotation: pulumi.Bool(true),
 		Policy:            pulumi.String(policies.ArchiveKeyPolicy(o).JSON()),
-	}, child, pulumi.DependsOn([]pulumi.Resource{a.LoaderRole}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{a.LoaderRole, a.DirectoryRole}),
+		// Deleting the key crypto-shreds every locked object: `pulumi
+		// destroy` refuses while protected and never deletes it.
+		pulumi.Protect(true), pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, fmt.Errorf("archive key: %w", err)
 	}
@@ -61,26 +66,14 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		return nil, fmt.Errorf("archive key alias: %w", err)
 	}
 	b, err := newBucket(ctx, name+"-bucket", BucketArgs{
-		Name:           o.ArchiveBucket(),
-		KMSKeyARN:      key.Arn,
-		Policy:         pulumi.String(policies.ArchiveBucketPolicy(o).JSON()),
-		ObjectLockMode: a.ObjectLockMode,
-		ObjectLockDays: a.ObjectLockDays,
-		Lifecycle: s3.BucketLifecycleConfigurationV2RuleArray{
-			&s3.BucketLifecycleConfigurationV2RuleArgs{
-				Id: pulumi.String("glacier-then-expire"), Status: pulumi.String("Enabled"),
-				Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
-				Transitions: s3.BucketLifecycleConfigurationV2RuleTransitionArray{&s3.BucketLifecycleConfigurationV2RuleTransitionArgs{
-					Days: pulumi.Int(a.GlacierAfterDays), StorageClass: pulumi.String("GLACIER"),
-				}},
-				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.ExpireAfterDays)},
-				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
-					NoncurrentDays: pulumi.Int(a.ExpireAfterDays),
-				},
-			},
-			abortIncompleteUploads(),
-		},
-		PolicyDependsOn: []pulumi.Resource{a.LoaderRole},
+		Name:            o.ArchiveBucket(),
+		KMSKeyARN:       key.Arn,
+		Policy:          pulumi.String(policies.ArchiveBucketPolicy(o).JSON()),
+		ObjectLockMode:  a.ObjectLockMode,
+		ObjectLockDays:  a.ObjectLockDays,
+		Lifecycle:       append(ArchiveLifecycle(a.GlacierAfterDays, a.ExpireAfterDays).args(), abortIncompleteUploads()),
+		PolicyDependsOn: []pulumi.Resource{a.LoaderRole, a.DirectoryRole},
+		Protect:         true,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -101,6 +94,9 @@ func NewArchive(ctx *pulumi.Context, name string, a *ArchiveArgs, opts ...pulumi
 		Bucket: b.Bucket.ID(), Queues: queues,
 	}, child, pulumi.DependsOn(append([]pulumi.Resource{a.IngestQueuePolicy}, b.Ready...))); err != nil {
 		return nil, fmt.Errorf("archive notifications: %w", err)
+	}
+	if err := archiveTamperForwarding(ctx, name, o, child); err != nil {
+		return nil, err
 	}
 	c.Key, c.KeyARN, c.Bucket, c.BucketName = key, key.Arn, b, b.Bucket.Bucket
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{

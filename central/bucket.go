@@ -27,6 +27,9 @@ type BucketArgs struct {
 	// PolicyDependsOn must exist before the policy is set (S3 validates
 	// principals named in a policy).
 	PolicyDependsOn []pulumi.Resource
+	// Protect makes `pulumi destroy` refuse to delete the bucket, and keeps
+	// it in AWS if it is ever removed from the program.
+	Protect bool
 }
 
 // Bucket is a bucket and the resources that configure it.
@@ -45,7 +48,7 @@ func newBucket(ctx *pulumi.Context, name string, a BucketArgs, opts ...pulumi.Re
 		Bucket:            pulumi.String(a.Name),
 		ObjectLockEnabled: pulumi.Bool(a.ObjectLockDays > 0),
 		ForceDestroy:      pulumi.Bool(a.ForceDestroy && a.ObjectLockDays == 0),
-	}, opts...)
+	}, append(opts, pulumi.Protect(a.Protect), pulumi.RetainOnDelete(a.Protect))...)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", a.Name, err)
 	}

@@ -18,7 +18,7 @@ const (
 	// s3://bucket/key URIs (loader; set only when configured).
 	EnvGeoIP = lambdaenv.GeoIP
 	// EnvAccountEnrichment is lambdaenv.AccountEnrichmentOn when the loader
-	// resolves account names through Organizations (set only when on).
+	// fills account names and OUs from the account directory (set only when on).
 	EnvAccountEnrichment = lambdaenv.AccountEnrichment
 	// EnvSnapshotBucket is the manual snapshot and report bucket (report,
 	// maintain).
@@ -31,6 +31,8 @@ const (
 	// EnvAlertRoleARN is the role OpenSearch assumes to publish monitor
 	// notifications, the SNS channel's role_arn (maintain).
 	EnvAlertRoleARN = lambdaenv.AlertRoleARN
+	// EnvNotificationChannels routes alerts to channels by severity (maintain).
+	EnvNotificationChannels = lambdaenv.NotificationChannels
 	// EnvSnapshotRetentionDays is how long manual snapshots are kept
 	// (maintain deletes older ones).
 	EnvSnapshotRetentionDays = lambdaenv.SnapshotRetentionDays
@@ -62,5 +64,5 @@ const (
 // Payloads the maintain function accepts as its invocation input.
 const (
 	MaintainConfigure = lambdaenv.MaintainConfigure
-	MaintainSnapshot  = lambdaenv.MaintainSnapshot
+	MaintainDaily     = lambdaenv.MaintainDaily
 )

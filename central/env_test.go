@@ -70,10 +70,10 @@ func TestLoaderOptionsFollowTheArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !opt.AccountEnrichment || !slices.Equal(opt.GeoIPObjects, []string{"arn:aws:s3:::geo/maxmind/City.mmdb"}) {
+	if !slices.Equal(opt.GeoIPObjects, []string{"arn:aws:s3:::geo/maxmind/City.mmdb"}) {
 		t.Errorf("options %+v", opt)
 	}
-	if opt, err := sampleArgs(nil, false).LoaderOptions(); err != nil || opt.AccountEnrichment || opt.GeoIPObjects != nil {
+	if opt, err := sampleArgs(nil, false).LoaderOptions(); err != nil || opt.GeoIPObjects != nil {
 		t.Errorf("no options asked, got %+v, %v", opt, err)
 	}
 	if _, err := sampleArgs([]string{"s3://geo/maxmind/*"}, false).LoaderOptions(); err == nil {

@@ -91,10 +91,14 @@ type SIEMArgs struct {
 	// loader enriches with (none: no GeoIP); the loader role may read
 	// exactly these objects.
 	GeoIPDatabases []string
-	// AccountEnrichment lets the loader resolve account names through
-	// AWS Organizations; the security account must be a delegated
-	// administrator of the organization for the calls to succeed.
+	// AccountEnrichment lets the loader fill account names and OU paths
+	// from the account directory object (needs no extra permission: the
+	// loader reads archive objects).
 	AccountEnrichment bool
+	// Notifications routes alerts to the SNS alert topic and the Slack,
+	// Chime and webhook channels by severity; the maintain role may read
+	// exactly the channels' secrets.
+	Notifications lambdaenv.Notifications
 }
 
 // SIEM is the security account's component.
@@ -369,12 +373,33 @@ func (b *siemBuilder) alerts() (*sns.Topic, error) {
 			return nil, fmt.Errorf("alert subscription %d: %w", i, err)
 		}
 	}
-	// Member baseline alarms arrive on the default bus and go to the topic.
-	busPolicy, err := cloudwatch.NewEventBusPolicy(ctx, b.n("bus-policy"), &cloudwatch.EventBusPolicyArgs{
-		EventBusName: pulumi.String("default"), Policy: pulumi.String(policies.CentralBusPolicy(o).JSON()),
+	// Member baseline alarms and archive tamper attempts arrive on the
+	// default bus and go to the topic. The bus permission is one statement
+	// of the bus policy: aws.cloudwatch.EventBusPolicy would replace the
+	// whole policy, dropping statements others added ("incompatible with
+	// the EventBridge permission resource (aws.cloudwatch.EventPermission)
+	// and will overwrite permissions", pulumi-aws EventBusPolicy docs).
+	busPolicy, err := cloudwatch.NewEventPermission(ctx, b.n("bus-permission"), &cloudwatch.EventPermissionArgs{
+		EventBusName: pulumi.String("default"), StatementId: pulumi.String(policies.CentralBusStatementID),
+		Principal: pulumi.String("*"), Action: pulumi.String("events:PutEvents"),
+		Condition: &cloudwatch.EventPermissionConditionArgs{
+			Key: pulumi.String("aws:PrincipalOrgID"), Type: pulumi.String("StringEquals"), Value: pulumi.String(o.ID),
+		},
 	}, b.child)
 	if err != nil {
-		return nil, fmt.Errorf("event bus policy: %w", err)
+		return nil, fmt.Errorf("event bus permission: %w", err)
+	}
+	tamper, err := cloudwatch.NewEventRule(ctx, b.n("archive-tamper"), &cloudwatch.EventRuleArgs{
+		Name: pulumi.String(policies.ArchiveTamperRule), Description: pulumi.String("Attempts to weaken the orgsiem archive to the alert topic"),
+		EventPattern: pulumi.String(ArchiveTamperAlertPattern(o)),
+	}, b.child, pulumi.DependsOn([]pulumi.Resource{busPolicy}))
+	if err != nil {
+		return nil, fmt.Errorf("archive tamper rule: %w", err)
+	}
+	if _, err := cloudwatch.NewEventTarget(ctx, b.n("archive-tamper-target"), &cloudwatch.EventTargetArgs{
+		Rule: tamper.Name, Arn: topic.Arn,
+	}, b.child); err != nil {
+		return nil, fmt.Errorf("archive tamper target: %w", err)
 	}
 	pattern, err := json.Marshal(map[string]any{
 		"source":      []string{"aws.cloudwatch"},
@@ -405,7 +430,7 @@ func (b *siemBuilder) alerts() (*sns.Topic, error) {
 // LoaderOptions are the loader role's optional grants the arguments ask
 // for.
 func (a *SIEMArgs) LoaderOptions() (policies.LoaderOptions, error) {
-	opt := policies.LoaderOptions{AccountEnrichment: a.AccountEnrichment}
+	opt := policies.LoaderOptions{}
 	for _, uri := range a.GeoIPDatabases {
 		arn, err := policies.S3ObjectARN(uri)
 		if err != nil {
@@ -462,9 +487,34 @@ func (a *SIEMArgs) MaintainEnv(in FunctionInputs, backendRoles string) pulumi.St
 		EnvAlertRoleARN:          in.AlertRoleARN,
 		EnvSnapshotRetentionDays: pulumi.String(strconv.Itoa(a.SnapshotRetentionDays)),
 		EnvHotIndexDays:          pulumi.String(strconv.Itoa(a.HotIndexDays)),
+		lambdaenv.DataNodes:      pulumi.String(strconv.Itoa(a.OpenSearch.InstanceCount)),
+		lambdaenv.WarmAfterDays:  pulumi.String(strconv.Itoa(warmAfterDays(a.OpenSearch, a.HotIndexDays))),
 		EnvBackendRoles:          pulumi.String(backendRoles),
 		EnvRegion:                pulumi.String(a.Org.HomeRegion),
+		EnvNotificationChannels:  pulumi.String(a.notificationsJSON()),
 	}
+}
+
+// warmAfterDays is the index age at which maintain's ISM policies move
+// log indices to UltraWarm: 45 days when the domain has warm nodes (a
+// monthly index is written until its month ends) and indices live longer
+// than that (a month is deleted hotIndexDays after it ends; maintain
+// refuses a warm age at or past hotIndexDays + 31 days), else 0.
+func warmAfterDays(os OpenSearch, hotIndexDays int) int {
+	if os.WarmCount > 0 && 45 < hotIndexDays+31 {
+		return 45
+	}
+	return 0
+}
+
+// notificationsJSON is the value of EnvNotificationChannels (secret ARNs,
+// never secret values).
+func (a *SIEMArgs) notificationsJSON() string {
+	b, err := json.Marshal(a.Notifications)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // rolePolicies attaches the permission policies to the security roles.
@@ -501,6 +551,13 @@ func (b *siemBuilder) rolePolicies(key *kms.Key) ([]pulumi.Resource, error) {
 		{"alert", id.Alert, func(sk, _ string) policies.Document { return policies.AlertRolePolicy(o, sk) }},
 	} {
 		r, err := attach(p.name, p.role, render(p.doc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if doc, ok := policies.NotificationSecretsPolicy(b.a.Notifications.SecretARNs()); ok {
+		r, err := attach("maintain-channel-secrets", id.Maintain, pulumi.String(doc.JSON()).ToStringOutput())
 		if err != nil {
 			return nil, err
 		}
@@ -698,7 +755,9 @@ func (b *siemBuilder) functions(nw *network, d *opensearch.Domain, topic *sns.To
 	if err != nil {
 		return err
 	}
-	if err := b.scheduled("snapshot", maintain, a.SnapshotSchedule, MaintainSnapshot); err != nil {
+	// The daily snapshot belongs to the domain's Snapshot Management policy
+	// (maintain configures it); this schedule runs retention.
+	if err := b.scheduled("snapshot", maintain, a.SnapshotSchedule, MaintainDaily); err != nil {
 		return err
 	}
 	// Configure the domain (templates, ISM, role mappings, snapshot

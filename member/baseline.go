@@ -61,6 +61,8 @@ const (
 	AlarmForwardRuleID     = "AlarmForwardRule"
 	TransferErrorsAlarmID  = "TransferErrorsAlarm"
 	SubscribeErrorsAlarmID = "SubscribeErrorsAlarm"
+	DeadLetterQueueID      = "DeadLetterQueue"
+	DeadLetterAlarmID      = "DeadLetterAlarm"
 )
 
 // Runtime and architecture of every orgsiem Lambda (Go, provided.al2023).
@@ -79,12 +81,38 @@ func Baseline(c Config) (Template, error) {
 	codeBucket := Sub(o.ArtifactBucket("${AWS::Region}"))
 	r := map[string]Resource{}
 
+	// Failed asynchronous invocations (CloudWatch Logs and EventBridge
+	// invoke both functions asynchronously; Lambda retries twice, then
+	// discards the event) go to a dead-letter queue in the same account and
+	// region, kept 14 days for replay, and raise an alarm.
+	r[DeadLetterQueueID] = Resource{Type: "AWS::SQS::Queue", Properties: Props{
+		"QueueName":              policies.MemberDeadLetterQueue,
+		"SqsManagedSseEnabled":   true,
+		"MessageRetentionPeriod": 1209600,
+	}}
+	r[DeadLetterAlarmID] = Resource{Type: "AWS::CloudWatch::Alarm", Properties: Props{
+		"AlarmName":          policies.MemberAlarmPrefix + "dead-letters",
+		"AlarmDescription":   "orgsiem member functions dropped events after Lambda's retries; they wait in " + policies.MemberDeadLetterQueue,
+		"Namespace":          "AWS/SQS",
+		"MetricName":         "ApproximateNumberOfMessagesVisible",
+		"Dimensions":         []Props{{"Name": "QueueName", "Value": GetAtt(DeadLetterQueueID, "QueueName")}},
+		"Statistic":          "Maximum",
+		"Period":             300,
+		"EvaluationPeriods":  1,
+		"Threshold":          0,
+		"ComparisonOperator": "GreaterThanThreshold",
+		"TreatMissingData":   "notBreaching",
+	}}
+
 	r[TransferRoleID] = role("orgsiem-transfer-", policies.ServiceTrust("lambda.amazonaws.com"),
 		"transfer", policies.TransferRolePolicy(o, c.ArchiveKeyARN))
 	r[TransferLogGroupID] = logGroup(policies.TransferFunction, c.LogRetentionDays)
 	r[TransferFunctionID] = function(policies.TransferFunction, TransferRoleID, TransferLogGroupID, codeBucket, c.TransferCodeKey,
 		"Writes CloudWatch Logs subscription data to the orgsiem archive", 60, Props{
-			EnvArchiveBucket:    o.ArchiveBucket(),
+			EnvArchiveBucket: o.ArchiveBucket(),
+			// The archive is in the home region; the SDK does not follow
+			// S3's region redirects, so every other region needs this.
+			EnvArchiveRegion:    o.HomeRegion,
 			EnvArchiveKeyARN:    c.ArchiveKeyARN,
 			EnvArchiveAccountID: o.LogArchive,
 		})
@@ -269,7 +297,10 @@ func function(name, roleID, logGroupID string, codeBucket Props, codeKey, descri
 			"MemorySize":    256,
 			"Timeout":       timeout,
 			"Environment":   Props{"Variables": env},
-			"LoggingConfig": Props{"LogGroup": Ref(logGroupID), "LogFormat": "JSON"},
+			// Lambda sends events that failed every retry here (the role
+			// may sqs:SendMessage to it).
+			"DeadLetterConfig": Props{"TargetArn": GetAtt(DeadLetterQueueID, "Arn")},
+			"LoggingConfig":    Props{"LogGroup": Ref(logGroupID), "LogFormat": "JSON"},
 		},
 	}
 }

@@ -7,6 +7,7 @@ import "github.com/orgsiem/orgsiem/internal/lambdaenv"
 // functions/subscribe read; README.md (Deploying) lists them.
 const (
 	EnvArchiveBucket     = lambdaenv.ArchiveBucket
+	EnvArchiveRegion     = lambdaenv.ArchiveBucketRegion
 	EnvArchiveAccountID  = lambdaenv.ArchiveAccountID
 	EnvArchiveKeyARN     = lambdaenv.ArchiveKMSKeyARN
 	EnvDestinationARN    = lambdaenv.DestinationARN

@@ -6,6 +6,35 @@ import (
 	"github.com/orgsiem/orgsiem/internal/archive"
 )
 
+// LogDeliveryService is the service principal of AWS log delivery to S3.
+const LogDeliveryService = "delivery.logs.amazonaws.com"
+
+// ArchiveProtectedS3Actions are denied on the archive bucket to all but
+// the archive admins. s3:PutBucketObjectLockConfiguration is the IAM action
+// of the PutObjectLockConfiguration API, s3:PutLifecycleConfiguration of
+// PutBucketLifecycleConfiguration (Service Authorization Reference, Amazon
+// S3).
+var ArchiveProtectedS3Actions = []string{
+	"s3:BypassGovernanceRetention", "s3:DeleteObject", "s3:DeleteObjectVersion",
+	"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration",
+	"s3:PutLifecycleConfiguration", "s3:PutBucketVersioning", "s3:DeleteBucket",
+}
+
+// ArchiveProtectedKMSActions are denied on the archive key to all but the
+// archive admins.
+var ArchiveProtectedKMSActions = []string{
+	"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:DisableKeyRotation",
+}
+
+// adminsOrNone is ArchiveAdminARNs, or a value no principal has (so the
+// deny covers everybody) when none is configured.
+func (o Org) adminsOrNone() []string {
+	if a := o.ArchiveAdminARNs(); len(a) > 0 {
+		return a
+	}
+	return []string{"arn:aws:iam::" + o.LogArchive + ":role/orgsiem-no-archive-admin"}
+}
+
 // s3ViaService is the kms:ViaService value of S3 in the home region.
 func (o Org) s3ViaService() string { return "s3." + o.HomeRegion + ".amazonaws.com" }
 
@@ -58,6 +87,17 @@ func ArchiveBucketPolicy(o Org) Document {
 				And("BoolIfExists", "aws:PrincipalIsAWSService", "false"),
 		},
 		{
+			// The archive stays immutable against its own account's
+			// administrators: only the archive admins (break-glass and
+			// deploy roles) may lift retention, delete or hide object
+			// versions, or change what protects them. A versioned delete
+			// marker counts: once Object Lock ends, lifecycle removes the
+			// hidden version a day later.
+			Sid: "DenyTamperingExceptArchiveAdmins", Effect: Deny, Principal: AnyPrincipal(),
+			Action: ArchiveProtectedS3Actions, Resource: []string{bucket, objects},
+			Condition: When("ArnNotEquals", "aws:PrincipalArn", o.adminsOrNone()...),
+		},
+		{
 			Sid: "AWSCloudTrailAclCheck", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
 			Action: []string{"s3:GetBucketAcl"}, Resource: []string{bucket}, Condition: trail,
 		},
@@ -75,14 +115,42 @@ func ArchiveBucketPolicy(o Org) Document {
 			Condition: trailWrite,
 		},
 		{
+			// AWS log delivery (VPC Flow Logs, Route 53 Resolver query logs,
+			// Network Firewall, CloudFront standard logging v2 ...) writes
+			// as delivery.logs.amazonaws.com for the source account, which
+			// is pinned to its own AWSLogs/<account>/ prefix and to the
+			// organization (CloudWatch Logs User Guide, "Logs sent to Amazon
+			// S3"; aws:SourceOrgID as in AWS Prescriptive Guidance,
+			// centralized VPC flow logs).
+			Sid: "AWSLogDeliveryWrite", Effect: Allow, Principal: ServicePrincipal(LogDeliveryService),
+			Action:   []string{"s3:PutObject"},
+			Resource: []string{bucket + "/" + archive.AWSLogsPrefix + "${aws:SourceAccount}/*"},
+			Condition: When("StringEquals", "aws:SourceOrgID", o.ID).
+				And("StringEquals", "s3:x-amz-acl", "bucket-owner-full-control"),
+		},
+		{
+			Sid: "AWSLogDeliveryAclCheck", Effect: Allow, Principal: ServicePrincipal(LogDeliveryService),
+			Action: []string{"s3:GetBucketAcl", "s3:ListBucket"}, Resource: []string{bucket},
+			Condition: When("StringEquals", "aws:SourceOrgID", o.ID),
+		},
+		{
 			Sid: "MemberTransferWriteOwnPrefix", Effect: Allow, Principal: AnyPrincipal(),
 			Action: []string{"s3:PutObject"}, Resource: o.MemberWriteResources(),
 			Condition: When("StringEquals", "aws:PrincipalOrgID", o.ID).
 				And("ArnLike", "aws:PrincipalArn", o.TransferRolePattern()),
 		},
 		{
+			// Notifications of a versioned bucket carry the versionId and
+			// the loader reads that version, which S3 authorizes as
+			// s3:GetObjectVersion (GetObject API reference).
 			Sid: "LoaderRead", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
-			Action: []string{"s3:GetObject"}, Resource: []string{objects},
+			Action: []string{"s3:GetObject", "s3:GetObjectVersion"}, Resource: []string{objects},
+		},
+		{
+			// The account directory: written (only when it changes) and
+			// read back by the directory function of the management account.
+			Sid: "DirectoryReadWrite", Effect: Allow, Principal: AWSPrincipal(o.DirectoryRoleARN()),
+			Action: []string{"s3:GetObject", "s3:PutObject"}, Resource: []string{o.directoryObjectARN()},
 		},
 		{
 			Sid: "LoaderWriteDeadLetters", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),
@@ -108,10 +176,27 @@ func ArchiveKeyPolicy(o Org) Document {
 			Action: []string{"kms:*"}, Resource: key,
 		},
 		{
+			// Scheduling deletion or disabling the key would crypto-shred
+			// every locked object; a new key policy could undo this one.
+			Sid: "DenyKeyDestructionExceptArchiveAdmins", Effect: Deny, Principal: AnyPrincipal(),
+			Action: ArchiveProtectedKMSActions, Resource: key,
+			Condition: When("ArnNotEquals", "aws:PrincipalArn", o.adminsOrNone()...),
+		},
+		{
 			Sid: "CloudTrailEncryptWithTrailContext", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
 			Action: []string{"kms:GenerateDataKey*"}, Resource: key,
 			Condition: When("StringEquals", "kms:EncryptionContext:aws:cloudtrail:arn", o.TrailARN()).
 				And("StringEquals", "aws:SourceArn", o.TrailARN()),
+		},
+		{
+			// The archive bucket encrypts with an S3 Bucket Key: "If you
+			// are using an existing S3 bucket with an S3 Bucket Key,
+			// kms:Decrypt permissions are required to create or update a
+			// trail with SSE-KMS encryption enabled" (CloudTrail User Guide,
+			// Configure AWS KMS key policies for CloudTrail). Only our trail.
+			Sid: "CloudTrailDecryptForBucketKey", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
+			Action: []string{"kms:Decrypt"}, Resource: key,
+			Condition: When("StringEquals", "aws:SourceArn", o.TrailARN()),
 		},
 		{
 			Sid: "CloudTrailDescribeKey", Effect: Allow, Principal: ServicePrincipal("cloudtrail.amazonaws.com"),
@@ -125,6 +210,21 @@ func ArchiveKeyPolicy(o Org) Document {
 				And("ArnLike", "aws:PrincipalArn", o.TransferRolePattern()).
 				And("StringEquals", "kms:ViaService", o.s3ViaService()).
 				And("StringLike", "kms:EncryptionContext:aws:s3:arn", o.ArchiveBucketARN(), o.ArchiveBucketARN()+"/*"),
+		},
+		{
+			// SSE-KMS buckets: the delivery service encrypts with the
+			// bucket's key ("If the bucket has server-side encryption using
+			// a customer managed AWS KMS key, you must also add the key
+			// policy", Logs sent to Amazon S3).
+			Sid: "AWSLogDeliveryEncrypt", Effect: Allow, Principal: ServicePrincipal(LogDeliveryService),
+			Action: []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: key,
+			Condition: When("StringEquals", "aws:SourceOrgID", o.ID),
+		},
+		{
+			Sid: "DirectoryThroughS3", Effect: Allow, Principal: AWSPrincipal(o.DirectoryRoleARN()),
+			Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: key,
+			Condition: When("StringEquals", "kms:ViaService", o.s3ViaService()).
+				And("StringEquals", "kms:EncryptionContext:aws:s3:arn", o.ArchiveBucketARN()),
 		},
 		{
 			Sid: "LoaderDecryptThroughS3", Effect: Allow, Principal: AWSPrincipal(o.SecurityRoleARN(LoaderRole)),

@@ -424,3 +424,94 @@ func arnAccount(arn string) string {
 	}
 	return parts[4]
 }
+
+// Service-side rules: the calls an AWS service makes, or the action it
+// authorizes, for an operation orgsiem depends on. Each is written from the
+// service's documentation (cited) so tests evaluate our documents against
+// what the service really asks, not what our code assumes it asks.
+
+// S3GetObjectAction is the action S3 authorizes for GetObject. "If you
+// include a versionId in your request header, you must have the
+// s3:GetObjectVersion permission to access a specific version of an
+// object" (Amazon S3 API Reference, GetObject, Permissions). Notifications
+// of a versioned bucket carry the versionId, and the loader reads that
+// version.
+func S3GetObjectAction(versionID string) string {
+	if versionID != "" {
+		return "s3:GetObjectVersion"
+	}
+	return "s3:GetObject"
+}
+
+// CloudTrailKeyCalls are the KMS calls CloudTrail makes, as the trail's
+// service principal, to create or update a trail encrypting log files with
+// keyARN (CloudTrail User Guide, "Configure AWS KMS key policies for
+// CloudTrail"): kms:GenerateDataKey* under the trail's encryption context
+// and kms:DescribeKey; and "If you are using an existing S3 bucket with an
+// S3 Bucket Key, kms:Decrypt permissions are required to create or update
+// a trail with SSE-KMS encryption enabled". aws:SourceArn is the trail.
+func CloudTrailKeyCalls(trailARN, trailAccount, keyARN string, bucketKey bool) []Request {
+	call := func(action string) Request {
+		return ServiceRequest("cloudtrail.amazonaws.com", trailARN, trailAccount, action, keyARN)
+	}
+	out := []Request{
+		call("kms:GenerateDataKey").With("kms:EncryptionContext:aws:cloudtrail:arn", trailARN),
+		call("kms:DescribeKey"),
+	}
+	if bucketKey {
+		out = append(out, call("kms:Decrypt"))
+	}
+	return out
+}
+
+// AlarmToEncryptedTopicCalls are the calls CloudWatch makes, as
+// cloudwatch.amazonaws.com, when an alarm action publishes to an SNS topic
+// encrypted with keyARN: sns:Publish on the topic, and kms:Decrypt and
+// kms:GenerateDataKey* on the key, which the key policy must allow ("Enable
+// compatibility between event sources from AWS services and encrypted
+// topics", Amazon SNS Developer Guide, Key management). aws:SourceArn is
+// the alarm, aws:SourceAccount its account.
+func AlarmToEncryptedTopicCalls(alarmARN, account, topicARN, keyARN string) []Request {
+	return []Request{
+		ServiceRequest("cloudwatch.amazonaws.com", alarmARN, account, "sns:Publish", topicARN),
+		snsDataKeyRequest("cloudwatch.amazonaws.com", "kms:GenerateDataKey", topicARN, keyARN),
+		snsDataKeyRequest("cloudwatch.amazonaws.com", "kms:Decrypt", topicARN, keyARN),
+	}
+}
+
+// snsDataKeyRequest is a KMS call made for a service publishing to an
+// encrypted topic: SNS binds every data key to the topic with the
+// encryption context aws:sns:topicArn (AWS documents the key
+// kms:EncryptionContext:aws:sns:topicArn for services publishing to
+// encrypted topics, e.g. the Amazon GameLift FlexMatch guide, "Set up an
+// SNS topic with server-side encryption"). Whether such a call also carries
+// aws:SourceArn or aws:SourceAccount is not documented, so the model
+// leaves them out: a key policy that needs them fails here, as it could
+// in AWS.
+func snsDataKeyRequest(service, action, topicARN, keyARN string) Request {
+	r := ServiceRequest(service, "", "", action, keyARN)
+	return r.With("kms:EncryptionContext:aws:sns:topicArn", topicARN)
+}
+
+// S3NotificationCall is the call S3 makes to deliver an event notification
+// of bucketARN (owned by bucketAccount) to an SQS queue: sqs:SendMessage by
+// s3.amazonaws.com, which the queue policy must allow; AWS's example policy
+// pins it with aws:SourceArn (the bucket) and aws:SourceAccount (its owner)
+// (Amazon S3 User Guide, "Walkthrough: Configuring a bucket for
+// notifications (SNS topic or SQS queue)").
+func S3NotificationCall(bucketARN, bucketAccount, queueARN string) Request {
+	return ServiceRequest("s3.amazonaws.com", bucketARN, bucketAccount, "sqs:SendMessage", queueARN)
+}
+
+// LambdaUnreservedMinimum is the concurrency Lambda keeps unreserved in an
+// account and region: "Lambda requires at least 100 units of concurrency
+// to remain unreserved" (put-function-concurrency fails otherwise) (AWS
+// Lambda Developer Guide, "Configuring reserved concurrency").
+const LambdaUnreservedMinimum = 100
+
+// ReservedConcurrencyFits reports whether reserving reserved units leaves
+// Lambda's unreserved minimum in an account whose concurrency quota is
+// quota, given alreadyReserved units reserved by other functions.
+func ReservedConcurrencyFits(quota, alreadyReserved, reserved int) bool {
+	return quota-alreadyReserved-reserved >= LambdaUnreservedMinimum
+}

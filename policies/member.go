@@ -26,6 +26,20 @@ func ServiceTrustFromAccount(service, account string) Document {
 	return d
 }
 
+// memberDeadLetterQueueARN is the caller's own dead-letter queue in any
+// region (the roles are per region, the queue has the same name in each).
+func memberDeadLetterQueueARN() string {
+	return "arn:aws:sqs:*:${aws:PrincipalAccount}:" + MemberDeadLetterQueue
+}
+
+// sendDeadLetters lets a function's role put failed asynchronous events on
+// its dead-letter queue ("Your function's execution role must have
+// permission to write to the queue", Lambda Developer Guide, dead-letter
+// queues).
+func sendDeadLetters() Statement {
+	return Statement{Sid: "SendDeadLetters", Effect: Allow, Action: []string{"sqs:SendMessage"}, Resource: []string{memberDeadLetterQueueARN()}}
+}
+
 func writeOwnLogs(resources ...string) Statement {
 	return Statement{
 		Sid: "WriteOwnLogs", Effect: Allow,
@@ -41,6 +55,7 @@ func TransferRolePolicy(o Org, archiveKeyARN string) Document {
 		writeOwnLogs(memberLogGroupARN(TransferFunction)),
 		{Sid: "WriteOwnArchivePrefix", Effect: Allow, Action: []string{"s3:PutObject"}, Resource: o.MemberWriteResources()},
 		{Sid: "EncryptArchiveObjects", Effect: Allow, Action: []string{"kms:GenerateDataKey"}, Resource: []string{archiveKeyARN}},
+		sendDeadLetters(),
 	}}
 }
 
@@ -64,6 +79,7 @@ func SubscribeRolePolicy(accountMode bool) Document {
 			},
 			Resource: []string{groups},
 		},
+		sendDeadLetters(),
 		{
 			Sid: "ContinueOwnSweep", Effect: Allow, Action: []string{"lambda:InvokeFunction"},
 			Resource: []string{"arn:aws:lambda:*:${aws:PrincipalAccount}:function:" + SubscribeFunction},
@@ -87,11 +103,17 @@ func AlarmForwardRolePolicy(o Org) Document {
 	}}}
 }
 
-// CentralBusPolicy lets principals of the organization put events on the
-// security account's default bus (the member alarm forwarders).
+// CentralBusStatementID is the id of orgsiem's statement in the security
+// account's default bus policy.
+const CentralBusStatementID = "orgsiem-organization-puts-events"
+
+// CentralBusPolicy is orgsiem's statement of the security account's default
+// bus policy (added with PutPermission, beside any other statement): the
+// organization's principals may put events (member alarm forwarders, the
+// archive tamper forwarder).
 func CentralBusPolicy(o Org) Document {
 	return Document{Version: Version, Statement: []Statement{{
-		Sid: "OrganizationPutsEvents", Effect: Allow, Principal: AnyPrincipal(),
+		Sid: CentralBusStatementID, Effect: Allow, Principal: AnyPrincipal(),
 		Action: []string{"events:PutEvents"}, Resource: []string{o.CentralBusARN()},
 		Condition: When("StringEquals", "aws:PrincipalOrgID", o.ID),
 	}}}

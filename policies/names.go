@@ -16,12 +16,20 @@ const (
 	LoaderFunction    = "orgsiem-loader"
 	ReportFunction    = "orgsiem-report"
 	MaintainFunction  = "orgsiem-maintain"
+	// DirectoryFunction writes the account directory (management account).
+	DirectoryFunction = "orgsiem-directory"
 
 	// Member baseline role name prefixes; the region is appended because
 	// IAM is global and the baseline is deployed once per region.
 	TransferRolePrefix     = "orgsiem-transfer-"
 	SubscribeRolePrefix    = "orgsiem-subscribe-"
 	AlarmForwardRolePrefix = "orgsiem-alarm-forward-"
+
+	// DirectoryRole runs the directory function; DirectoryEventsRole lets
+	// EventBridge in us-east-1 forward Organizations events to the home
+	// region's default bus (both in the management account).
+	DirectoryRole       = "orgsiem-directory"
+	DirectoryEventsRole = "orgsiem-directory-events"
 
 	// Central roles in the security account.
 	LoaderRole   = "orgsiem-loader"
@@ -32,18 +40,26 @@ const (
 	// to the alert topic (Notifications plugin SNS channel).
 	AlertRole = "orgsiem-alerts-publisher"
 
-	TrailName          = "orgsiem-organization-trail"
-	DomainName         = "orgsiem"
-	IngestQueue        = "orgsiem-ingest"
-	IngestDeadLetter   = "orgsiem-ingest-dlq"
-	AlertTopic         = "orgsiem-alerts"
-	MemberAlarmRule    = "orgsiem-member-alarms"
-	ArchiveKeyAlias    = "alias/orgsiem-archive"
-	SIEMKeyAlias       = "alias/orgsiem-siem"
-	OpenSearchLogGroup = "/aws/opensearch/orgsiem"
+	TrailName        = "orgsiem-organization-trail"
+	DomainName       = "orgsiem"
+	IngestQueue      = "orgsiem-ingest"
+	IngestDeadLetter = "orgsiem-ingest-dlq"
+	AlertTopic       = "orgsiem-alerts"
+	MemberAlarmRule  = "orgsiem-member-alarms"
+	// ArchiveTamperRule (security account) sends forwarded attempts to
+	// weaken the archive to the alert topic; ArchiveTamperForwardRole lets
+	// the log-archive account's rules put them on the security bus.
+	ArchiveTamperRule        = "orgsiem-archive-tamper"
+	ArchiveTamperForwardRole = "orgsiem-archive-tamper-forward"
+	ArchiveKeyAlias          = "alias/orgsiem-archive"
+	SIEMKeyAlias             = "alias/orgsiem-siem"
+	OpenSearchLogGroup       = "/aws/opensearch/orgsiem"
 	// MemberAlarmPrefix starts the name of every alarm of the member
 	// baseline; the central rule forwards alarms with this prefix.
 	MemberAlarmPrefix = "orgsiem-member-"
+	// MemberDeadLetterQueue is the member baseline's queue (one per account
+	// and region) for events its functions failed after Lambda's retries.
+	MemberDeadLetterQueue = "orgsiem-member-dead-letters"
 )
 
 // LambdaLogGroup is the log group of a Lambda function.
@@ -57,6 +73,21 @@ type Org struct {
 	LogArchive string // account id holding the archive bucket
 	Security   string // account id holding OpenSearch and the pipeline
 	HomeRegion string
+	// ArchiveAdmins are the role names of the log-archive account that may
+	// change the archive's protection (bucket policy, Object Lock,
+	// lifecycle, versioning; the key's policy, state and deletion) and
+	// delete object versions: the break-glass role and the role the
+	// program deploys with. Everybody else is denied.
+	ArchiveAdmins []string
+}
+
+// ArchiveAdminARNs are the ARNs of ArchiveAdmins.
+func (o Org) ArchiveAdminARNs() []string {
+	var out []string
+	for _, r := range o.ArchiveAdmins {
+		out = append(out, RoleARN(o.LogArchive, r))
+	}
+	return out
 }
 
 // ArchiveBucket is the archive bucket name.
@@ -124,10 +155,23 @@ func (o Org) MemberAlarmRuleARN() string {
 	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", o.HomeRegion, o.Security, MemberAlarmRule)
 }
 
+// ArchiveTamperRuleARN is the ARN of the security account's tamper rule.
+func (o Org) ArchiveTamperRuleARN() string {
+	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", o.HomeRegion, o.Security, ArchiveTamperRule)
+}
+
 // OrganizationAccountsARN matches every account of the organization as an
 // Organizations resource (arn:aws:organizations::<management>:account/<org>/<id>).
 func (o Org) OrganizationAccountsARN() string {
 	return fmt.Sprintf("arn:aws:organizations::%s:account/%s/*", o.Management, o.ID)
+}
+
+// DirectoryRoleARN is the directory function's role (management account).
+func (o Org) DirectoryRoleARN() string { return RoleARN(o.Management, DirectoryRole) }
+
+// ManagementBusARN is the management account's default bus in region.
+func (o Org) ManagementBusARN(region string) string {
+	return fmt.Sprintf("arn:aws:events:%s:%s:event-bus/default", region, o.Management)
 }
 
 // FunctionLogGroupARN is the ARN pattern of a central function's log streams.

@@ -31,17 +31,14 @@ type LoaderOptions struct {
 	// GeoIPObjects are the ARNs of the MaxMind database objects the loader
 	// reads (S3ObjectARN); none: no GeoIP grant.
 	GeoIPObjects []string
-	// AccountEnrichment grants the Organizations calls of account name
-	// enrichment (they succeed only from the management account or a
-	// delegated administrator).
-	AccountEnrichment bool
 }
 
 // LoaderRolePolicy is the loader's identity policy: consume the ingest
 // queue and re-enqueue continuations of large objects on it, read archive
 // objects and decrypt them through S3, write refused documents under the
 // dead-letter prefix only, index into OpenSearch and, as opt says, read the
-// GeoIP databases and describe accounts.
+// GeoIP databases. Account names come from the directory object it already
+// reads as an archive object.
 func LoaderRolePolicy(o Org, archiveKeyARN string, opt LoaderOptions) Document {
 	st := []Statement{
 		writeOwnLogs(o.FunctionLogGroupARN(LoaderFunction)),
@@ -54,7 +51,13 @@ func LoaderRolePolicy(o Org, archiveKeyARN string, opt LoaderOptions) Document {
 			Resource: []string{o.IngestQueueARN()},
 		},
 		{Sid: "ContinueLargeObjects", Effect: Allow, Action: []string{"sqs:SendMessage"}, Resource: []string{o.IngestQueueARN()}},
-		{Sid: "ReadArchive", Effect: Allow, Action: []string{"s3:GetObject"}, Resource: []string{o.ArchiveBucketARN() + "/*"}},
+		{
+			// GetObject with a versionId (every notification of the
+			// versioned archive has one) is authorized as
+			// s3:GetObjectVersion.
+			Sid: "ReadArchive", Effect: Allow, Action: []string{"s3:GetObject", "s3:GetObjectVersion"},
+			Resource: []string{o.ArchiveBucketARN() + "/*"},
+		},
 		{Sid: "WriteDeadLetters", Effect: Allow, Action: []string{"s3:PutObject"}, Resource: []string{o.ArchiveBucketARN() + "/" + archive.DeadLetterPrefix + "*"}},
 		{
 			Sid: "ArchiveKeyThroughS3", Effect: Allow, Action: []string{"kms:Decrypt", "kms:GenerateDataKey"},
@@ -70,15 +73,6 @@ func LoaderRolePolicy(o Org, archiveKeyARN string, opt LoaderOptions) Document {
 		st = append(st, Statement{
 			Sid: "ReadGeoIPDatabases", Effect: Allow, Action: []string{"s3:GetObject"},
 			Resource: append([]string(nil), opt.GeoIPObjects...),
-		})
-	}
-	if opt.AccountEnrichment {
-		// Both actions take the account resource type (the loader asks
-		// for the parents of an account, never of an OU).
-		st = append(st, Statement{
-			Sid: "DescribeAccounts", Effect: Allow,
-			Action:   []string{"organizations:DescribeAccount", "organizations:ListParents"},
-			Resource: []string{o.OrganizationAccountsARN()},
 		})
 	}
 	return Document{Version: Version, Statement: st}
@@ -201,7 +195,6 @@ func SnapshotBucketPolicy(o Org) Document {
 // to the alert topic; CloudWatch Logs may use it for this account's groups.
 func SIEMKeyPolicy(o Org) Document {
 	key := []string{"*"} // "this key": the only form a key policy accepts
-	fromSecurity := When("StringEquals", "aws:SourceAccount", o.Security)
 	return Document{Version: Version, Statement: []Statement{
 		{
 			// The AWS default statement; keeps the key manageable.
@@ -209,9 +202,17 @@ func SIEMKeyPolicy(o Org) Document {
 			Action: []string{"kms:*"}, Resource: key,
 		},
 		{
+			// Pinned to the alert topic by the encryption context SNS
+			// puts on every data key (kms:EncryptionContext:aws:sns:topicArn,
+			// as AWS documents for services publishing to encrypted
+			// topics), not by aws:SourceAccount: whether EventBridge's and
+			// CloudWatch's KMS requests through SNS carry source keys is not
+			// documented, and a condition that is absent would drop every
+			// alarm and tamper alert silently.
 			Sid: "AlarmsAndEventsPublishToTopic", Effect: Allow,
 			Principal: ServicePrincipal("cloudwatch.amazonaws.com", "events.amazonaws.com"),
-			Action:    []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: key, Condition: fromSecurity,
+			Action:    []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: key,
+			Condition: When("StringEquals", "kms:EncryptionContext:aws:sns:topicArn", o.AlertTopicARN()),
 		},
 		{
 			Sid: "LogsEncryptOwnGroups", Effect: Allow, Principal: ServicePrincipal("logs." + o.HomeRegion + ".amazonaws.com"),
@@ -224,7 +225,7 @@ func SIEMKeyPolicy(o Org) Document {
 }
 
 // AlertTopicPolicy lets CloudWatch alarms of the security account and the
-// member-alarm rule publish to the alert topic, over TLS.
+// member-alarm and archive-tamper rules publish to the alert topic, over TLS.
 func AlertTopicPolicy(o Org) Document {
 	t := o.AlertTopicARN()
 	return Document{Version: Version, Statement: []Statement{
@@ -237,7 +238,7 @@ func AlertTopicPolicy(o Org) Document {
 		{
 			Sid: "MemberAlarmRulePublishes", Effect: Allow, Principal: ServicePrincipal("events.amazonaws.com"),
 			Action: []string{"sns:Publish"}, Resource: []string{t},
-			Condition: When("ArnEquals", "aws:SourceArn", o.MemberAlarmRuleARN()),
+			Condition: When("ArnEquals", "aws:SourceArn", o.MemberAlarmRuleARN(), o.ArchiveTamperRuleARN()),
 		},
 	}}
 }

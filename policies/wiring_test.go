@@ -35,7 +35,7 @@ func TestLoaderContinuesOnlyOnTheIngestQueue(t *testing.T) {
 func TestLoaderOptionalGrants(t *testing.T) {
 	loader := org.SecurityRoleARN(LoaderRole)
 	plain := LoaderRolePolicy(org, archiveKey, LoaderOptions{})
-	full := LoaderRolePolicy(org, archiveKey, LoaderOptions{GeoIPObjects: []string{geoIPCity}, AccountEnrichment: true})
+	full := LoaderRolePolicy(org, archiveKey, LoaderOptions{GeoIPObjects: []string{geoIPCity}})
 	account := "arn:aws:organizations::" + org.Management + ":account/" + org.ID + "/" + memberAcct
 	for _, tc := range []struct {
 		name     string
@@ -48,12 +48,8 @@ func TestLoaderOptionalGrants(t *testing.T) {
 		{"with GeoIP configured the loader cannot read a sibling object", full, "s3:GetObject", "arn:aws:s3:::geo-bucket/maxmind/other.mmdb", false},
 		{"with GeoIP configured the loader cannot overwrite the database", full, "s3:PutObject", geoIPCity, false},
 		{"without GeoIP the loader cannot read the database", plain, "s3:GetObject", geoIPCity, false},
-		{"with enrichment on the loader describes an organization account", full, "organizations:DescribeAccount", account, true},
-		{"with enrichment on the loader lists an account's parents", full, "organizations:ListParents", account, true},
-		{"with enrichment on the loader cannot describe another organization's account", full, "organizations:DescribeAccount",
-			"arn:aws:organizations::" + otherAcct + ":account/o-zzzzzzzzzz/" + otherAcct, false},
-		{"with enrichment on the loader cannot move accounts", full, "organizations:MoveAccount", account, false},
-		{"with enrichment off the loader cannot describe accounts", plain, "organizations:DescribeAccount", account, false},
+		{"the loader makes no Organizations call (the account directory replaces them)", full, "organizations:DescribeAccount", account, false},
+		{"the loader cannot list an account's parents", full, "organizations:ListParents", account, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := RoleRequest(loader, org.ID, tc.action, tc.resource)
@@ -143,7 +139,7 @@ func TestAlertRole(t *testing.T) {
 			[]Document{MaintainRolePolicy(org, siemKey)}, nil, false},
 		{"the loader cannot pass the alert role",
 			pass(org.SecurityRoleARN(LoaderRole), "es.amazonaws.com"),
-			[]Document{LoaderRolePolicy(org, archiveKey, LoaderOptions{AccountEnrichment: true})}, nil, false},
+			[]Document{LoaderRolePolicy(org, archiveKey, LoaderOptions{})}, nil, false},
 		{"the report cannot pass the alert role",
 			pass(org.SecurityRoleARN(ReportRole), "es.amazonaws.com"),
 			[]Document{ReportRolePolicy(org, siemKey)}, nil, false},

@@ -13,14 +13,14 @@ import (
 
 // Package is one Lambda deployment package built by `make package`.
 type Package struct {
-	Name string // transfer, subscribe, loader, report, maintain
+	Name string // transfer, subscribe, loader, report, maintain, directory
 	Path string
 	// SHA256 is the base64 SHA-256 (Lambda's CodeSha256); Digest the hex.
 	SHA256, Digest string
 }
 
 // Functions are the packages the program deploys, by zip name.
-var Functions = []string{"transfer", "subscribe", "loader", "report", "maintain"}
+var Functions = []string{"transfer", "subscribe", "loader", "report", "maintain", "directory"}
 
 // LoadCode checks that every package exists in dir and is a zip, and
 // hashes it. It runs before any resource is created, so a missing build

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/orgsiem/orgsiem/central"
+	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/member"
 	"github.com/orgsiem/orgsiem/policies"
 )
@@ -39,7 +40,13 @@ type Config struct {
 	Regions             []string // regions: regions to collect from, default [homeRegion]; must include homeRegion
 	MemberTargets       []string // memberTargets: OU or root ids whose accounts get the baseline, default the organization root
 	AccountRole         string   // accountRole: role assumed in log-archive and security, default OrganizationAccountAccessRole
-	BuildDir            string   // buildDir: where `make package` puts the Lambda zips, default build/lambda
+	// breakGlassRole: role name in the log-archive account that, with the
+	// accountRole the program deploys with, alone may delete archive object
+	// versions, lift Object Lock, or change the bucket policy, Object Lock,
+	// lifecycle or versioning and the archive key's policy, state or
+	// deletion; default the accountRole
+	BreakGlassRole string
+	BuildDir       string // buildDir: where `make package` puts the Lambda zips, default build/lambda
 
 	SubscriptionMode string   // subscriptionMode: loggroup (default) or account
 	IncludeLogGroups []string // includeLogGroups: patterns ("*" wildcard), default all (loggroup mode only)
@@ -68,6 +75,7 @@ type Config struct {
 	SubnetIDs []string // subnetIds: private subnets of vpcId, one per AZ, at least the AZ count
 
 	AlertEmails           []string // alertEmails: subscribed to the alert topic, default none
+	AlertMinSeverity      string   // alertMinSeverity: least severe alert the alert topic (e-mail) gets, default high
 	ReportSchedule        string   // reportSchedule: default cron(0 6 * * ? *)
 	ReportWindow          string   // reportWindow: Go duration, default 24h
 	SnapshotSchedule      string   // snapshotSchedule: default cron(0 2 * * ? *)
@@ -76,13 +84,26 @@ type Config struct {
 	HeartbeatMinutes      int      // heartbeatMinutes: silence that raises the heartbeat alarm, default 60
 
 	LoaderReservedConcurrency int // loaderReservedConcurrency: default 10, at least 2
+	// lambdaConcurrencyQuota: the security account's Lambda concurrent
+	// executions quota in the home region (Service Quotas L-B99A9384),
+	// default 1000; the loader's reservation must leave Lambda's 100
+	// unreserved units
+	LambdaConcurrencyQuota int
 	// geoipDatabases: s3://bucket/key URIs of MaxMind databases for the
 	// loader's GeoIP enrichment, default none (no GeoIP)
 	GeoIPDatabases []string
-	// accountEnrichment: the loader resolves account names through AWS
-	// Organizations, default false; needs the security account registered
-	// as an Organizations delegated administrator
+	// accountEnrichment: the loader fills cloud.account.name and
+	// orgsiem.account.ou from the account directory, default true
 	AccountEnrichment bool
+	// directorySchedule: EventBridge schedule of full account directory
+	// rebuilds (Organizations events rebuild it too), default rate(6 hours)
+	DirectorySchedule string
+	// notificationChannels: Slack, Chime and custom webhook channels, a list
+	// of {name, type: slack|chime|webhook, minSeverity, secret}; secret is
+	// the ARN of a Secrets Manager secret or SSM SecureString parameter of
+	// the security account and home region holding the webhook URL (never
+	// the URL itself); default none
+	NotificationChannels []lambdaenv.NotificationChannel
 }
 
 // AvailabilityZones is the number of AZs the domain spans.
@@ -242,6 +263,10 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	if !reRole.MatchString(c.AccountRole) {
 		p.fail("accountRole", "%q is not an IAM role name", c.AccountRole)
 	}
+	c.BreakGlassRole = p.str("breakGlassRole", c.AccountRole)
+	if !reRole.MatchString(c.BreakGlassRole) {
+		p.fail("breakGlassRole", "%q is not an IAM role name", c.BreakGlassRole)
+	}
 	c.BuildDir = p.str("buildDir", "build/lambda")
 
 	c.SubscriptionMode = p.str("subscriptionMode", member.ModeLogGroup)
@@ -348,6 +373,11 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 
 	c.AlertEmails = p.list("alertEmails", nil)
 	p.each("alertEmails", c.AlertEmails, reEmail, "an e-mail address")
+	c.AlertMinSeverity = p.str("alertMinSeverity", "high")
+	if !slices.Contains(lambdaenv.Severities, c.AlertMinSeverity) {
+		p.fail("alertMinSeverity", "%q is not one of %s", c.AlertMinSeverity, strings.Join(lambdaenv.Severities, ", "))
+	}
+	c.NotificationChannels = p.channels("notificationChannels", c.SecurityAccountID, c.HomeRegion)
 	c.ReportSchedule = p.str("reportSchedule", "cron(0 6 * * ? *)")
 	if !schedule(c.ReportSchedule) {
 		p.fail("reportSchedule", "%q is not rate(...) or cron(...)", c.ReportSchedule)
@@ -370,6 +400,14 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	}
 	c.HeartbeatMinutes = p.integer("heartbeatMinutes", 60, 5, 1440)
 	c.LoaderReservedConcurrency = p.integer("loaderReservedConcurrency", 10, 2, 1000)
+	c.LambdaConcurrencyQuota = p.integer("lambdaConcurrencyQuota", 1000, 1, 1000000)
+	if !policies.ReservedConcurrencyFits(c.LambdaConcurrencyQuota, 0, c.LoaderReservedConcurrency) {
+		p.fail("loaderReservedConcurrency", "%d cannot be reserved: Lambda keeps %d of the account's %d concurrent executions "+
+			"(lambdaConcurrencyQuota) unreserved, so at most %d can be reserved; lower it or raise the quota "+
+			"(Service Quotas, AWS Lambda, Concurrent executions) and set lambdaConcurrencyQuota",
+			c.LoaderReservedConcurrency, policies.LambdaUnreservedMinimum, c.LambdaConcurrencyQuota,
+			max(0, c.LambdaConcurrencyQuota-policies.LambdaUnreservedMinimum))
+	}
 	c.GeoIPDatabases = p.list("geoipDatabases", nil)
 	for _, uri := range c.GeoIPDatabases {
 		if _, err := policies.S3ObjectARN(uri); err != nil {
@@ -377,8 +415,46 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 			break
 		}
 	}
-	c.AccountEnrichment = p.boolean("accountEnrichment", false)
+	c.AccountEnrichment = p.boolean("accountEnrichment", true)
+	c.DirectorySchedule = p.str("directorySchedule", "rate(6 hours)")
+	if !schedule(c.DirectorySchedule) {
+		p.fail("directorySchedule", "%q is not rate(...) or cron(...)", c.DirectorySchedule)
+	}
 	return c, errors.Join(p.errs...)
+}
+
+// Notifications routes alerts to the alert topic and the configured
+// channels (the maintain function's lambdaenv.NotificationChannels).
+func (c Config) Notifications() lambdaenv.Notifications {
+	return lambdaenv.Notifications{AlertTopicMinSeverity: c.AlertMinSeverity, Channels: c.NotificationChannels}
+}
+
+// channels reads the notification channels (a JSON list) and checks each,
+// and that every secret is in the security account and home region, where
+// maintain reads it.
+func (p *parser) channels(key, account, region string) []lambdaenv.NotificationChannel {
+	v, ok := p.get(key)
+	if !ok || strings.TrimSpace(v) == "" {
+		return nil
+	}
+	var chs []lambdaenv.NotificationChannel
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&chs); err != nil {
+		p.fail(key, "not a list of {name, type, minSeverity, secret}: %v", err)
+		return nil
+	}
+	if err := (lambdaenv.Notifications{Channels: chs}).Validate(); err != nil {
+		p.fail(key, "%v", err)
+		return nil
+	}
+	for _, ch := range chs {
+		parts := strings.Split(ch.Secret, ":")
+		if len(parts) < 6 || parts[3] != region || parts[4] != account {
+			p.fail(key, "channel %s: secret %s is not in the security account %s and home region %s", ch.Name, ch.Secret, account, region)
+		}
+	}
+	return chs
 }
 
 // logRetentionValues are the retention periods CloudWatch Logs accepts.

@@ -24,13 +24,13 @@ func TestLoaderOptionsConfiguration(t *testing.T) {
 		enrichment bool
 		failKey    string
 	}{
-		{"both options are off by default", nil, nil, false, ""},
+		{"GeoIP is off and account enrichment (from the directory) on by default", nil, nil, true, ""},
 		{"GeoIP databases are read as a list",
 			map[string]string{"geoipDatabases": `["s3://geo/City.mmdb","s3://geo/ASN.mmdb"]`},
-			[]string{"s3://geo/City.mmdb", "s3://geo/ASN.mmdb"}, false, ""},
+			[]string{"s3://geo/City.mmdb", "s3://geo/ASN.mmdb"}, true, ""},
 		{"a GeoIP location naming no object is refused", map[string]string{"geoipDatabases": `["s3://geo/"]`}, nil, false, "geoipDatabases"},
 		{"a wildcard GeoIP location is refused", map[string]string{"geoipDatabases": `["s3://geo/*.mmdb"]`}, nil, false, "geoipDatabases"},
-		{"account enrichment turns on", map[string]string{"accountEnrichment": "true"}, nil, true, ""},
+		{"account enrichment turns off", map[string]string{"accountEnrichment": "false"}, nil, false, ""},
 		{"a non-boolean account enrichment is refused", map[string]string{"accountEnrichment": "on"}, nil, false, "accountEnrichment"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

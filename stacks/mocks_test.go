@@ -33,6 +33,8 @@ type recorded struct {
 	// with (explicit or inherited from its component).
 	Account, Region string
 	provider        string
+	// Protect and RetainOnDelete are the resource options.
+	Protect, RetainOnDelete bool
 }
 
 // world is the mock engine: it records every resource and answers the
@@ -52,6 +54,9 @@ func (w *world) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r := recorded{Type: args.TypeToken, Name: args.Name, Inputs: in, provider: args.Provider}
+	if rpc := args.RegisterRPC; rpc != nil {
+		r.Protect, r.RetainOnDelete = rpc.GetProtect(), rpc.GetRetainOnDelete()
+	}
 	if strings.HasPrefix(args.TypeToken, "pulumi:providers:") {
 		if w.providers == nil {
 			w.providers = map[string]recorded{}
@@ -59,23 +64,45 @@ func (w *world) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		w.providers[id] = r
 	}
 	w.resources = append(w.resources, r)
-	// Computed outputs the program reads.
+	// Computed outputs the program reads. ARNs name the account and region
+	// of the provider the resource is created with, as AWS would, so a
+	// resource wired to another account's ARN fails a test.
 	set := func(k, v string) { out[resource.PropertyKey(k)] = resource.NewStringProperty(v) }
+	acct, region := "000000000000", sampleHome // default provider: no account
+	if args.Provider != "" {
+		if p, ok := w.providers[args.Provider[strings.LastIndex(args.Provider, "::")+2:]]; ok {
+			if a := providerAccount(p.Inputs); a != "" {
+				acct = a
+			}
+			if r, _ := p.Inputs["region"].(string); r != "" {
+				region = r
+			}
+		}
+	}
 	switch args.TypeToken {
 	case "aws:kms/key:Key":
-		set("arn", "arn:aws:kms:"+sampleHome+":000000000000:key/"+args.Name)
+		set("arn", "arn:aws:kms:"+region+":"+acct+":key/"+args.Name)
 		set("keyId", args.Name)
 	case "aws:sqs/queue:Queue":
 		name, _ := in["name"].(string)
-		set("arn", "arn:aws:sqs:"+sampleHome+":"+sampleSecurity+":"+name)
-		set("url", "https://sqs."+sampleHome+".amazonaws.com/"+sampleSecurity+"/"+name)
+		set("arn", "arn:aws:sqs:"+region+":"+acct+":"+name)
+		set("url", "https://sqs."+region+".amazonaws.com/"+acct+"/"+name)
 	case "aws:opensearch/domain:Domain":
-		set("endpoint", "vpc-orgsiem-abc."+sampleHome+".es.amazonaws.com")
-		set("dashboardEndpoint", "vpc-orgsiem-abc."+sampleHome+".es.amazonaws.com/_dashboards")
-		set("arn", "arn:aws:es:"+sampleHome+":"+sampleSecurity+":domain/orgsiem")
+		set("endpoint", "vpc-orgsiem-abc."+region+".es.amazonaws.com")
+		set("dashboardEndpoint", "vpc-orgsiem-abc."+region+".es.amazonaws.com/_dashboards")
+		set("arn", "arn:aws:es:"+region+":"+acct+":domain/orgsiem")
 	case "aws:iam/role:Role":
 		name, _ := in["name"].(string)
-		set("arn", "arn:aws:iam::000000000000:role/"+name)
+		set("arn", "arn:aws:iam::"+acct+":role/"+name)
+	case "aws:sns/topic:Topic":
+		name, _ := in["name"].(string)
+		set("arn", "arn:aws:sns:"+region+":"+acct+":"+name)
+	case "aws:lambda/function:Function":
+		name, _ := in["name"].(string)
+		set("arn", "arn:aws:lambda:"+region+":"+acct+":function:"+name)
+	case "aws:cloudwatch/eventRule:EventRule":
+		name, _ := in["name"].(string)
+		set("arn", "arn:aws:events:"+region+":"+acct+":rule/"+name)
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		set("prefixListId", "pl-12345678")
 	case "aws:cloudformation/stackSet:StackSet":

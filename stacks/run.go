@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/orgsiem/orgsiem/central"
 	"github.com/orgsiem/orgsiem/member"
@@ -31,11 +33,55 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	code, err := LoadCode(cfg.BuildDir)
+	dir, err := ResolveBuildDir(cfg.BuildDir, ctx.RootDirectory())
+	if err != nil {
+		return err
+	}
+	code, err := LoadCode(dir)
 	if err != nil {
 		return err
 	}
 	return Deploy(ctx, cfg, code)
+}
+
+// ProjectFile is the Pulumi project file marking the project root.
+const ProjectFile = "Pulumi.yaml"
+
+// ResolveBuildDir makes a relative buildDir absolute against the project
+// root. Pulumi runs a Go program in the directory named by Pulumi.yaml's
+// `main` (cmd/deploy here), not beside Pulumi.yaml, so "build/lambda" taken
+// relative to the working directory would miss `make package`'s output.
+// root is ctx.RootDirectory() (PULUMI_ROOT_DIRECTORY, set by the CLI); when
+// it is empty (older CLIs) the root is the nearest directory above the
+// working directory holding Pulumi.yaml.
+func ResolveBuildDir(dir, root string) (string, error) {
+	if filepath.IsAbs(dir) {
+		return filepath.Clean(dir), nil
+	}
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("%s:buildDir %q is relative and the working directory is unknown: %w", Namespace, dir, err)
+		}
+		if root, err = findProjectRoot(wd); err != nil {
+			return "", fmt.Errorf("%s:buildDir %q is relative: %w", Namespace, dir, err)
+		}
+	}
+	return filepath.Join(root, dir), nil
+}
+
+// findProjectRoot walks up from dir to the directory holding Pulumi.yaml.
+func findProjectRoot(dir string) (string, error) {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, ProjectFile)); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no %s in %s or any directory above it (set an absolute buildDir)", ProjectFile, dir)
+		}
+		d = parent
+	}
 }
 
 // Load reads the orgsiem namespace of the stack configuration.
@@ -52,6 +98,10 @@ func (c Config) Org() policies.Org {
 	return policies.Org{
 		ID: c.OrganizationID, Management: c.ManagementAccountID, LogArchive: c.LogArchiveAccountID,
 		Security: c.SecurityAccountID, HomeRegion: c.HomeRegion,
+		// The deploy role must stay an admin: it updates these policies,
+		// and KMS refuses a key policy its creator could not change again
+		// (the key policy lockout safety check).
+		ArchiveAdmins: dedupe([]string{c.BreakGlassRole, c.AccountRole}),
 	}
 }
 
@@ -146,6 +196,10 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		nw.S3PrefixListID = pl.Id
 	}
 
+	dirRole, err := central.NewDirectoryRole(ctx, "directory-role", pulumi.Provider(home))
+	if err != nil {
+		return err
+	}
 	ids, err := central.NewIdentities(ctx, "security-identities", &central.IdentitiesArgs{Org: o}, pulumi.Providers(security))
 	if err != nil {
 		return err
@@ -159,7 +213,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 	arch, err := central.NewArchive(ctx, "archive", &central.ArchiveArgs{
 		Org: o, ObjectLockMode: cfg.ObjectLockMode, ObjectLockDays: cfg.ObjectLockDays,
 		GlacierAfterDays: cfg.GlacierAfterDays, ExpireAfterDays: cfg.ExpireAfterDays,
-		LoaderRole: ids.Loader, IngestQueuePolicy: ingest.Policy,
+		LoaderRole: ids.Loader, DirectoryRole: dirRole, IngestQueuePolicy: ingest.Policy,
 	}, pulumi.Providers(logArchive))
 	if err != nil {
 		return err
@@ -193,8 +247,32 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		HotIndexDays: cfg.HotIndexDays, HeartbeatLogTypes: cfg.HeartbeatLogTypes, HeartbeatMinutes: cfg.HeartbeatMinutes,
 		IngestAgeAlarmSeconds: ingestAgeAlarmSeconds,
 		GeoIPDatabases:        cfg.GeoIPDatabases, AccountEnrichment: cfg.AccountEnrichment,
+		Notifications: cfg.Notifications(),
 	}, pulumi.Providers(security))
 	if err != nil {
+		return err
+	}
+
+	// The account directory runs in the management account's home region;
+	// Organizations events arrive in us-east-1.
+	var events pulumi.ProviderResource
+	if cfg.HomeRegion != central.OrganizationsRegion {
+		if p, ok := mgmt[central.OrganizationsRegion]; ok {
+			events = p
+		} else if events, err = aws.NewProvider(ctx, "management-"+central.OrganizationsRegion, &aws.ProviderArgs{
+			Region:            pulumi.String(central.OrganizationsRegion),
+			AllowedAccountIds: pulumi.StringArray{pulumi.String(cfg.ManagementAccountID)},
+			DefaultTags:       &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{"orgsiem": pulumi.String("true")}},
+		}); err != nil {
+			return fmt.Errorf("provider management-%s: %w", central.OrganizationsRegion, err)
+		}
+	}
+	if _, err := central.NewDirectory(ctx, "directory", &central.DirectoryArgs{
+		Org: o, Role: dirRole, ArchiveKeyARN: arch.KeyARN,
+		Code:     central.Code{Path: code["directory"].Path, SHA256: code["directory"].SHA256},
+		Schedule: cfg.DirectorySchedule, LogRetentionDays: cfg.LogRetentionDays,
+		Archive: append([]pulumi.Resource{arch.Key}, arch.Bucket.Ready...), Events: events,
+	}, pulumi.Provider(home)); err != nil {
 		return err
 	}
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -116,11 +117,13 @@ func (l *paramList) Set(s string) error {
 type catalogFlags struct {
 	dirs   stringList
 	params paramList
+	strict bool
 }
 
 func (cf *catalogFlags) register(fs *flag.FlagSet) {
 	fs.Var(&cf.dirs, "rules", "add the rules of `DIR` (*.yml, recursively) to the built-in catalog; repeatable")
 	fs.Var(&cf.params, "param", "set rule parameter `name=v1,v2` (e.g. allowed_instance_types=t3.*,m5.*); repeatable")
+	fs.BoolVar(&cf.strict, "strict", false, "fail when any --rules rule is refused (by default it is reported and skipped)")
 }
 
 // load builds the catalog: the built-in rules, the --rules directories, the
@@ -130,13 +133,23 @@ func (cf *catalogFlags) load(e *env, c *command) (*detect.Catalog, int, bool) {
 	if err != nil {
 		return nil, e.loadErrors(c, "built-in rules", err), false
 	}
+	params := map[string][]string{}
+	for _, p := range cf.params {
+		params[p.name] = p.values
+	}
 	for _, dir := range cf.dirs {
-		extra, err := detect.LoadDir(dir)
+		if st, err := os.Stat(dir); err != nil {
+			return nil, e.usageError(c, "--rules %s: %v", dir, errors.Unwrap(err)), false
+		} else if !st.IsDir() {
+			return nil, e.usageError(c, "--rules %s: not a directory", dir), false
+		}
+		extra, refused, err := detect.LoadSigmaDir(dir, params)
 		if err != nil {
 			return nil, e.loadErrors(c, dir, err), false
 		}
-		if err := cat.Merge(extra); err != nil {
-			return nil, e.loadErrors(c, dir, err), false
+		refused = append(refused, cat.MergeNew(extra)...)
+		if code, ok := e.refusals(c, dir, refused, cf.strict); !ok {
+			return nil, code, false
 		}
 	}
 	for _, p := range cf.params {

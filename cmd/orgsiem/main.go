@@ -23,6 +23,10 @@ const (
 	exitAlerts = 1 // scan: alerts at or above --fail-on; rules test: a rule test failed
 	exitUsage  = 2 // the command line is wrong (unknown flag, bad value, missing argument)
 	exitError  = 3 // the command could not do its job (rules do not load, no input readable, output not writable)
+	exitInput  = 4 // scan: input was lost (unreadable path, truncated object, unparseable records)
+	// exitInterrupted is the shell's code for a command ended by SIGINT
+	// (128 + 2); a partial summary is printed first.
+	exitInterrupted = 130
 )
 
 const exitCodesHelp = `Exit codes:
@@ -30,6 +34,10 @@ const exitCodesHelp = `Exit codes:
   1  scan: alerts at or above --fail-on were found; rules test: a rule test failed
   2  usage error: unknown flag, bad flag value, missing argument
   3  runtime error: rules failed to load, no input could be read, output not writable
+  4  scan: input was lost: a path could not be read, an object was truncated or records could not
+     be parsed (all counted in the summary); --allow-input-errors accepts them (exit 0 or 1)
+  130 interrupted (Ctrl-C, SIGINT or SIGTERM); scan prints a partial summary first
+When several apply, the highest-priority code wins: 2, 3, 130, 4, then 1.
 `
 
 // command is one subcommand. To add one, write <name>.go with a function
@@ -48,12 +56,13 @@ type command struct {
 // commands is the dispatch table, in the order the help lists them.
 func commands() []*command {
 	return []*command{scanCommand(), rulesCommand(), simulateCommand(),
-		loadCommand(), remoteReportCommand(), restoreCommand(), snapshotCommand()}
+		loadCommand(), remoteReportCommand(), restoreCommand(), snapshotCommand(), versionCommand(), completionCommand()}
 }
 
 // env is what a subcommand may touch: its output streams and the clock.
 // Tests run commands in process with buffers and a fixed clock.
 type env struct {
+	stdin          io.Reader // scan - reads it
 	stdout, stderr io.Writer
 	now            func() time.Time
 	// terminal reports whether stderr is an interactive terminal (progress
@@ -63,7 +72,7 @@ type env struct {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now, terminal: isTerminal(os.Stderr)}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now, terminal: isTerminal(os.Stderr)}
 	code := run(ctx, e, os.Args[1:])
 	stop()
 	os.Exit(code)

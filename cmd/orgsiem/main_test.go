@@ -136,7 +136,7 @@ func TestRulesCommand(t *testing.T) {
 		}
 		for _, x := range rules {
 			thr := cat.Rule(x.ID).IsThreshold()
-			if len(x.Query) == 0 || !strings.HasPrefix(x.Index, "log-aws-") || (thr != (x.Aggregations != nil)) || (thr != (x.Threshold != nil)) {
+			if (len(x.Query) == 0) == (x.NotExpressible == "") || !strings.HasPrefix(x.Index, "log-aws-") || (thr != (x.Aggregations != nil)) || (thr != (x.Threshold != nil)) {
 				t.Errorf("%s: %+v", x.ID, x)
 			}
 		}
@@ -215,7 +215,7 @@ func TestBinary(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != exitAlerts {
 		t.Fatalf("scan --fail-on critical: %v, want exit %d", err, exitAlerts)
 	}
-	for _, want := range []string{"CRITICAL cloudtrail-stopped-or-deleted", "Logging Compliance Report", "Last event seen per account"} {
+	for _, want := range []string{"CRITICAL cloudtrail-stopped-or-deleted", "Logging Compliance Report", "Coverage (events per account and log type)"} {
 		if !strings.Contains(string(stdout), want) {
 			t.Errorf("stdout lacks %q", want)
 		}
@@ -293,7 +293,7 @@ func TestReportWindow(t *testing.T) {
 
 func TestProgressLine(t *testing.T) {
 	got := progressLine(50e6, 100e6, 3, 10, 5*time.Second)
-	want := "[===============               ]  50%  3/10 objects  50.0/100.0 MB  10.0 MB/s"
+	want := "[===============               ]  50%  3/10 objects  50.0/100.0 MB on disk  10.0 MB/s on disk"
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}

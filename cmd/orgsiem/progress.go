@@ -96,7 +96,9 @@ func (p *progress) stop() {
 }
 
 // progressLine renders the bar: percentage of bytes, a 30-cell bar,
-// objects done, bytes done and the rate.
+// objects done, bytes done and the rate. The bar can only count the bytes
+// read from disk (a compressed object's decompressed size is unknown until
+// it is read), so it says so; the summary gives both.
 func progressLine(done, total int64, objects, totalObjects int, elapsed time.Duration) string {
 	frac := 1.0
 	if total > 0 {
@@ -107,7 +109,7 @@ func progressLine(done, total int64, objects, totalObjects int, elapsed time.Dur
 	if s := elapsed.Seconds(); s > 0 {
 		rate = float64(done) / 1e6 / s
 	}
-	return fmt.Sprintf("[%s%s] %3.0f%%  %d/%d objects  %.1f/%.1f MB  %.1f MB/s",
+	return fmt.Sprintf("[%s%s] %3.0f%%  %d/%d objects  %.1f/%.1f MB on disk  %.1f MB/s on disk",
 		strings.Repeat("=", cells), strings.Repeat(" ", 30-cells), frac*100, objects, totalObjects,
 		float64(done)/1e6, float64(total)/1e6, rate)
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -27,6 +28,7 @@ type remoteFlags struct {
 	endpoint string
 	function string
 	region   string
+	timeout  time.Duration
 }
 
 func (rf *remoteFlags) register(fs *flag.FlagSet, defaultFunction string) {
@@ -36,6 +38,7 @@ func (rf *remoteFlags) register(fs *flag.FlagSet, defaultFunction string) {
 		fs.StringVar(&rf.function, "function", defaultFunction, "invoke the Lambda function `NAME` (which runs in the VPC) instead of reaching the domain; ignored with --endpoint")
 	}
 	fs.StringVar(&rf.region, "region", "", "AWS `REGION` (default: from AWS_REGION or your AWS profile)")
+	fs.DurationVar(&rf.timeout, "timeout", 0, "give up on one request to the domain after `DURATION` without a complete answer (e.g. 30s, 5m; with --endpoint; default "+search.DefaultRequestTimeout.String()+" for an https domain)")
 }
 
 // awsConfig loads the AWS configuration the way the AWS CLI does.
@@ -61,7 +64,10 @@ func (rf *remoteFlags) searchClient(ctx context.Context) (*search.Client, error)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("--endpoint %q is not a URL such as https://vpc-orgsiem-xyz.eu-west-1.es.amazonaws.com", rf.endpoint)
 	}
-	cfg := search.Config{URL: rf.endpoint}
+	if rf.timeout < 0 {
+		return nil, fmt.Errorf("--timeout %s: want a positive duration such as 60s", rf.timeout)
+	}
+	cfg := search.Config{URL: rf.endpoint, RequestTimeout: rf.timeout}
 	if u.Scheme == "https" {
 		awsCfg, err := rf.awsConfig(ctx)
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	reportfn "github.com/orgsiem/orgsiem/functions/report"
-	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/report"
 	"github.com/orgsiem/orgsiem/policies"
 )
@@ -16,9 +15,11 @@ func remoteReportCommand() *command {
 		name:    "report",
 		summary: "make the Logging Compliance Report from the OpenSearch domain, on demand",
 		usage:   "orgsiem report [--window now-1d] [--function NAME | --endpoint URL] [--format text|json|html] [--publish]",
-		help: `Report makes the daily Logging Compliance Report for a look-back window, from the indexed data:
-one search counts the events of each of the ten PCI-DSS guidelines (the rule catalog's report
-rules), with top accounts and principals, and the last event seen per account.
+		help: `Report makes the daily Logging Compliance Report for a look-back window, from the domain: it
+counts the alert documents of the ten PCI-DSS guidelines' rules in orgsiem-alerts-* (alerts and
+threshold signals, each event once per guideline: the same rule as "orgsiem scan"), and reads
+coverage per account and log type from the log indices. Each guideline is findings, no findings
+(with the data examined) or NO DATA (the log source it needs delivered nothing).
 
 By default it invokes the report Lambda, which runs in the VPC next to the domain, and prints the
 report without publishing it. --publish makes the function deliver it as the daily run does: the
@@ -76,11 +77,7 @@ func runRemoteReport(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		cat, err := detect.Builtin()
-		if err != nil {
-			return fail(err)
-		}
-		r, err := reportfn.New(reportfn.Config{}, sc, nil, nil, cat, e.now)
+		r, err := reportfn.New(reportfn.Config{}, sc, nil, nil, e.now)
 		if err != nil {
 			return fail(err)
 		}

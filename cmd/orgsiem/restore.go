@@ -90,6 +90,12 @@ func runRestore(ctx context.Context, e *env, args []string) int {
 	if len(pos) > 0 {
 		return e.usageError(c, "unexpected argument %q", pos[0])
 	}
+	if poll <= 0 {
+		return e.usageError(c, "--poll %s: want a positive duration such as 10s", poll)
+	}
+	if timeout < 0 {
+		return e.usageError(c, "--wait %s: want 0 (do not wait) or a positive duration", timeout)
+	}
 	for _, d := range []struct{ flag, v string }{{"--from", from}, {"--to", to}} {
 		if _, err := time.Parse(time.DateOnly, d.v); err != nil {
 			return e.usageError(c, "%s %q: want a day such as 2025-01-01", d.flag, d.v)

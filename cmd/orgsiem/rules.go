@@ -20,16 +20,37 @@ func rulesCommand() *command {
 		name:    "rules",
 		summary: "list, show, test and export the detection rules",
 		usage:   "orgsiem rules list|show ID|test|export [flags]",
-		help: `Rules works on the built-in detection catalog plus any --rules DIR (YAML, one rule per file,
-a superset of Sigma; see internal/detect) with --param overrides applied.
+		help: `Rules works on the built-in detection catalog plus any --rules DIR, with --param overrides applied.
+
+Rule format. A rule is one YAML file in the Sigma rules format (SigmaHQ sigma-specification: title,
+id, related, status, description, author, license, references, date, modified, logsource,
+detection with its condition, fields, falsepositives, level, tags), evaluated in process with the
+specification's value modifiers (contains, startswith, endswith, all, exists, cased, neq, re with
+i/m/s, windash, base64, base64offset, utf16le/utf16be/utf16/wide, lt/lte/gt/gte, minute..year,
+cidr, expand, fieldref). Logsource product aws with service cloudtrail (CloudTrail field names:
+eventSource, eventName, userIdentity.type, requestParameters.*) or any orgsiem log type (vpcflow,
+waf, guardduty, ...); ECS field names work for every log type.
+House extensions, which a Sigma tool ignores: threshold (count events or distinct values per
+group in a window), parameters (values for |expand placeholders, set with --param), report (the
+PCI-DSS report line a rule feeds), severity, and inline tests (events with match: true/false).
+Sigma placeholders (%Name% in |expand values) take their values from --param Name=v1,v2.
+Not supported: correlation rules, filters, Sigma 1 aggregations ("| count() ..."), timeframe.
+A rule without level is medium; without id, its file name is its id.
+
+Rules from --rules DIR only need to be valid Sigma. A rule that cannot be used here (invalid, an
+unsupported construct, a field its log source does not have, a log source orgsiem does not
+collect) is reported with file, line and the exact construct and skipped; --strict makes that
+fatal. The built-in catalog also requires license, source, tests and file name = id.
 
   list               one line per rule: id, level, log type, report guideline, title
   show ID            a rule's metadata, attribution, parameters and compiled OpenSearch query
   test               run every rule's inline test events; report failures by rule (exit 1 on failure)
   export             print every rule compiled for OpenSearch (--format opensearch): its index pattern,
-                     query and, for threshold rules, the aggregation, as one JSON array`,
+                     query and, for threshold rules, the aggregation, as one JSON array; a rule whose
+                     constructs the query cannot express has none (not_expressible and dsl_unsupported say why)`,
 		examples: []string{
 			"orgsiem rules list --rules ./site-rules",
+			"orgsiem rules list --rules ./sigma/rules/cloud/aws --strict",
 			"orgsiem rules show cloudtrail-stopped-or-deleted",
 			"orgsiem rules test --corpus ../shared/corpus",
 			"orgsiem rules export --format opensearch > queries.json",
@@ -178,6 +199,19 @@ func rulesShow(e *env, cat *detect.Catalog, id string) int {
 	for _, name := range slices.Sorted(maps.Keys(r.Parameters)) {
 		field("parameter", name+" = "+strings.Join(r.Parameters[name], ", "))
 	}
+	if len(r.Related) > 0 {
+		var rel []string
+		for _, x := range r.Related {
+			rel = append(rel, x.Type+" "+x.ID)
+		}
+		field("related", strings.Join(rel, ", "))
+	}
+	field("date", r.Date)
+	field("modified", r.Modified)
+	field("fields", strings.Join(r.Fields, ", "))
+	if err := cat.LoadTests(); err != nil {
+		fmt.Fprintf(e.stderr, "orgsiem rules: %v\n", err)
+	}
 	field("tests", fmt.Sprint(len(r.Tests)))
 	fmt.Fprintln(w, "\nOpenSearch query:")
 	return writeJSON(e, exportRule(r))
@@ -222,15 +256,50 @@ func rulesTest(e *env, cat *detect.Catalog, corpus string, verbose bool) int {
 	return exitOK
 }
 
+// refusals prints the rules of dir that were refused, one located line
+// each with its kind, and says whether loading goes on: without --strict
+// a refused rule is skipped and the others are used.
+func (e *env) refusals(c *command, dir string, refused []*detect.LoadError, strict bool) (int, bool) {
+	if len(refused) == 0 {
+		return exitOK, true
+	}
+	rules := map[string]bool{}
+	for _, r := range refused {
+		rules[r.File] = true
+	}
+	what := "skipped (--strict makes this fatal)"
+	if strict {
+		what = "--strict: stopping"
+	}
+	fmt.Fprintf(e.stderr, "orgsiem %s: %d %s in %s refused, %s:\n", c.name, len(rules), plural(len(rules), "rule", "rules"), dir, what)
+	for _, r := range refused {
+		fmt.Fprintf(e.stderr, "  %v\n", r)
+	}
+	if strict {
+		return exitError, false
+	}
+	return exitOK, true
+}
+
 // exportedRule is a rule compiled for OpenSearch.
 type exportedRule struct {
-	ID           string         `json:"id"`
-	Title        string         `json:"title"`
-	Level        string         `json:"level"`
-	Severity     int            `json:"severity"`
-	Index        string         `json:"index"`
-	Report       string         `json:"report,omitempty"`
-	Query        map[string]any `json:"query"`
+	ID       string         `json:"id"`
+	Title    string         `json:"title"`
+	Level    string         `json:"level"`
+	Severity int            `json:"severity"`
+	Index    string         `json:"index"`
+	Report   string         `json:"report,omitempty"`
+	Query    map[string]any `json:"query"`
+	// NotExpressible says why the rule has no query: OpenSearch 2.x cannot
+	// run it on its fields (a wildcard or regexp on a flat_object field),
+	// or the compiler does not express a construct (NoDSL).
+	NotExpressible string `json:"not_expressible,omitempty"`
+	// Notes say where the query differs from the detection (exact case on
+	// a flat_object field).
+	Notes []string `json:"notes,omitempty"`
+	// NoDSL names the construct the query cannot express (the rule then
+	// runs in process only and query is null).
+	NoDSL        string         `json:"dsl_unsupported,omitempty"`
 	Aggregations map[string]any `json:"aggregations,omitempty"`
 	Threshold    *exportedThr   `json:"threshold,omitempty"`
 	Author       string         `json:"author"`
@@ -247,7 +316,15 @@ type exportedThr struct {
 
 func exportRule(r *detect.Rule) exportedRule {
 	x := exportedRule{ID: r.ID, Title: r.Title, Level: r.Level, Severity: r.Severity, Index: r.Index(), Report: r.Report,
-		Query: r.Query(), Aggregations: r.Aggregations(), Author: r.Author, License: r.License, Source: r.Source}
+		Aggregations: r.Aggregations(), Author: r.Author, License: r.License, Source: r.Source}
+	q, notes, err := r.ExportQuery()
+	if err != nil {
+		x.NotExpressible = err.Error()
+	}
+	x.Query, x.Notes = q, notes
+	if x.NoDSL = r.NoDSL(); x.NoDSL != "" {
+		x.Query, x.Aggregations, x.Notes = nil, nil, nil
+	}
 	if t := r.Threshold; t != nil {
 		x.Threshold = &exportedThr{Count: t.Count, Distinct: r.DistinctPath(), GroupBy: r.GroupByPaths(), Window: t.Window.String()}
 	}

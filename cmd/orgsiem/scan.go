@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgsiem/orgsiem/internal/alerts"
 	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/ecs"
@@ -25,7 +27,7 @@ func scanCommand() *command {
 	return &command{
 		name:    "scan",
 		summary: "run the rules over log files or a copy of the archive; print alerts and the compliance report",
-		usage:   "orgsiem scan [flags] PATH...",
+		usage:   "orgsiem scan [flags] PATH...   (PATH - reads standard input; needs --type)",
 		help: `Scan reads log files, folders (recursively) and copies of the log archive laid out as in S3,
 normalizes every record to ECS exactly as the loader does, runs the detection catalog on each
 document and prints the alerts (severity, rule, account, principal, time, source attribution)
@@ -42,8 +44,9 @@ streams and malformed records are reported on stderr with the file and the recor
 counted in the summary, and (records) kept as pipeline_error documents. Hidden files (.name)
 are skipped and counted.
 
-Output (stdout): --format text prints the alerts as they are found, then the report; json prints
-one object {"alerts": [...], "report": {...}, "stats": {...}}; ndjson prints one alert per line.
+Output (stdout), once the scan ends: --format text prints the alerts in time order (--sort for
+another order), then the report; json prints one object {"alerts": [...], "report": {...},
+"stats": {...}}; ndjson prints one alert per line.
 A summary of the counts goes to stderr, with a progress bar when stderr is a terminal.
 
 --out FILE writes every normalized document as NDJSON in the OpenSearch _bulk format: an action
@@ -55,6 +58,7 @@ otherwise; "now" is the wall clock unless --now sets it.`,
 		examples: []string{
 			"orgsiem scan demo-out/archive",
 			"orgsiem scan --format json --fail-on high --since 2026-11-01 --until 2026-11-02 ./AWSLogs",
+			"zcat trail.json.gz | orgsiem scan --type cloudtrail -",
 			"orgsiem scan --type cloudtrail --rules ./site-rules --param allowed_instance_types=t3.*,m5.* --out docs.ndjson events.json.gz",
 		},
 		run: runScan,
@@ -75,6 +79,8 @@ type scanConfig struct {
 	now          string
 	maxProblems  int
 	noProgress   bool
+	allowInput   bool
+	sort         string
 }
 
 // levels are the rule levels from lowest to highest.
@@ -99,6 +105,8 @@ func runScan(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&cfg.now, "now", "", "the `TIME` relative times refer to (default: the wall clock)")
 	fs.IntVar(&cfg.maxProblems, "max-problems", 100, "print at most `N` problems (bad files and records) on stderr; all are counted")
 	fs.BoolVar(&cfg.noProgress, "no-progress", false, "never draw the progress bar")
+	fs.StringVar(&cfg.sort, "sort", "time", "print alerts in `ORDER`: time, severity (highest first), rule or account; ties in time order")
+	fs.BoolVar(&cfg.allowInput, "allow-input-errors", false, "exit 0 (or 1 for alerts) even when input was lost: unreadable paths, truncated objects, unparseable records (default: exit 4)")
 	paths, code, ok := e.parse(c, fs, args)
 	if !ok {
 		return code
@@ -136,11 +144,12 @@ type scanner struct {
 	fatal  error                                    // an error that stops the scan (writing --out)
 	out    *bufio.Writer
 	outBuf []byte
-	enc    ecs.Encoder // writes outBuf
-	alerts []alertJSON // json format: kept for the final object
+	enc    ecs.Encoder    // writes outBuf
+	alerts []detect.Alert // printed at the end, in --sort order
 	cur    *ecs.Document
 	stats  scanStats
 	prog   *progress
+	done   int // inputs handled
 }
 
 // scanStats is the summary of a scan (stderr; "stats" of --format json).
@@ -192,7 +201,12 @@ func toAlertJSON(a detect.Alert) alertJSON {
 }
 
 func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
-	s := &scanner{e: e, cfg: cfg, open: func(p string) (io.ReadCloser, error) { return os.Open(p) }, stats: scanStats{ObjectsSkipped: map[string]int64{}, Skipped: map[string]int64{}, Alerts: map[string]int64{}}}
+	s := &scanner{e: e, cfg: cfg, open: func(p string) (io.ReadCloser, error) {
+		if p == "-" && e.stdin != nil {
+			return io.NopCloser(e.stdin), nil
+		}
+		return os.Open(p)
+	}, stats: scanStats{ObjectsSkipped: map[string]int64{}, Skipped: map[string]int64{}, Alerts: map[string]int64{}}}
 	switch cfg.format {
 	case "text", "json", "ndjson":
 	default:
@@ -203,6 +217,9 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 		if s.failRank = levelRank(cfg.failOn); s.failRank < 0 {
 			return nil, e.usageError(c, "--fail-on %q: want one of %s or none", cfg.failOn, strings.Join(levels, ", ")), false
 		}
+	}
+	if sortOrders[cfg.sort] == nil {
+		return nil, e.usageError(c, "--sort %q: want time, severity, rule or account", cfg.sort), false
 	}
 	if s.minRank = levelRank(cfg.minLevel); s.minRank < 0 {
 		return nil, e.usageError(c, "--min-level %q: want one of %s", cfg.minLevel, strings.Join(levels, ", ")), false
@@ -250,6 +267,14 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 		return nil, code, false
 	}
 	s.cat, s.matcher, s.errMatcher = cat, cat.NewMatcher(), cat.NewMatcher()
+	for _, r := range cat.Rules() {
+		if r.Report != "" && r.IsThreshold() {
+			// The report counts per-event matches; the matcher reports a
+			// threshold rule's window, not each event (its signals), so
+			// scan cannot count this rule as the domain does. Say so.
+			fmt.Fprintf(e.stderr, "orgsiem scan: warning: threshold rule %s feeds report guideline %s; the report here does not count its events (the domain counts its signals)\n", r.ID, r.Report)
+		}
+	}
 	s.stats.RulesLoaded = cat.Len()
 	s.builder = report.NewBuilder(report.BuilderOptions{From: w.From, To: w.To, Spec: w.Spec})
 	return s, exitOK, true
@@ -260,9 +285,18 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 func reportWindow(spec string, since, until, now time.Time) (report.Window, error) {
 	switch {
 	case spec == "":
+		// The report covers what was asked: --since (to --until, else to
+		// now); without either, the events scanned (the report closes the
+		// open ends at the first and last event).
 		w := report.Window{From: since, To: until, Spec: "all events scanned"}
 		if !since.IsZero() || !until.IsZero() {
 			w.Spec = "--since/--until"
+		}
+		if !since.IsZero() && until.IsZero() {
+			w.To = now
+			if w.To.Before(since) {
+				w.To = since
+			}
 		}
 		return w, nil
 	case spec == "all":
@@ -305,6 +339,15 @@ type input struct {
 func (s *scanner) collect(paths []string) []input {
 	var ins []input
 	for _, root := range paths {
+		if root == "-" {
+			// Standard input: one object of --type, delivered now.
+			in := input{path: "-", mtime: s.now, loc: archive.Location{Key: "(stdin)", LogType: s.cfg.typ}}
+			if s.cfg.typ == "" {
+				in.err = errors.New("reading standard input needs --type")
+			}
+			ins = append(ins, in)
+			continue
+		}
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				s.objectFailed(p, err)
@@ -400,18 +443,19 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 		fmt.Fprintf(s.e.stderr, "orgsiem scan: %v\n", s.fatal)
 		return exitError
 	}
-	if err := ctx.Err(); err != nil {
-		fmt.Fprintf(s.e.stderr, "orgsiem scan: interrupted: %v\n", err)
-		return exitError
+	if ctx.Err() != nil {
+		// Interrupted: what was read is counted; say so, and that it is
+		// partial, rather than leave the user with nothing.
+		s.prog.stop()
+		s.finishStats(start)
+		s.summary()
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: interrupted after %d of %d files: the counts above are partial, no report was made\n", s.done, len(ins))
+		return exitInterrupted
 	}
 	s.matcher.Flush(s.alert)
 	s.errMatcher.Flush(s.alert)
 	s.prog.stop()
-	s.stats.Matcher = addMatcherStats(s.matcher.Stats(), s.errMatcher.Stats())
-	s.stats.Seconds = time.Since(start).Seconds()
-	if s.stats.Seconds > 0 {
-		s.stats.MBPerSecond = float64(s.stats.Bytes) / 1e6 / s.stats.Seconds
-	}
+	s.finishStats(start)
 	if s.out != nil {
 		if err := s.out.Flush(); err != nil {
 			fmt.Fprintf(s.e.stderr, "orgsiem scan: --out: %v\n", err)
@@ -431,12 +475,26 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 	if s.stats.Objects == 0 {
 		return exitError
 	}
+	if lost := s.stats.ObjectsFailed + s.stats.Errors; lost > 0 && !s.cfg.allowInput {
+		fmt.Fprintf(s.e.stderr, "orgsiem scan: input lost: %d %s unreadable, %d %s unparseable (exit %d; --allow-input-errors accepts them)\n",
+			s.stats.ObjectsFailed, plural(int(s.stats.ObjectsFailed), "object", "objects"), s.stats.Errors, plural(int(s.stats.Errors), "record", "records"), exitInput)
+		return exitInput
+	}
 	for l, n := range s.stats.Alerts {
 		if n > 0 && levelRank(l) >= s.failRank {
 			return exitAlerts
 		}
 	}
 	return exitOK
+}
+
+// finishStats fills the matcher counts and the throughput.
+func (s *scanner) finishStats(start time.Time) {
+	s.stats.Matcher = addMatcherStats(s.matcher.Stats(), s.errMatcher.Stats())
+	s.stats.Seconds = time.Since(start).Seconds()
+	if s.stats.Seconds > 0 {
+		s.stats.MBPerSecond = float64(s.stats.Bytes) / 1e6 / s.stats.Seconds
+	}
 }
 
 // objectResult is the outcome of reading one input.
@@ -517,7 +575,12 @@ func (s *scanner) scanAll(ctx context.Context, ins []input) {
 		if ctx.Err() != nil || s.fatal != nil {
 			return
 		}
-		s.finish(readObject(ctx, in, s.open, s.prog, s.emit))
+		res := readObject(ctx, in, s.open, s.prog, s.emit)
+		if ctx.Err() != nil && res.failed != nil && errors.Is(res.failed, ctx.Err()) {
+			return // interrupted in this file: it is neither read nor failed
+		}
+		s.finish(res)
+		s.done++
 	}
 }
 
@@ -565,23 +628,40 @@ func addMatcherStats(a, b detect.MatcherStats) detect.MatcherStats {
 // (text, ndjson) or keeps it (json).
 func (s *scanner) alert(a detect.Alert) {
 	s.stats.Alerts[a.Level]++
-	var d *ecs.Document
-	if s.cur != nil && !a.Rule.IsThreshold() && a.DocID == s.cur.ID {
-		d = s.cur
-	}
-	s.builder.Alert(a, d)
+	s.reportMatch(a, alerts.KindAlert)
 	if levelRank(a.Level) < s.minRank {
 		return
 	}
-	switch s.cfg.format {
-	case "json":
-		s.alerts = append(s.alerts, toAlertJSON(a))
-	case "ndjson":
-		b, _ := json.Marshal(toAlertJSON(a)) // plain strings, times and maps: cannot fail
-		s.prog.print(func() { fmt.Fprintf(s.e.stdout, "%s\n", b) })
-	default:
-		s.prog.print(func() { fmt.Fprint(s.e.stdout, formatAlert(a)) })
+	s.alerts = append(s.alerts, a)
+}
+
+// sortOrders are the --sort orders: each compares two alerts, ties broken
+// by time, rule and document so that the output is deterministic.
+var sortOrders = map[string]func(a, b *detect.Alert) int{
+	"time":     func(a, b *detect.Alert) int { return 0 },
+	"severity": func(a, b *detect.Alert) int { return cmp.Compare(a.Severity, b.Severity) },
+	"rule":     func(a, b *detect.Alert) int { return cmp.Compare(a.RuleID, b.RuleID) },
+	"account":  func(a, b *detect.Alert) int { return cmp.Compare(a.Account, b.Account) },
+}
+
+// sortAlerts orders the alerts by --sort, then time, rule and document.
+func (s *scanner) sortAlerts() {
+	by := sortOrders[s.cfg.sort]
+	slices.SortStableFunc(s.alerts, func(a, b detect.Alert) int {
+		return cmp.Or(by(&a, &b), a.Time.Compare(b.Time), cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.DocID, b.DocID))
+	})
+}
+
+// reportMatch feeds a per-event match to the report, built as the loader
+// builds its alert document, so the report counts exactly what the
+// domain's report counts. Threshold windows are not per-event matches:
+// their events reach the report as signals.
+func (s *scanner) reportMatch(a detect.Alert, kind string) {
+	if a.Rule == nil || a.Rule.Report == "" || s.cur == nil || a.DocID != s.cur.ID || (kind == alerts.KindAlert && a.Rule.IsThreshold()) {
+		return
 	}
+	d := s.cur
+	s.builder.Match(alerts.FromAlert(a, kind, alerts.Source{LogType: d.Type, Outcome: d.Event.Outcome, Action: d.Event.Action}, s.now))
 }
 
 // formatAlert is the two-line text form of an alert.
@@ -618,13 +698,15 @@ func orDash(s string) string {
 	return s
 }
 
-// print writes the scan's result to stdout in the chosen format.
+// print writes the scan's result to stdout in the chosen format: the
+// alerts in --sort order (time by default), then the report.
 func (s *scanner) print(rep *report.Report) error {
+	s.sortAlerts()
 	switch s.cfg.format {
 	case "json":
-		alerts := s.alerts
-		if alerts == nil {
-			alerts = []alertJSON{}
+		alerts := make([]alertJSON, len(s.alerts))
+		for i, a := range s.alerts {
+			alerts[i] = toAlertJSON(a)
 		}
 		enc := json.NewEncoder(s.e.stdout)
 		enc.SetIndent("", "  ")
@@ -634,14 +716,27 @@ func (s *scanner) print(rep *report.Report) error {
 			Stats  scanStats      `json:"stats"`
 		}{alerts, rep, s.stats})
 	case "ndjson":
-		return nil
+		w := bufio.NewWriter(s.e.stdout)
+		for _, a := range s.alerts {
+			b, _ := json.Marshal(toAlertJSON(a)) // plain strings, times and maps: cannot fail
+			w.Write(b)
+			w.WriteByte('\n')
+		}
+		return w.Flush()
+	}
+	w := bufio.NewWriter(s.e.stdout)
+	for _, a := range s.alerts {
+		w.WriteString(formatAlert(a))
 	}
 	if s.stats.Matcher.Alerts == 0 {
-		fmt.Fprintln(s.e.stdout, "No alerts.")
+		fmt.Fprintln(w, "No alerts.")
 	} else if s.minRank > 0 {
-		fmt.Fprintf(s.e.stdout, "(alerts below %s are not printed: --min-level)\n", levels[s.minRank])
+		fmt.Fprintf(w, "(alerts below %s are not printed: --min-level)\n", levels[s.minRank])
 	}
-	fmt.Fprintln(s.e.stdout)
+	fmt.Fprintln(w)
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	return report.Text(s.e.stdout, rep)
 }
 
@@ -685,7 +780,7 @@ func (s *scanner) summary() {
 	if st.OutsideWindow > 0 {
 		fmt.Fprintf(w, ", outside --since/--until %d", st.OutsideWindow)
 	}
-	fmt.Fprintf(w, "\nread %.1f MB (%.1f MB on disk), %.1f MB/s, %.0f records/s\n",
+	fmt.Fprintf(w, "\nread %.1f MB decompressed (%.1f MB on disk): %.1f MB/s decompressed, %.0f records/s\n",
 		float64(st.Bytes)/1e6, float64(st.FileBytes)/1e6, st.MBPerSecond, float64(st.Records)/max(st.Seconds, 1e-9))
 	fmt.Fprintf(w, "alerts %d", st.Matcher.Alerts)
 	var parts []string

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -82,12 +86,18 @@ func TestScanDetectsEveryInjectedScenario(t *testing.T) {
 				t.Errorf("%s counts %d, want at least %d", id, counts[id], min)
 			}
 		}
-		if len(out.Report.LastEventPerAccount) != len(key.Accounts) {
-			t.Fatalf("coverage %+v", out.Report.LastEventPerAccount)
+		last := map[string]time.Time{}
+		for _, c := range out.Report.Coverage {
+			if c.Events > 0 && c.Last.After(last[c.Account]) {
+				last[c.Account] = c.Last
+			}
 		}
-		for _, a := range out.Report.LastEventPerAccount {
-			if a.Silent() || a.LastEvent.Before(key.End.Add(-time.Hour)) {
-				t.Errorf("account %s: %+v", a.Account, a)
+		if len(last) != len(key.Accounts) {
+			t.Fatalf("coverage %+v", out.Report.Coverage)
+		}
+		for a, l := range last {
+			if l.Before(key.End.Add(-time.Hour)) {
+				t.Errorf("account %s: last event %s", a, l)
 			}
 		}
 	})
@@ -96,9 +106,22 @@ func TestScanDetectsEveryInjectedScenario(t *testing.T) {
 func TestScanReportsBadInputAndContinues(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no-such-dir")
 	out, r := scanJSON(t, "testdata/logs", "testdata/bad", missing)
-	if r.code != exitOK {
-		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	if r.code != exitInput || !strings.Contains(r.stderr, "input lost: 2 objects unreadable, 2 records unparseable (exit 4") {
+		t.Fatalf("exit %d, want %d (input lost)\n%s", r.code, exitInput, r.stderr)
 	}
+	t.Run("--allow-input-errors accepts lost input", func(t *testing.T) {
+		if r := runCLI(t, "scan", "--format", "ndjson", "--allow-input-errors", "testdata/logs", "testdata/bad", missing); r.code != exitOK {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
+	t.Run("lost input outranks alerts", func(t *testing.T) {
+		if r := runCLI(t, "scan", "--format", "ndjson", "--fail-on", "low", "testdata/logs", missing); r.code != exitInput {
+			t.Errorf("exit %d", r.code)
+		}
+		if r := runCLI(t, "scan", "--format", "ndjson", "--fail-on", "low", "--allow-input-errors", "testdata/logs", missing); r.code != exitAlerts {
+			t.Errorf("exit %d", r.code)
+		}
+	})
 	for _, tc := range []struct{ name, want string }{
 		{"a malformed record is named by file and record", "testdata/bad/cloudtrail/malformed.json: record 1: "},
 		{"a truncated gzip is named by file and record", "TrUnCaTeDtRuNcAt.json.gz: record 0: "},
@@ -144,25 +167,43 @@ func TestScanReportsBadInputAndContinues(t *testing.T) {
 	})
 }
 
-func TestBadRuleFilesAreLoadErrors(t *testing.T) {
+// A --rules rule that cannot be used is reported (file, line, rule id, the
+// construct) and skipped, so one bad rule never stops a scan; --strict
+// makes it fatal. The site directory's good rule still loads beside it.
+func TestRefusedRuleFilesAreReportedAndSkipped(t *testing.T) {
 	for _, tc := range []struct{ dir, id, line, want string }{
 		{"malformed-yaml", "site-malformed", ":10:", "malformed YAML"},
 		{"unknown-modifier", "site-unknown-modifier", ":11:", `unknown modifier "sounds_like"`},
 		{"bad-regex", "site-bad-regex", ":11:", "missing closing )"},
 	} {
 		for _, cmd := range [][]string{{"scan", "testdata/logs"}, {"rules", "list"}} {
-			t.Run(tc.dir+" stops "+cmd[0]+" with file, line and rule id", func(t *testing.T) {
-				dir := filepath.Join("testdata", "rules", tc.dir)
-				r := runCLI(t, append(cmd, "--rules", dir)...)
-				if r.code != exitError {
-					t.Errorf("exit %d, want %d", r.code, exitError)
-				}
-				file := filepath.Join(dir, tc.id+".yml")
-				for _, want := range []string{file + tc.line, "rule " + tc.id, tc.want} {
+			dir := filepath.Join("testdata", "rules", tc.dir)
+			site := filepath.Join("testdata", "rules", "site")
+			file := filepath.Join(dir, tc.id+".yml")
+			check := func(t *testing.T, r result) {
+				t.Helper()
+				for _, want := range []string{file + tc.line, "rule " + tc.id, tc.want, "refused"} {
 					if !strings.Contains(r.stderr, want) {
 						t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 					}
 				}
+			}
+			t.Run(tc.dir+" is skipped by "+cmd[0], func(t *testing.T) {
+				r := runCLI(t, append(cmd, "--rules", dir, "--rules", site)...)
+				if r.code == exitError || r.code == exitUsage {
+					t.Errorf("exit %d: a refused rule must not stop %s", r.code, cmd[0])
+				}
+				check(t, r)
+				if cmd[0] == "rules" && !strings.Contains(r.stdout, "site-describe-trails") {
+					t.Errorf("the good site rule is missing:\n%s", r.stdout)
+				}
+			})
+			t.Run(tc.dir+" stops "+cmd[0]+" with --strict", func(t *testing.T) {
+				r := runCLI(t, append(cmd, "--rules", dir, "--strict")...)
+				if r.code != exitError {
+					t.Errorf("exit %d, want %d", r.code, exitError)
+				}
+				check(t, r)
 			})
 		}
 	}
@@ -246,8 +287,9 @@ func TestScanOutputFormats(t *testing.T) {
 			"2026-11-01T10:02:00Z CRITICAL cloudtrail-stopped-or-deleted: ",
 			"account 111111111111 us-east-1 · principal mallory · source 203.0.113.9 (rule by orgsiem, Apache-2.0",
 			"Logging Compliance Report — 2026-11-01",
-			"- 1 API call indicating enabling, disabling or changing CloudTrail or CloudWatch Logs",
-			"- No Alerts Found",
+			"- FINDINGS: 1 event indicating enabling, disabling or changing CloudTrail or CloudWatch Logs",
+			"- No findings in 4 CloudTrail management events (aws.cloudtrail) from 1 account",
+			"- NO DATA: no CloudTrail S3 data events",
 		} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
@@ -313,6 +355,21 @@ func TestScanFlags(t *testing.T) {
 		}
 		if w := out.Report.Window; !w.From.Equal(time.Date(2026, 11, 1, 10, 1, 0, 0, time.UTC)) || w.Spec != "--since/--until" {
 			t.Errorf("report window %+v", w)
+		}
+	})
+	t.Run("a window after the data is reported as NO DATA with both its ends, never as all clear", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "report.txt")
+		out, r := scanJSON(t, "--now", "2026-12-01T00:00:00Z", "--since", "2026-11-20", "--report-out", p, "testdata/logs")
+		w := out.Report.Window
+		if !w.From.Equal(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)) || !w.To.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("window %+v\n%s", w, r.stderr)
+		}
+		if out.Report.Summary.NoData != 10 || out.Report.Events != 0 {
+			t.Errorf("summary %+v events %d", out.Report.Summary, out.Report.Events)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), "Window: 2026-11-20T00:00:00Z to 2026-12-01T00:00:00Z (--since/--until)") || strings.Contains(string(b), "No findings") {
+			t.Errorf("report.txt: %v\n%s", err, b)
 		}
 	})
 	t.Run("relative times refer to --now", func(t *testing.T) {
@@ -393,7 +450,13 @@ func TestScanFlags(t *testing.T) {
 	t.Run("--min-level hides lower alerts but counts them", func(t *testing.T) {
 		all, _ := scanJSON(t, "testdata/logs")
 		high, _ := scanJSON(t, "--min-level", "high", "testdata/logs")
-		if len(high.Alerts) != 3 || len(all.Alerts) <= len(high.Alerts) || high.Stats.Matcher.Alerts != all.Stats.Matcher.Alerts {
+		wantHigh := 0
+		for _, a := range all.Alerts {
+			if levelRank(a.Level) >= levelRank("high") {
+				wantHigh++
+			}
+		}
+		if len(high.Alerts) != wantHigh || wantHigh == 0 || len(all.Alerts) <= len(high.Alerts) || high.Stats.Matcher.Alerts != all.Stats.Matcher.Alerts {
 			t.Errorf("%d alerts shown of %d, all %d", len(high.Alerts), high.Stats.Matcher.Alerts, len(all.Alerts))
 		}
 		if r := runCLI(t, "scan", "--min-level", "loud", "testdata/logs"); r.code != exitUsage {
@@ -418,8 +481,8 @@ func TestScanFlags(t *testing.T) {
 func TestScanCorpus(t *testing.T) {
 	corpus := corpusDir(t)
 	out, r := scanJSON(t, "--max-problems", "0", corpus)
-	if r.code != exitOK {
-		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	if lost := out.Stats.ObjectsFailed + out.Stats.Errors; (lost > 0 && r.code != exitInput) || (lost == 0 && r.code != exitOK) {
+		t.Fatalf("exit %d with %d inputs lost\n%s", r.code, lost, r.stderr)
 	}
 	if strings.Contains(r.stderr, "rule load error") || out.Stats.RulesLoaded == 0 {
 		t.Fatalf("rules did not load:\n%s", r.stderr)
@@ -432,7 +495,7 @@ func TestScanCorpus(t *testing.T) {
 		st.Objects, st.ObjectsFailed, st.ObjectsSkipped, st.Records, st.Documents, st.Errors, st.Skipped, st.Matcher)
 	t.Run("the real CloudTrail inputs of the corpus", func(t *testing.T) {
 		paths := corpusInputs(t, corpus, "cloudtrail")
-		out, r := scanJSON(t, append([]string{"--max-problems", "20"}, paths...)...)
+		out, r := scanJSON(t, append([]string{"--max-problems", "20", "--allow-input-errors"}, paths...)...)
 		if r.code != exitOK {
 			t.Fatalf("exit %d\n%s", r.code, r.stderr)
 		}
@@ -486,4 +549,61 @@ func corpusInputs(t *testing.T, corpus, logType string) []string {
 		t.Fatalf("MANIFEST.json lists no %s input", logType)
 	}
 	return paths
+}
+
+// TestScanInterruptPrintsAPartialSummary cancels the context the command
+// runs under (what SIGINT does through signal.NotifyContext in main) after
+// the first file: the counts so far are printed and marked partial.
+func TestScanInterruptPrintsAPartialSummary(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, now: func() time.Time { return testNow }}
+	c := scanCommand()
+	cfg := &scanConfig{format: "text", failOn: "none", minLevel: "informational", maxProblems: 100, sort: "time"}
+	s, code, ok := newScanner(e, c, cfg)
+	if !ok {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	opened := 0
+	s.open = func(p string) (io.ReadCloser, error) {
+		if opened++; opened == 2 {
+			cancel()
+		}
+		return os.Open(p)
+	}
+	if code := s.run(ctx, []string{"testdata/logs"}); code != exitInterrupted {
+		t.Errorf("exit %d, want %d", code, exitInterrupted)
+	}
+	for _, want := range []string{"scanned 1 objects", "interrupted after 1 of 2 files: the counts above are partial"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	if strings.Contains(errb.String(), "FAILED") {
+		t.Errorf("the interrupted file counted as failed:\n%s", errb.String())
+	}
+}
+
+func TestScanPrintsAlertsInOrder(t *testing.T) {
+	t.Run("time order by default, whatever the file order", func(t *testing.T) {
+		out, r := scanJSON(t, "testdata/logs")
+		if len(out.Alerts) < 2 {
+			t.Fatalf("%d alerts\n%s", len(out.Alerts), r.stderr)
+		}
+		if !slices.IsSortedFunc(out.Alerts, func(a, b alertJSON) int { return a.Time.Compare(b.Time) }) {
+			t.Errorf("alerts not in time order: %+v", out.Alerts)
+		}
+	})
+	t.Run("--sort severity puts the highest first", func(t *testing.T) {
+		out, _ := scanJSON(t, "--sort", "severity", "testdata/logs")
+		if !slices.IsSortedFunc(out.Alerts, func(a, b alertJSON) int { return cmp.Compare(a.Severity, b.Severity) }) {
+			t.Errorf("alerts not by severity: %+v", out.Alerts)
+		}
+	})
+	t.Run("an unknown order is a usage error", func(t *testing.T) {
+		if r := runCLI(t, "scan", "--sort", "colour", "testdata/logs"); r.code != exitUsage {
+			t.Errorf("exit %d", r.code)
+		}
+	})
 }

@@ -59,6 +59,15 @@ func runSimulate(ctx context.Context, e *env, args []string) int {
 	if out == "" {
 		return e.usageError(c, "--out DIR is required")
 	}
+	// Explicit bounds: a zero here must be an error, not the default.
+	for _, n := range []struct {
+		flag     string
+		v, least int
+	}{{"--accounts", opts.Accounts, 1}, {"--days", opts.Days, 1}, {"--events-per-hour", opts.EventsPerHour, 1}, {"--flows", opts.FlowsPerSlot, 0}} {
+		if n.v < n.least {
+			return e.usageError(c, "%s %d: want at least %d", n.flag, n.v, n.least)
+		}
+	}
 	t, err := parseTime(start, e.now())
 	if err != nil {
 		return e.usageError(c, "--start: %v", err)

@@ -3,115 +3,113 @@ package loader
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/orgsiem/orgsiem/internal/accountdir"
+	"github.com/orgsiem/orgsiem/internal/archive"
 )
 
-// OrganizationsAPI is the part of the AWS Organizations client account
-// enrichment uses. The calls need organizations:DescribeAccount and
-// organizations:ListParents, which only the management account or a
-// delegated administrator account may make.
-type OrganizationsAPI interface {
-	DescribeAccount(ctx context.Context, in *organizations.DescribeAccountInput, optFns ...func(*organizations.Options)) (*organizations.DescribeAccountOutput, error)
-	ListParents(ctx context.Context, in *organizations.ListParentsInput, optFns ...func(*organizations.Options)) (*organizations.ListParentsOutput, error)
+// ObjectGetter is the part of the S3 client the account directory reader
+// uses. The loader runs in a VPC whose only way to AWS APIs is its
+// endpoints; AWS Organizations has no VPC endpoint, so account names come
+// from the directory the directory function (management account) writes
+// into the archive, read here through the S3 gateway endpoint.
+type ObjectGetter interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
 
-// Account is what Organizations says about one member account.
+// Account is what the directory says about one account.
 type Account struct {
 	ID   string
 	Name string // cloud.account.name
-	// Parent is the id of the OU (ou-...) or root (r-...) holding the
-	// account. ecs.Document has no field for it yet; it is resolved so the
-	// report and a future cloud.account.ou field can use it.
-	Parent string
+	OU   string // orgsiem.account.ou: "/Workloads/Prod", "/" for the root
 }
 
-// Default lifetimes of cached answers.
+// Refresh periods of the directory.
 const (
-	DefaultAccountTTL = time.Hour
-	// DefaultAccountErrorTTL keeps a failed lookup (no permission, account
-	// not in the organization, throttling) from being repeated for every
-	// object; enrichment is best effort and never fails an object.
-	DefaultAccountErrorTTL = 5 * time.Minute
+	// DefaultDirectoryRefresh is how long a read directory is used before
+	// it is read again.
+	DefaultDirectoryRefresh = 5 * time.Minute
+	// directoryRetry is how long a failed read waits before it is tried
+	// again (the previous directory, if any, stays in use meanwhile).
+	directoryRetry = time.Minute
 )
 
-// Accounts resolves account ids to names through Organizations, caching
-// answers and failures. It is safe for concurrent use.
+// Accounts resolves account ids through the account directory object,
+// re-reading it every refresh period. It is safe for concurrent use.
 type Accounts struct {
-	api    OrganizationsAPI
-	ttl    time.Duration
-	errTTL time.Duration
-	now    func() time.Time
-	mu     sync.Mutex
-	cache  map[string]accountEntry
+	s3      ObjectGetter
+	bucket  string
+	refresh time.Duration
+	now     func() time.Time
+
+	mu       sync.Mutex
+	byID     map[string]Account
+	next     time.Time // when to read the object again
+	lastErr  error
+	loadedAt time.Time
 }
 
-type accountEntry struct {
-	acct    Account
-	err     error
-	expires time.Time
-}
-
-// NewAccounts returns a cache over api; ttl and errTTL of 0 take the
-// defaults, now nil is time.Now.
-func NewAccounts(api OrganizationsAPI, ttl, errTTL time.Duration, now func() time.Time) *Accounts {
-	if ttl <= 0 {
-		ttl = DefaultAccountTTL
-	}
-	if errTTL <= 0 {
-		errTTL = DefaultAccountErrorTTL
+// NewAccounts reads archive.DirectoryKey of bucket through client; refresh
+// 0 is DefaultDirectoryRefresh, now nil is time.Now.
+func NewAccounts(client ObjectGetter, bucket string, refresh time.Duration, now func() time.Time) *Accounts {
+	if refresh <= 0 {
+		refresh = DefaultDirectoryRefresh
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Accounts{api: api, ttl: ttl, errTTL: errTTL, now: now, cache: map[string]accountEntry{}}
+	return &Accounts{s3: client, bucket: bucket, refresh: refresh, now: now}
 }
 
-// Lookup returns the account's name and parent, from the cache while the
-// answer is fresh. A failed lookup is cached for the error TTL and returned
-// again (wrapped) until then.
+// Lookup returns the account's name and OU path. An account missing from
+// the directory, or a directory that cannot be read, is an error (with the
+// id kept); enrichment is best effort and never fails an object.
 func (a *Accounts) Lookup(ctx context.Context, id string) (Account, error) {
-	now := a.now()
 	a.mu.Lock()
-	e, ok := a.cache[id]
-	a.mu.Unlock()
-	if ok && now.Before(e.expires) {
-		return e.acct, e.err
-	}
-	acct, err := a.fetch(ctx, id)
-	e = accountEntry{acct: acct, err: err, expires: now.Add(a.ttl)}
-	if err != nil {
-		e.expires = now.Add(a.errTTL)
-	}
-	a.mu.Lock()
-	a.cache[id] = e
-	a.mu.Unlock()
-	return acct, err
-}
-
-func (a *Accounts) fetch(ctx context.Context, id string) (Account, error) {
-	out, err := a.api.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String(id)})
-	if err != nil {
-		return Account{ID: id}, fmt.Errorf("organizations: describe account %s: %w", id, err)
-	}
-	acct := Account{ID: id}
-	if out.Account != nil {
-		acct.Name = aws.ToString(out.Account.Name)
-	}
-	parents, err := a.api.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String(id)})
-	if err != nil {
-		// The name is what documents carry; keep it.
-		return acct, fmt.Errorf("organizations: list parents of %s: %w", id, err)
-	}
-	for _, p := range parents.Parents {
-		if p.Type == types.ParentTypeOrganizationalUnit || p.Type == types.ParentTypeRoot {
-			acct.Parent = aws.ToString(p.Id)
-			break
+	defer a.mu.Unlock()
+	if now := a.now(); !now.Before(a.next) {
+		byID, err := a.read(ctx)
+		if err != nil {
+			a.lastErr, a.next = err, now.Add(directoryRetry)
+		} else {
+			a.byID, a.lastErr, a.next, a.loadedAt = byID, nil, now.Add(a.refresh), now
 		}
 	}
+	if a.byID == nil {
+		return Account{ID: id}, a.lastErr
+	}
+	acct, ok := a.byID[id]
+	if !ok {
+		return Account{ID: id}, fmt.Errorf("account %s is not in the account directory s3://%s/%s (read %s)",
+			id, a.bucket, archive.DirectoryKey, a.loadedAt.UTC().Format(time.RFC3339))
+	}
 	return acct, nil
+}
+
+func (a *Accounts) read(ctx context.Context) (map[string]Account, error) {
+	where := "s3://" + a.bucket + "/" + archive.DirectoryKey
+	out, err := a.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.bucket), Key: aws.String(archive.DirectoryKey)})
+	if err != nil {
+		return nil, fmt.Errorf("account directory %s: %w", where, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, fmt.Errorf("account directory %s: %w", where, err)
+	}
+	d, err := accountdir.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	byID := make(map[string]Account, len(d.Accounts))
+	for _, x := range d.Accounts {
+		byID[x.ID] = Account{ID: x.ID, Name: x.Name, OU: x.OU}
+	}
+	return byID, nil
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -46,9 +45,9 @@ func LoadGeoIP(ctx context.Context, client GetObjectAPI, locs []S3Location) (*Ge
 
 // NewFromAWS builds the Lambda handler from its configuration and the
 // execution role's AWS configuration: SigV4-signed OpenSearch client, bulk
-// indexer dead-lettering to the archive bucket, S3, SQS and Organizations
-// clients when account enrichment is on, and the GeoIP databases when
-// configured. The SDK clients should
+// indexer dead-lettering to the archive bucket, S3 and SQS clients, the
+// account directory reader when account enrichment is on, and the GeoIP
+// databases when configured. The SDK clients should
 // not retry (RetryMaxAttempts 1): the bulk indexer retries OpenSearch and
 // SQS redelivers what failed.
 func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, error) {
@@ -64,10 +63,7 @@ func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, e
 	}
 	var accounts *Accounts
 	if cfg.AccountEnrichment {
-		// Organizations is a global service served from us-east-1 (aws partition).
-		orgCfg := awsCfg.Copy()
-		orgCfg.Region = "us-east-1"
-		accounts = NewAccounts(organizations.NewFromConfig(orgCfg), 0, 0, nil)
+		accounts = NewAccounts(s3c, cfg.ArchiveBucket, 0, nil)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	sink := &search.S3DeadLetter{Bucket: cfg.ArchiveBucket, Client: s3c}

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"strings"
@@ -14,51 +13,6 @@ import (
 
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
-
-func TestAccountsAreCachedForTheirTTL(t *testing.T) {
-	srv := newOrgServer(t, map[string]struct{ name, parent string }{
-		"123456789012": {"prod-payments", "ou-ab12-cdefgh34"},
-		"210987654321": {"sandbox", "r-ab12"},
-	})
-	clk := &clock{}
-	clk.set(time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC), 0)
-	accts := NewAccounts(srv.client, time.Hour, time.Minute, clk.Now)
-	ctx := context.Background()
-
-	tests := []struct {
-		name       string
-		advance    time.Duration
-		id         string
-		want       Account
-		wantErr    bool
-		wantCalls  int // DescribeAccount calls so far
-		wantParent int // ListParents calls so far
-	}{
-		{"the first lookup asks Organizations for name and parent", 0, "123456789012", Account{"123456789012", "prod-payments", "ou-ab12-cdefgh34"}, false, 1, 1},
-		{"a second lookup within the TTL is served from the cache", 30 * time.Minute, "123456789012", Account{"123456789012", "prod-payments", "ou-ab12-cdefgh34"}, false, 1, 1},
-		{"an account under the root reports the root as parent", 0, "210987654321", Account{"210987654321", "sandbox", "r-ab12"}, false, 2, 2},
-		{"after the TTL the account is asked again", 31 * time.Minute, "123456789012", Account{"123456789012", "prod-payments", "ou-ab12-cdefgh34"}, false, 3, 3},
-		{"an unknown account is an error", 0, "999999999999", Account{ID: "999999999999"}, true, 4, 3},
-		{"the failure is cached for the error TTL", 30 * time.Second, "999999999999", Account{ID: "999999999999"}, true, 4, 3},
-		{"after the error TTL the account is asked again", 31 * time.Second, "999999999999", Account{ID: "999999999999"}, true, 5, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clk.set(clk.Now().Add(tt.advance), 0)
-			got, err := accts.Lookup(ctx, tt.id)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
-			}
-			if got != tt.want {
-				t.Errorf("got %+v, want %+v", got, tt.want)
-			}
-			calls := srv.callCount()
-			if calls["AWSOrganizationsV20161128.DescribeAccount"] != tt.wantCalls || calls["AWSOrganizationsV20161128.ListParents"] != tt.wantParent {
-				t.Errorf("calls %v, want %d DescribeAccount and %d ListParents", calls, tt.wantCalls, tt.wantParent)
-			}
-		})
-	}
-}
 
 // testGeoDB builds a small City+ASN style database with mmdbwriter.
 func testGeoDB(t testing.TB) []byte {

@@ -25,9 +25,9 @@ type Config struct {
 	ArchiveBucket string
 	Region        string
 	GeoIP         []S3Location
-	// AccountEnrichment resolves cloud.account.name through AWS
-	// Organizations (only the management account or a delegated
-	// administrator may make the calls).
+	// AccountEnrichment resolves cloud.account.name and
+	// orgsiem.account.ou from the account directory object in the archive
+	// (archive.DirectoryKey).
 	AccountEnrichment bool
 }
 

@@ -20,7 +20,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -159,72 +158,6 @@ func (s *sqsServer) take() []string {
 	b := s.bodies
 	s.bodies = nil
 	return b
-}
-
-// orgServer speaks the Organizations JSON protocol
-// (application/x-amz-json-1.1, X-Amz-Target AWSOrganizationsV20161128.*).
-type orgServer struct {
-	client   *organizations.Client
-	accounts map[string]struct{ name, parent string }
-	mu       sync.Mutex
-	calls    map[string]int
-}
-
-func newOrgServer(t testing.TB, accounts map[string]struct{ name, parent string }) *orgServer {
-	t.Helper()
-	s := &orgServer{accounts: accounts, calls: map[string]int{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		target := r.Header.Get("X-Amz-Target")
-		var in struct{ AccountId, ChildId string }
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || r.Header.Get("Content-Type") != "application/x-amz-json-1.1" {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, `{"__type":"InvalidInputException","Message":"bad request"}`)
-			return
-		}
-		s.mu.Lock()
-		s.calls[target]++
-		s.mu.Unlock()
-		switch target {
-		case "AWSOrganizationsV20161128.DescribeAccount":
-			a, ok := s.accounts[in.AccountId]
-			if !ok {
-				w.WriteHeader(http.StatusBadRequest)
-				fmt.Fprintf(w, `{"__type":"AccountNotFoundException","Message":"You specified an account that doesn't exist: %s"}`, in.AccountId)
-				return
-			}
-			fmt.Fprintf(w, `{"Account":{"Id":%q,"Arn":"arn:aws:organizations::111122223333:account/o-abcd123456/%s","Name":%q,"Email":"a@example.com","Status":"ACTIVE","JoinedMethod":"CREATED","JoinedTimestamp":1.7e9}}`,
-				in.AccountId, in.AccountId, a.name)
-		case "AWSOrganizationsV20161128.ListParents":
-			a, ok := s.accounts[in.ChildId]
-			if !ok {
-				w.WriteHeader(http.StatusBadRequest)
-				fmt.Fprint(w, `{"__type":"ChildNotFoundException","Message":"not found"}`)
-				return
-			}
-			typ := "ORGANIZATIONAL_UNIT"
-			if len(a.parent) > 2 && a.parent[:2] == "r-" {
-				typ = "ROOT"
-			}
-			fmt.Fprintf(w, `{"Parents":[{"Id":%q,"Type":%q}]}`, a.parent, typ)
-		default:
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"__type":"UnknownOperationException","Message":"%s"}`, target)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	s.client = organizations.New(organizations.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: testCreds(), Retryer: aws.NopRetryer{}})
-	return s
-}
-
-func (s *orgServer) callCount() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range s.calls {
-		out[k] = v
-	}
-	return out
 }
 
 // clock is an injected clock advancing by step on every reading.

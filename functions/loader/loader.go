@@ -254,12 +254,12 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	return p, nil
 }
 
-// enrich adds the account name and GeoIP fields.
+// enrich adds the account name and OU (account directory) and GeoIP fields.
 func (l *Loader) enrich(ctx context.Context, d *ecs.Document) error {
 	var errs []error
 	if a := l.opts.Accounts; a != nil && d.Cloud.AccountID != "" && d.Cloud.AccountName == "" {
 		acct, err := a.Lookup(ctx, d.Cloud.AccountID)
-		d.Cloud.AccountName = acct.Name
+		d.Cloud.AccountName, d.Orgsiem.AccountOU = acct.Name, acct.OU
 		errs = append(errs, err)
 	}
 	if g := l.opts.GeoIP; g != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/orgsiem/orgsiem/internal/accountdir"
 	"github.com/orgsiem/orgsiem/internal/archive"
 	"github.com/orgsiem/orgsiem/internal/ecs"
 	"github.com/orgsiem/orgsiem/internal/logs"
@@ -32,7 +33,6 @@ import (
 type rig struct {
 	s3      *s3Server
 	sqs     *sqsServer
-	org     *orgServer
 	os      *searchtest.Server
 	clock   *clock
 	handler *Handler
@@ -50,9 +50,7 @@ type rigOptions struct {
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
 	r := &rig{s3: newS3Server(t), sqs: newSQSServer(t), os: searchtest.New(t), clock: &clock{}}
-	r.org = newOrgServer(t, map[string]struct{ name, parent string }{
-		"123456789012": {"prod-payments", "ou-ab12-cdefgh34"},
-	})
+	r.s3.put(t, archive.DirectoryKey, directoryObject(t, accountdir.Account{ID: "123456789012", Name: "prod-payments", OU: "/Workloads/Prod"}))
 	r.clock.set(time.Now(), 0)
 	sc, err := search.New(search.Config{URL: r.os.URL})
 	if err != nil {
@@ -66,7 +64,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			Rand:  func() float64 { return 0.5 },
 		})
 	}, Options{
-		Accounts:       NewAccounts(r.org.client, 0, 0, r.clock.Now),
+		Accounts:       NewAccounts(r.s3.client, testBucket, 0, r.clock.Now),
 		DeadlineMargin: o.margin,
 		Now:            r.clock.Now,
 		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -310,14 +308,17 @@ func TestCorpusEveryRecordIsAccountedFor(t *testing.T) {
 				Cloud struct {
 					Account struct{ ID, Name string } `json:"account"`
 				} `json:"cloud"`
+				Orgsiem struct {
+					Account struct{ OU string } `json:"account"`
+				} `json:"orgsiem"`
 			}
 			if err := json.Unmarshal(src, &d); err != nil {
 				t.Fatalf("%v: %v", k, err)
 			}
 			if d.Cloud.Account.ID == "123456789012" {
 				named++
-				if d.Cloud.Account.Name != "prod-payments" {
-					t.Errorf("%v: account name %q", k, d.Cloud.Account.Name)
+				if d.Cloud.Account.Name != "prod-payments" || d.Orgsiem.Account.OU != "/Workloads/Prod" {
+					t.Errorf("%v: account name %q, OU %q", k, d.Cloud.Account.Name, d.Orgsiem.Account.OU)
 				}
 			}
 		}

@@ -39,3 +39,42 @@ func TestConfigFromEnvAlertRole(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigFromEnvNodesAndWarm(t *testing.T) {
+	base := map[string]string{
+		lambdaenv.OpenSearchEndpoint:    "vpc-orgsiem.eu-west-1.es.amazonaws.com",
+		lambdaenv.SnapshotBucket:        "orgsiem-snapshots-333333333333-eu-west-1",
+		lambdaenv.SnapshotRoleARN:       "arn:aws:iam::333333333333:role/orgsiem-snapshot",
+		lambdaenv.SnapshotRetentionDays: "30",
+		lambdaenv.HotIndexDays:          "90",
+		lambdaenv.Region:                "eu-west-1",
+	}
+	for _, tc := range []struct {
+		name        string
+		nodes, warm string
+		wantNodes   int
+		wantWarm    int
+		fail        bool
+	}{
+		{"unset: ask the domain, no UltraWarm", "", "", 0, 0, false},
+		{"one data node, no warm", "1", "0", 1, 0, false},
+		{"three nodes, warm at 45 days", "3", "45", 3, 45, false},
+		{"warm while the month is still written is refused", "3", "20", 0, 0, true},
+		{"warm after the backstop delete is refused", "3", "121", 0, 0, true},
+		{"a node count that is not a number is refused", "three", "", 0, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{lambdaenv.DataNodes: tc.nodes, lambdaenv.WarmAfterDays: tc.warm}
+			for k, v := range base {
+				env[k] = v
+			}
+			c, err := ConfigFromEnv(func(k string) string { return env[k] })
+			if (err != nil) != tc.fail {
+				t.Fatalf("error %v, want failure %v", err, tc.fail)
+			}
+			if !tc.fail && (c.DataNodes != tc.wantNodes || c.WarmAfterDays != tc.wantWarm) {
+				t.Errorf("nodes %d warm %d, want %d %d", c.DataNodes, c.WarmAfterDays, tc.wantNodes, tc.wantWarm)
+			}
+		})
+	}
+}

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
+
+	"github.com/orgsiem/orgsiem/internal/alerts"
+	"github.com/orgsiem/orgsiem/internal/ecs"
 
 	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	"github.com/orgsiem/orgsiem/internal/search"
@@ -17,6 +21,9 @@ type ConfigureResult struct {
 	Created   []string `json:"created,omitempty"`
 	Updated   []string `json:"updated,omitempty"`
 	Unchanged []string `json:"unchanged,omitempty"`
+	// Deleted names the orgsiem objects configure removed (monitors of
+	// rules and channels no longer configured).
+	Deleted []string `json:"deleted,omitempty"`
 	// Skipped names what was not configured and why.
 	Skipped []string `json:"skipped,omitempty"`
 	// SavedObjects is the number of Dashboards saved objects imported.
@@ -41,12 +48,18 @@ func (r *ConfigureResult) note(kind, name string, ch search.Change) {
 // object is read first and written only when missing or different, so a
 // second run sends no mutating request to OpenSearch (the Dashboards
 // saved objects are re-imported, see ConfigureResult.SavedObjects). Order:
-// templates (before any index can be created from them), ISM policies,
-// roles and mappings, snapshot repository, SM policy, Dashboards saved
+// templates (before any index can be created from them), replicas of
+// existing indices, ISM policies and the indices they manage, roles and
+// mappings, audit log, snapshot repository, SM policy, Dashboards saved
 // objects, notification channel, monitors.
 func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	var res ConfigureResult
-	ts, err := search.BuildTemplates(search.DefaultTemplateConfig())
+	nodes, err := m.dataNodes(ctx)
+	if err != nil {
+		return res, err
+	}
+	replicas := search.ReplicasFor(nodes)
+	ts, err := search.BuildTemplates(search.DefaultTemplateConfig().WithReplicas(replicas))
 	if err != nil {
 		return res, err
 	}
@@ -60,16 +73,68 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 			return res, err
 		}
 	}
-	pols, err := search.BuildISMPolicies(search.LifecycleConfig{Default: search.Lifecycle{DeleteAfterDays: m.cfg.HotIndexDays}})
+	// Templates reach new indices only: existing ones get the replica
+	// count too (a one-node domain keeps every index yellow otherwise).
+	have, err := m.c.IndexReplicas(ctx, search.AllLogsPattern+","+search.ReportsPrefix+"*,"+alerts.IndexPattern)
 	if err != nil {
 		return res, err
 	}
-	for _, p := range pols {
+	var differ []string
+	for _, idx := range sortedKeys(have) {
+		if have[idx] != replicas {
+			differ = append(differ, idx)
+		}
+	}
+	if err := m.c.SetReplicas(ctx, differ, replicas); err != nil {
+		return res, err
+	}
+	for _, idx := range differ {
+		res.note("replicas", idx, search.Updated)
+	}
+	// The alerts index exists before the loader writes its first alert:
+	// a strict mapping, so a document the contract does not describe is
+	// refused rather than mapped by guess.
+	at, err := search.BuildAlertsTemplate(search.AlertsIndexSettings{Replicas: replicas})
+	if err != nil {
+		return res, err
+	}
+	if err := m.putIfChanged(ctx, &res, "index_template", at.Name, "/_index_template/", at.Body, storedTemplate("index_templates", "index_template")); err != nil {
+		return res, err
+	}
+	lc := search.LifecycleConfig{Default: search.Lifecycle{WarmAfterDays: m.cfg.WarmAfterDays, DeleteAfterDays: m.cfg.HotIndexDays}}
+	pols, err := search.BuildISMPolicies(lc)
+	if err != nil {
+		return res, err
+	}
+	types := lc.LogTypes
+	if len(types) == 0 {
+		types = ecs.LogTypes()
+	}
+	patterns := make([]string, 0, len(types)+1)
+	for _, t := range types {
+		patterns = append(patterns, search.IndexPattern(t))
+	}
+	ap, err := search.BuildAlertsISMPolicy(m.cfg.HotIndexDays)
+	if err != nil {
+		return res, err
+	}
+	pols, patterns = append(pols, ap), append(patterns, alerts.IndexPattern)
+	for i, p := range pols {
 		ch, err := m.c.PutISMPolicy(ctx, p)
 		if err != nil {
 			return res, err
 		}
 		res.note("ism_policy", p.Name, ch)
+		sync, err := m.c.SyncManagedIndices(ctx, p, patterns[i])
+		if err != nil {
+			return res, err
+		}
+		for _, idx := range sync.Changed {
+			res.note("ism_managed_index", idx, search.Updated)
+		}
+		for _, idx := range sync.Added {
+			res.note("ism_managed_index", idx, search.Created)
+		}
 	}
 	sec := search.BuildSecurity(m.cfg.Roles)
 	for _, r := range sec.Roles {
@@ -82,11 +147,19 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 			return res, err
 		}
 	}
+	ch, err := m.c.PutAuditConfig(ctx, search.AuditConfig())
+	if err != nil {
+		return res, err
+	}
+	res.note("audit", "config", ch)
 	repo := search.Repository{Name: Repository, Bucket: m.cfg.SnapshotBucket, Region: m.cfg.Region, RoleARN: m.cfg.SnapshotRoleARN, BasePath: RepositoryBasePath}
 	if err := m.putIfChanged(ctx, &res, "repository", repo.Name, "/_snapshot/", repo.Body(), storedByName(repo.Name)); err != nil {
 		return res, err
 	}
-	ch, err := m.c.PutSMPolicy(ctx, search.SMPolicy{Name: SMPolicyName, Repository: Repository, MaxAgeDays: m.cfg.RetentionDays, MinCount: 1})
+	// The SM policy is the one owner of the daily snapshot (02:00 UTC) and
+	// of its deletion after RetentionDays; the daily action deletes the
+	// on-demand snapshots it does not own.
+	ch, err = m.c.PutSMPolicy(ctx, search.SMPolicy{Name: SMPolicyName, Repository: Repository, MaxAgeDays: m.cfg.RetentionDays, MinCount: 1})
 	if err != nil {
 		return res, err
 	}
@@ -104,34 +177,23 @@ func (m *Maintainer) Configure(ctx context.Context) (ConfigureResult, error) {
 	}
 	res.SavedObjects = len(objs)
 	if m.cfg.AlertRoleARN == "" || m.cfg.TopicARN == "" {
-		res.Skipped = append(res.Skipped, "notification channel and monitors: "+lambdaenv.AlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
-		m.log.WarnContext(ctx, "notification channel and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
+		res.Skipped = append(res.Skipped, "notification channels and monitors: "+lambdaenv.AlertRoleARN+" or "+lambdaenv.AlertTopicARN+" is not set")
+		m.log.WarnContext(ctx, "notification channels and monitors not configured", "reason", res.Skipped[len(res.Skipped)-1])
 		return res, nil
 	}
-	channel := search.Channel{ID: ChannelID, Name: "orgsiem alerts", Description: "orgsiem alerting monitors → SNS alert topic",
-		TopicARN: m.cfg.TopicARN, RoleARN: m.cfg.AlertRoleARN}
-	if ch, err = m.c.UpsertChannel(ctx, channel); err != nil {
+	if err := m.configureAlerting(ctx, &res); err != nil {
 		return res, err
-	}
-	res.note("channel", ChannelID, ch)
-	ms, err := search.BuildMonitors(m.catalog, search.MonitorConfig{ChannelID: ChannelID})
-	if err != nil {
-		return res, err
-	}
-	sync, err := m.c.UpsertMonitors(ctx, ms)
-	if err != nil {
-		return res, err
-	}
-	for _, n := range sync.Created {
-		res.note("monitor", n, search.Created)
-	}
-	for _, n := range sync.Updated {
-		res.note("monitor", n, search.Updated)
-	}
-	for _, n := range sync.Unchanged {
-		res.note("monitor", n, search.Unchanged)
 	}
 	return res, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // storedFunc extracts the stored definition from a GET response.
@@ -185,5 +247,48 @@ func (m *Maintainer) putIfChanged(ctx context.Context, res *ConfigureResult, kin
 		return fmt.Errorf("%s %s: %w", kind, name, err)
 	}
 	res.note(kind, name, ch)
+	return nil
+}
+
+// configureAlerting creates or updates the notification channels, then
+// the monitors over the alert indices, and deletes every orgsiem monitor
+// it does not want (per-rule monitors of earlier versions, monitors of
+// removed rules and channels).
+func (m *Maintainer) configureAlerting(ctx context.Context, res *ConfigureResult) error {
+	chs, routes, err := m.channels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range chs {
+		ch, err := m.c.UpsertChannel(ctx, c)
+		if err != nil {
+			return err
+		}
+		res.note("channel", c.ID, ch)
+	}
+	ms, err := search.BuildMonitors(m.catalog, search.MonitorConfig{Routes: routes})
+	if err != nil {
+		return err
+	}
+	sync, err := m.c.UpsertMonitors(ctx, ms)
+	if err != nil {
+		return err
+	}
+	for _, n := range sync.Created {
+		res.note("monitor", n, search.Created)
+	}
+	for _, n := range sync.Updated {
+		res.note("monitor", n, search.Updated)
+	}
+	for _, n := range sync.Unchanged {
+		res.note("monitor", n, search.Unchanged)
+	}
+	gone, err := m.c.DeleteUnwantedMonitors(ctx, ms)
+	if err != nil {
+		return err
+	}
+	for _, n := range gone {
+		res.Deleted = append(res.Deleted, "monitor/"+n)
+	}
 	return nil
 }

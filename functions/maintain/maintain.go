@@ -1,12 +1,18 @@
 // Package maintain is the maintain Lambda, which runs inside the VPC with
 // the domain's master role. It is invoked with one action:
 //
-//	{"action":"configure"}                  templates, ISM, roles and role mappings, snapshot
+//	{"action":"configure"}                  templates, ISM (and the indices it manages), replicas,
+//	                                        roles and role mappings, audit log, snapshot
 //	                                        repository, SM policy, Dashboards saved objects,
 //	                                        notification channel, monitors;
 //	                                        idempotent (Pulumi invokes it when the configuration
 //	                                        hash changes; a second run sends no mutating request)
+//	{"action":"daily"}                      retention (the schedule sends it): delete the months
+//	                                        whose retention has passed, expired restored-
+//	                                        indices and expired on-demand snapshots
 //	{"action":"snapshot"}                   an on-demand snapshot of the log and report indices
+//	                                        (kept RetentionDays; the daily snapshots belong to
+//	                                        the Snapshot Management policy)
 //	{"action":"snapshots"}                  the repository's snapshots
 //	{"action":"restore-plan","from":"2025-01-01","to":"2025-03-31","types":["cloudtrail"]}
 //	                                        which snapshots hold which indices of the range
@@ -15,8 +21,14 @@
 //	{"action":"status", ...same...}         progress of the restored indices (health, docs)
 //
 // The input member is "action" (lambdaenv.MaintainConfigure and
-// lambdaenv.MaintainSnapshot are what Pulumi and the schedule send); "op" is
+// lambdaenv.MaintainDaily are what Pulumi and the schedule send); "op" is
 // accepted as a synonym.
+//
+// One owner per job: the Snapshot Management policy takes (02:00) and
+// deletes (04:00, after RetentionDays) the daily snapshots inside the
+// domain; the daily action deletes what SM does not own (on-demand
+// snapshots, which SM never deletes since they are not its policy's) and
+// enforces index retention by event month.
 package maintain
 
 import (
@@ -55,10 +67,26 @@ type Config struct {
 	AlertRoleARN    string
 	Region          string
 	// RetentionDays is how long snapshots are kept; HotIndexDays how long
-	// indices stay in the domain before ISM deletes them.
+	// an event month stays in the domain after it ends (search.Retention).
 	RetentionDays, HotIndexDays int
-	Roles                       search.RoleARNs
+	// DataNodes is the domain's data node count (replicas follow it:
+	// search.ReplicasFor); 0 asks the domain (_cluster/health).
+	DataNodes int
+	// WarmAfterDays moves log indices to UltraWarm at this index age; 0:
+	// no UltraWarm.
+	WarmAfterDays int
+	// RestoredDays is how long a restored- index is kept after its
+	// restore (default DefaultRestoredDays).
+	RestoredDays int
+	Roles        search.RoleARNs
+	// Notifications routes alerts to channels (see channels.go).
+	Notifications lambdaenv.Notifications
 }
+
+// DefaultRestoredDays is how long restored indices stay: long enough for
+// an investigation or an audit request, short enough that forgotten
+// restores do not fill the domain.
+const DefaultRestoredDays = 30
 
 // ConfigFromEnv reads Config from the variables the Pulumi program sets
 // (lambdaenv.MaintainVars). AlertRoleARN is optional: without it the
@@ -81,6 +109,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.HotIndexDays, err = positive(getenv, lambdaenv.HotIndexDays); err != nil {
 		return c, err
+	}
+	if c.DataNodes, err = optionalCount(getenv, lambdaenv.DataNodes); err != nil {
+		return c, err
+	}
+	if c.WarmAfterDays, err = optionalCount(getenv, lambdaenv.WarmAfterDays); err != nil {
+		return c, err
+	}
+	if err := (search.Retention{Days: c.HotIndexDays}).CheckWarm(c.WarmAfterDays); err != nil {
+		return c, fmt.Errorf("maintain config: %s: %w", lambdaenv.WarmAfterDays, err)
+	}
+	if c.Notifications, err = ParseNotifications(getenv(lambdaenv.NotificationChannels)); err != nil {
+		return c, fmt.Errorf("maintain config: %w", err)
 	}
 	if s := getenv(lambdaenv.BackendRoles); s != "" {
 		var m map[string]string
@@ -105,6 +145,19 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 }
 
 func isRoleARN(s string) bool { return strings.HasPrefix(s, "arn:") && strings.Contains(s, ":role/") }
+
+// optionalCount reads a non-negative number; empty is 0.
+func optionalCount(getenv func(string) string, name string) (int, error) {
+	v := getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("maintain config: %s %q is not a non-negative number", name, v)
+	}
+	return n, nil
+}
 
 func positive(getenv func(string) string, name string) (int, error) {
 	n, err := strconv.Atoi(getenv(name))
@@ -133,6 +186,7 @@ type Response struct {
 	Snapshots []search.SnapshotInfo `json:"snapshots,omitempty"`
 	Plan      *search.Plan          `json:"plan,omitempty"`
 	Status    []IndexStatus         `json:"status,omitempty"`
+	Daily     *DailyResult          `json:"daily,omitempty"`
 }
 
 // Maintainer runs the actions against one domain.
@@ -143,7 +197,12 @@ type Maintainer struct {
 	catalog *detect.Catalog
 	now     func() time.Time
 	log     *slog.Logger
+	secrets Secrets // reads the channels' webhook URLs (SetSecrets)
 }
+
+// SetSecrets gives the maintainer the clients that read the notification
+// channels' secrets.
+func (m *Maintainer) SetSecrets(s Secrets) { m.secrets = s }
 
 // New returns a Maintainer; now nil is time.Now, log nil discards.
 func New(cfg Config, c *search.Client, catalog *detect.Catalog, now func() time.Time, log *slog.Logger) (*Maintainer, error) {
@@ -172,6 +231,10 @@ func (m *Maintainer) Handle(ctx context.Context, req Request) (Response, error) 
 		var r ConfigureResult
 		r, err = m.Configure(ctx)
 		out.Configure = &r
+	case "daily":
+		var r DailyResult
+		r, err = m.Daily(ctx)
+		out.Daily = &r
 	case "snapshot":
 		out.Snapshot, err = m.Snapshot(ctx)
 	case "snapshots":
@@ -179,13 +242,13 @@ func (m *Maintainer) Handle(ctx context.Context, req Request) (Response, error) 
 	case "restore-plan", "restore":
 		var p search.Plan
 		if p, err = m.Plan(ctx, req); err == nil && action == "restore" {
-			err = m.c.Restore(ctx, Repository, p)
+			err = m.restore(ctx, &p)
 		}
 		out.Plan = &p
 	case "status":
 		out.Status, err = m.Status(ctx, req)
 	default:
-		err = fmt.Errorf("unknown action %q (want configure, snapshot, snapshots, restore-plan, restore or status)", action)
+		err = fmt.Errorf("unknown action %q (want configure, daily, snapshot, snapshots, restore-plan, restore or status)", action)
 	}
 	if err != nil {
 		return out, fmt.Errorf("maintain %s: %w", action, err)
@@ -195,7 +258,7 @@ func (m *Maintainer) Handle(ctx context.Context, req Request) (Response, error) 
 
 // Snapshot starts an on-demand snapshot and returns its name.
 func (m *Maintainer) Snapshot(ctx context.Context) (string, error) {
-	name := "orgsiem-ondemand-" + m.now().UTC().Format("2006.01.02-15.04.05")
+	name := search.OnDemandPrefix + m.now().UTC().Format("2006.01.02-15.04.05")
 	return name, m.c.CreateSnapshot(ctx, Repository, name)
 }
 
@@ -228,7 +291,43 @@ func (m *Maintainer) Plan(ctx context.Context, req Request) (search.Plan, error)
 	if err != nil {
 		return search.Plan{}, err
 	}
-	return search.PlanRestore(snaps, from, to, req.Types, live)
+	return search.PlanRestoreWithin(snaps, from, to, req.Types, live, m.retention(), m.now())
+}
+
+func (m *Maintainer) retention() search.Retention { return search.Retention{Days: m.cfg.HotIndexDays} }
+
+func (m *Maintainer) restoredDays() int {
+	if m.cfg.RestoredDays > 0 {
+		return m.cfg.RestoredDays
+	}
+	return DefaultRestoredDays
+}
+
+// restore starts the plan's restores with the domain's replica count and
+// tags every restored index with its expiry (search.RestoredExpiryAlias).
+func (m *Maintainer) restore(ctx context.Context, p *search.Plan) error {
+	n, err := m.dataNodes(ctx)
+	if err != nil {
+		return err
+	}
+	rep := search.ReplicasFor(n)
+	var targets []string
+	for i := range p.Items {
+		p.Items[i].Replicas = &rep
+		targets = append(targets, p.Items[i].Targets...)
+	}
+	if err := m.c.Restore(ctx, Repository, *p); err != nil {
+		return err
+	}
+	return m.c.AddAliases(ctx, search.RestoredExpiryAlias(m.now().AddDate(0, 0, m.restoredDays())), targets)
+}
+
+// dataNodes is the configured data node count, else the domain's.
+func (m *Maintainer) dataNodes(ctx context.Context) (int, error) {
+	if m.cfg.DataNodes > 0 {
+		return m.cfg.DataNodes, nil
+	}
+	return m.c.DataNodes(ctx)
 }
 
 // IndexStatus is the state of one restored index.

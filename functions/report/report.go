@@ -1,8 +1,8 @@
 // Package report is the report Lambda: the daily Logging Compliance Report
-// built from the OpenSearch domain with ONE search (the rule catalog's
-// detect.Catalog.ReportQuery: a filters aggregation with one filter per
-// PCI-DSS guideline, top accounts and principals, and the last event per
-// account), filled into internal/report's model, then
+// built from the OpenSearch domain by internal/report.FromSearch — the
+// alert documents of the report's rules in orgsiem-alerts-* (counted by the
+// same rule as `orgsiem scan`) and the coverage aggregation over the log
+// indices (keyword and date fields only) — then
 //
 //   - published as text to the alert SNS topic (the e-mail),
 //   - stored as JSON and HTML in the report bucket under
@@ -31,7 +31,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 	rpt "github.com/orgsiem/orgsiem/internal/report"
 	"github.com/orgsiem/orgsiem/internal/search"
@@ -152,50 +151,48 @@ type Response struct {
 
 // Reporter builds and delivers reports.
 type Reporter struct {
-	cfg     Config
-	search  SearchAPI
-	s3      PutObjectAPI
-	sns     PublishAPI
-	catalog *detect.Catalog
-	now     func() time.Time
+	cfg    Config
+	search SearchAPI
+	s3     PutObjectAPI
+	sns    PublishAPI
+	now    func() time.Time
 }
 
 // New returns a Reporter. s3 and sns may be nil for a Reporter that only
 // builds (the CLI's --endpoint mode); Handle then refuses to publish.
-func New(cfg Config, search SearchAPI, s3 PutObjectAPI, sns PublishAPI, catalog *detect.Catalog, now func() time.Time) (*Reporter, error) {
-	if search == nil || catalog == nil {
-		return nil, errors.New("report: nil search client or catalog")
+func New(cfg Config, search SearchAPI, s3 PutObjectAPI, sns PublishAPI, now func() time.Time) (*Reporter, error) {
+	if search == nil {
+		return nil, errors.New("report: nil search client")
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Reporter{cfg: cfg, search: search, s3: s3, sns: sns, catalog: catalog, now: now}, nil
+	return &Reporter{cfg: cfg, search: search, s3: s3, sns: sns, now: now}, nil
 }
 
-// SearchPath is the request path of the report search: the catalog's
-// report indices, tolerating months with no index yet.
-func SearchPath(c *detect.Catalog) string {
-	idx := c.ReportIndices()
-	if len(idx) == 0 {
-		idx = []string{"log-aws-*"}
-	}
-	for i := range idx {
-		idx[i] = url.PathEscape(idx[i])
-	}
-	return "/" + strings.Join(idx, ",") + "/_search?ignore_unavailable=true&allow_no_indices=true"
+// SearchPath is the request path of a search over the index pattern
+// indices, tolerating patterns that match no index yet (a month without
+// alerts).
+func SearchPath(indices string) string {
+	return "/" + url.PathEscape(indices) + "/_search?ignore_unavailable=true&allow_no_indices=true"
 }
 
-// Build runs the report's single search over w and fills the report.
+// Searcher adapts the search client to internal/report's Searcher.
+func Searcher(api SearchAPI) rpt.Searcher {
+	return func(ctx context.Context, indices string, body map[string]any) ([]byte, error) {
+		var resp json.RawMessage
+		// The client's errors name the method and path: no wrapping.
+		if err := api.JSON(ctx, "POST", SearchPath(indices), body, &resp); err != nil {
+			return nil, err
+		}
+		return resp, nil
+	}
+}
+
+// Build builds the report of window w from the domain. Its errors carry
+// their own context (which search, which page); callers add only theirs.
 func (r *Reporter) Build(ctx context.Context, w rpt.Window) (*rpt.Report, error) {
-	var resp json.RawMessage
-	if err := r.search.JSON(ctx, "POST", SearchPath(r.catalog), r.catalog.ReportQuery(w.From, w.To), &resp); err != nil {
-		return nil, fmt.Errorf("report: search %s: %w", w.Spec, err)
-	}
-	rep, err := rpt.FromSearch(resp, w, nil, 0, r.now())
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	return rep, nil
+	return rpt.FromSearch(ctx, Searcher(r.search), w, rpt.BuilderOptions{}, r.now())
 }
 
 // Handle builds the report over the requested (or configured) window and,
@@ -219,7 +216,7 @@ func (r *Reporter) Handle(ctx context.Context, req Request) (Response, error) {
 	}
 	rep, err := r.Build(ctx, w)
 	if err != nil {
-		return Response{}, err
+		return Response{}, fmt.Errorf("report over %s: %w", spec, err)
 	}
 	out := Response{Report: rep}
 	if req.DryRun {

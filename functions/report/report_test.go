@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/orgsiem/orgsiem/internal/detect"
 	rpt "github.com/orgsiem/orgsiem/internal/report"
 	"github.com/orgsiem/orgsiem/internal/search"
 	"github.com/orgsiem/orgsiem/internal/search/searchtest"
@@ -68,60 +68,18 @@ func newSNSServer(t *testing.T) *snsServer {
 
 func newS3(t *testing.T) *s3.Client { return s3test.New(t, nil, testBucket) }
 
-// aggregationAnswer answers the report search like OpenSearch would: one
-// bucket per filter the request names (so a guideline missing from the
-// request is missing from the answer), with counts from counts.
-func aggregationAnswer(counts map[string]int64) func(index string, body []byte) (any, bool) {
-	return func(index string, body []byte) (any, bool) {
-		var q struct {
-			Aggs struct {
-				Guidelines struct {
-					Filters struct {
-						Filters map[string]json.RawMessage `json:"filters"`
-					} `json:"filters"`
-				} `json:"guidelines"`
-			} `json:"aggs"`
-		}
-		if json.Unmarshal(body, &q) != nil || q.Aggs.Guidelines.Filters.Filters == nil {
-			return nil, false
-		}
-		last := float64(time.Date(2025, 6, 1, 2, 30, 0, 0, time.UTC).UnixMilli())
-		buckets := map[string]any{}
-		for g := range q.Aggs.Guidelines.Filters.Filters {
-			n := counts[g]
-			b := map[string]any{"doc_count": n, "failed": map[string]any{"doc_count": n / 2},
-				"accounts": map[string]any{"buckets": []any{}}, "principals": map[string]any{"buckets": []any{}}}
-			if n > 0 {
-				b["accounts"] = map[string]any{"buckets": []any{map[string]any{"key": "123456789012", "doc_count": n, "last_event": map[string]any{"value": last}}}}
-				b["principals"] = map[string]any{"buckets": []any{map[string]any{"key": "alice", "doc_count": n}}}
-			}
-			buckets[g] = b
-		}
-		return map[string]any{"took": 3, "timed_out": false, "hits": map[string]any{"total": map[string]any{"value": 1200, "relation": "eq"}, "hits": []any{}},
-			"aggregations": map[string]any{
-				"coverage": map[string]any{"buckets": []any{
-					map[string]any{"key": "123456789012", "doc_count": 1000, "last_event": map[string]any{"value": last}},
-					map[string]any{"key": "210987654321", "doc_count": 200, "last_event": map[string]any{"value": last - 3600e3}},
-				}},
-				"guidelines": map[string]any{"buckets": buckets},
-			}}, true
-	}
-}
-
 func TestReport(t *testing.T) {
 	srv := searchtest.New(t)
-	srv.SetSearch(aggregationAnswer(map[string]int64{"pci-01": 3, "pci-08": 12}))
+	ev := newEvaluator(srv)
 	sc, err := search.New(search.Config{URL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := detect.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s3c, snsSrv := newS3(t), newSNSServer(t)
 	now := time.Date(2025, 6, 1, 6, 0, 0, 0, time.UTC)
-	r, err := New(Config{Bucket: testBucket, TopicARN: testTopic, Window: "24h"}, sc, s3c, snsSrv.client, cat, func() time.Time { return now })
+	fx := buildFixture(t, now.Add(-24*time.Hour), nil)
+	fx.index(t, sc, ev)
+	s3c, snsSrv := newS3(t), newSNSServer(t)
+	r, err := New(Config{Bucket: testBucket, TopicARN: testTopic, Window: "24h"}, sc, s3c, snsSrv.client, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,48 +88,35 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rej := range srv.Rejections() {
-		if !strings.HasPrefix(rej.Path, "/_nodes/") {
-			t.Fatalf("refused %s %s: %v", rej.Method, rej.Path, rej.Err)
-		}
+		t.Errorf("the test server refused %s %s: %v", rej.Method, rej.Path, rej.Err)
+	}
+	for _, e := range ev.errs {
+		t.Errorf("a search used a construct the evaluator does not model: %s", e)
 	}
 
-	t.Run("the ten guidelines are one search request", func(t *testing.T) {
-		var searches []searchtest.Recorded
+	t.Run("the report reads alert documents and log coverage, never rules compiled to DSL", func(t *testing.T) {
+		var paths []string
 		for _, req := range srv.Requests() {
-			if strings.Contains(req.Path, "_search") || strings.Contains(req.Path, "_msearch") {
-				searches = append(searches, req)
+			if strings.Contains(req.Path, "_search") {
+				p, _ := url.PathUnescape(req.Path[:strings.Index(req.Path, "?")])
+				paths = append(paths, p)
+				if bytes.Contains(req.Body, []byte("wildcard")) || bytes.Contains(req.Body, []byte("regexp")) || bytes.Contains(req.Body, []byte("requestParameters")) {
+					t.Errorf("search %s queries raw log fields: %s", req.Path, req.Body)
+				}
 			}
 		}
-		if len(searches) != 1 {
-			t.Fatalf("%d search requests, want 1", len(searches))
-		}
-		var q struct {
-			Aggs struct {
-				Guidelines struct {
-					Filters struct {
-						Filters map[string]any `json:"filters"`
-					} `json:"filters"`
-				} `json:"guidelines"`
-			} `json:"aggs"`
-		}
-		if err := json.Unmarshal(searches[0].Body, &q); err != nil {
-			t.Fatal(err)
-		}
-		if len(q.Aggs.Guidelines.Filters.Filters) != 10 || len(resp.Report.Guidelines) != 10 {
-			t.Errorf("%d filters in the request, %d guidelines in the report", len(q.Aggs.Guidelines.Filters.Filters), len(resp.Report.Guidelines))
-		}
-		if !strings.HasPrefix(searches[0].Path, SearchPath(cat)[:strings.Index(SearchPath(cat), "?")]) {
-			t.Errorf("searched %s, want %s", searches[0].Path, SearchPath(cat))
+		if !slices.Equal(paths, []string{"/log-aws-*/_search", "/orgsiem-alerts-*/_search"}) {
+			t.Errorf("searches %v", paths)
 		}
 	})
 
-	t.Run("the report carries the counts the domain answered", func(t *testing.T) {
+	t.Run("the report carries the counts of the alert documents", func(t *testing.T) {
 		g := resp.Report.Guidelines
-		if g[0].ID != "pci-01" || g[0].Count != 3 || g[0].Failed != 1 || g[7].Count != 12 || g[1].Count != 0 {
-			t.Errorf("guidelines %+v", g)
+		if g[0].ID != "pci-01" || g[0].Count != 1 || g[0].Status != rpt.StatusFindings || len(g[0].Events) != 1 || g[0].Events[0].Action == "" {
+			t.Errorf("pci-01 %+v", g[0])
 		}
-		if resp.Report.Events != 1200 || len(resp.Report.LastEventPerAccount) != 2 {
-			t.Errorf("events %d, accounts %+v", resp.Report.Events, resp.Report.LastEventPerAccount)
+		if resp.Report.Events != int64(len(fx.docs)) || len(resp.Report.Coverage) == 0 {
+			t.Errorf("events %d of %d, coverage %+v", resp.Report.Events, len(fx.docs), resp.Report.Coverage)
 		}
 		if !resp.Report.Window.To.Equal(now) || !resp.Report.Window.From.Equal(now.Add(-24*time.Hour)) {
 			t.Errorf("window %+v", resp.Report.Window)
@@ -190,7 +135,7 @@ func TestReport(t *testing.T) {
 		if p.Get("TopicArn") != testTopic || p.Get("Subject") != "Logging Compliance Report 2025-06-01" || p.Get("Message") != want.String() || resp.MessageID != "msg-1" {
 			t.Errorf("published %v (message id %q)", p, resp.MessageID)
 		}
-		if !strings.Contains(p.Get("Message"), "3 API calls indicating use of the AWS root user") {
+		if !strings.Contains(p.Get("Message"), "FINDINGS: 1 event indicating use of the AWS root user") {
 			t.Errorf("message:\n%s", p.Get("Message"))
 		}
 	})
@@ -210,7 +155,7 @@ func TestReport(t *testing.T) {
 			return b
 		}
 		var back rpt.Report
-		if err := json.Unmarshal(get(jk), &back); err != nil || back.Guidelines[7].Count != 12 {
+		if err := json.Unmarshal(get(jk), &back); err != nil || back.Guidelines[0].Count != 1 {
 			t.Errorf("stored JSON: %v %+v", err, back.Guidelines)
 		}
 		var want bytes.Buffer
@@ -246,7 +191,7 @@ func TestReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out.JSONKey != "" || out.MessageID != "" || out.Document != "" || len(snsSrv.posts) != 1 || len(srv.Requests()) != before+1 {
+		if out.JSONKey != "" || out.MessageID != "" || out.Document != "" || len(snsSrv.posts) != 1 || len(srv.Requests()) != before+2 {
 			t.Errorf("dry run delivered: %+v", out)
 		}
 		if !out.Report.Window.From.Equal(now.AddDate(0, 0, -7)) || out.Report.Window.Spec != "now-7d" {
@@ -289,8 +234,7 @@ func TestParseWindow(t *testing.T) {
 func TestUnknownActionIsRefused(t *testing.T) {
 	srv := searchtest.New(t)
 	sc, _ := search.New(search.Config{URL: srv.URL})
-	cat, _ := detect.Builtin()
-	r, err := New(Config{}, sc, nil, nil, cat, nil)
+	r, err := New(Config{}, sc, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,5 +243,34 @@ func TestUnknownActionIsRefused(t *testing.T) {
 	}
 	if len(srv.Requests()) != 0 {
 		t.Error("an unknown action reached the domain")
+	}
+}
+
+// TestErrorsSayEachThingOnce: a refused search reads as one chain of
+// distinct contexts (the report, the search and page, the request, the
+// domain's reason), never "report: report: search".
+func TestErrorsSayEachThingOnce(t *testing.T) {
+	srv := searchtest.New(t)
+	srv.SetRequestFault(func(r *http.Request, op string) *searchtest.Fault {
+		return &searchtest.Fault{Status: 400, Type: "search_phase_execution_exception", Reason: "all shards failed"}
+	})
+	sc, _ := search.New(search.Config{URL: srv.URL})
+	r, err := New(Config{Window: "24h"}, sc, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Handle(context.Background(), Request{DryRun: true})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	t.Log(msg)
+	for _, word := range []string{"report", "search", "log-aws-"} {
+		if n := strings.Count(msg, word+":"); n > 1 {
+			t.Errorf("%q appears %d times as a context: %s", word+":", n, msg)
+		}
+	}
+	if !strings.Contains(msg, "coverage search, page 1") || !strings.Contains(msg, "all shards failed") {
+		t.Errorf("message %q", msg)
 	}
 }

@@ -52,7 +52,7 @@ import (
 // Environment variables read by ConfigFromEnv. None holds a secret.
 const (
 	EnvBucket       = lambdaenv.ArchiveBucket       // archive bucket name (required)
-	EnvBucketRegion = lambdaenv.ArchiveBucketRegion // region of the archive bucket (default: AWS_REGION)
+	EnvBucketRegion = lambdaenv.ArchiveBucketRegion // region of the archive bucket (required)
 	EnvBucketOwner  = lambdaenv.ArchiveAccountID    // account owning the bucket, sent as ExpectedBucketOwner (optional)
 	EnvKMSKeyARN    = lambdaenv.ArchiveKMSKeyARN    // ARN of the archive KMS key (required)
 	EnvRegion       = "AWS_REGION"                  // set by Lambda: the region of the log groups
@@ -83,9 +83,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		KMSKeyARN:    getenv(EnvKMSKeyARN),
 		Region:       getenv(EnvRegion),
 	}
-	if c.BucketRegion == "" {
-		c.BucketRegion = c.Region
-	}
+	// No default from AWS_REGION: the member baseline runs in every
+	// region, the archive is in one, and SDK v2 does not follow S3's
+	// region redirects, so a guessed region fails every write there.
 	return c, c.Validate()
 }
 

@@ -316,13 +316,14 @@ func TestAccessDeniedIsNotRetried(t *testing.T) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	base := map[string]string{EnvBucket: testBucket, EnvKMSKeyARN: testKMSKey, EnvRegion: testRegion}
+	base := map[string]string{EnvBucket: testBucket, EnvKMSKeyARN: testKMSKey, EnvRegion: testRegion, EnvBucketRegion: testRegion}
 	tests := []struct {
 		name    string
 		change  map[string]string
 		wantErr string
 	}{
-		{name: "a complete environment is accepted and the bucket region defaults to the function's"},
+		{name: "a complete environment is accepted"},
+		{name: "a missing bucket region is refused, not guessed from AWS_REGION", change: map[string]string{EnvBucketRegion: ""}, wantErr: EnvBucketRegion},
 		{name: "a missing bucket is refused", change: map[string]string{EnvBucket: ""}, wantErr: EnvBucket},
 		{name: "a KMS alias is refused", change: map[string]string{EnvKMSKeyARN: "alias/archive"}, wantErr: "not a KMS key ARN"},
 		{name: "a malformed bucket owner is refused", change: map[string]string{EnvBucketOwner: "9999"}, wantErr: "12-digit"},

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/orgsiem/orgsiem/internal/detect"
@@ -64,13 +65,33 @@ const (
 	FieldSource      = "source.address" // keyword: the source as written
 	FieldLogType     = "event.dataset"  // keyword: aws.<log type>
 	FieldOutcome     = "event.outcome"  // keyword: the matched event's outcome
+	FieldAction      = "event.action"   // keyword: the matched event's action (CloudTrail eventName), for the report's evidence
 	FieldDocIndex    = "orgsiem.document.index"
 	FieldDocID       = "orgsiem.document.id"
 	FieldCount       = "orgsiem.count" // long: 1, or a window's event count
 	FieldWindowStart = "orgsiem.window.start"
 	FieldWindowEnd   = "orgsiem.window.end"
 	FieldGroup       = "orgsiem.group" // keyword: "<field>=<value>" per group_by field
+	// FieldGroupKey is the whole group of a signal as one keyword (the
+	// sorted Group entries joined by GroupKeySep), so a threshold monitor's
+	// composite aggregation has one bucket per group however many group_by
+	// fields the rule has (a multi-valued orgsiem.group would put a
+	// document into one bucket per value).
+	FieldGroupKey = "orgsiem.group_key"
+	// FieldDistinct is the value of a threshold rule's distinct field on the
+	// signal's event: the monitor counts its cardinality.
+	FieldDistinct = "orgsiem.distinct"
+	// FieldNotify is NotifyOff on alerts that must not page anyone (a
+	// backfill with `orgsiem load --no-notify`, a retro-hunt); absent
+	// otherwise. The notification monitors exclude NotifyOff.
+	FieldNotify = "orgsiem.notify"
 )
+
+// NotifyOff is the FieldNotify value of an alert that notifies nobody.
+const NotifyOff = "off"
+
+// GroupKeySep separates the "<field>=<value>" entries of FieldGroupKey.
+const GroupKeySep = "\n"
 
 // Mapping is the OpenSearch field type of every field, for the index
 // template. The template is strict: a document with any other field is
@@ -82,8 +103,9 @@ var Mapping = map[string]string{
 	FieldLevel: "keyword", FieldSeverity: "short", FieldTags: "keyword", FieldGuideline: "keyword",
 	FieldAccount: "keyword", FieldAccountName: "keyword", FieldRegion: "keyword",
 	FieldPrincipal: "keyword", FieldSourceIP: "ip", FieldSource: "keyword",
-	FieldLogType: "keyword", FieldOutcome: "keyword", FieldDocIndex: "keyword", FieldDocID: "keyword",
+	FieldLogType: "keyword", FieldOutcome: "keyword", FieldAction: "keyword", FieldDocIndex: "keyword", FieldDocID: "keyword",
 	FieldCount: "long", FieldWindowStart: "date", FieldWindowEnd: "date", FieldGroup: "keyword",
+	FieldGroupKey: "keyword", FieldDistinct: "keyword", FieldNotify: "keyword",
 }
 
 // Document is one alert or signal as indexed. Field tags are the dotted
@@ -114,12 +136,16 @@ type Document struct {
 	Source      string     `json:"source.address,omitempty"`
 	LogType     string     `json:"event.dataset,omitempty"`
 	Outcome     string     `json:"event.outcome,omitempty"`
+	Action      string     `json:"event.action,omitempty"`
 	DocIndex    string     `json:"orgsiem.document.index"`
 	DocID       string     `json:"orgsiem.document.id"`
 	Count       int        `json:"orgsiem.count"`
 	WindowStart *time.Time `json:"orgsiem.window.start,omitempty"`
 	WindowEnd   *time.Time `json:"orgsiem.window.end,omitempty"`
 	Group       []string   `json:"orgsiem.group,omitempty"`
+	GroupKey    string     `json:"orgsiem.group_key,omitempty"`
+	Distinct    string     `json:"orgsiem.distinct,omitempty"`
+	Notify      string     `json:"orgsiem.notify,omitempty"`
 }
 
 // Rulesets (rule.ruleset).
@@ -132,8 +158,15 @@ const (
 type Source struct {
 	LogType     string // the document's log type (ecs.Document.Type)
 	Outcome     string // event.outcome of the matched document
+	Action      string // event.action of the matched document
 	AccountName string // cloud.account.name, when enriched
 	Ruleset     string // RulesetBuiltin (default) or RulesetCustom
+	// Distinct is the value of the threshold rule's distinct field on the
+	// matched event (signals of distinct-count rules).
+	Distinct string
+	// NoNotify marks the alert as one no notification monitor sends
+	// (FieldNotify = NotifyOff).
+	NoNotify bool
 }
 
 // ID is the deterministic _id of the alert of rule on the document with
@@ -158,7 +191,7 @@ func FromAlert(a detect.Alert, kind string, src Source, ingested time.Time) Docu
 		RuleID: a.RuleID, RuleName: a.Title, RuleAuthor: a.Author, RuleLicense: a.License, RuleSource: a.RuleSource,
 		Ruleset: src.Ruleset, Level: a.Level, Severity: a.Severity,
 		Account: a.Account, AccountName: src.AccountName, Region: a.Region, Principal: a.Principal,
-		Source: a.Source, LogType: src.LogType, Outcome: src.Outcome,
+		Source: a.Source, LogType: src.LogType, Outcome: src.Outcome, Action: src.Action,
 		DocIndex: a.Index, DocID: a.DocID, Count: max(a.Count, 1),
 	}
 	if d.Ruleset == "" {
@@ -182,6 +215,11 @@ func FromAlert(a detect.Alert, kind string, src Source, ingested time.Time) Docu
 		d.Group = append(d.Group, k+"="+v)
 	}
 	sort.Strings(d.Group)
+	d.GroupKey = strings.Join(d.Group, GroupKeySep)
+	d.Distinct = src.Distinct
+	if src.NoNotify {
+		d.Notify = NotifyOff
+	}
 	return d
 }
 

@@ -91,6 +91,11 @@ const (
 	// AWSLogsPrefix is the segment AWS services write their layouts under,
 	// after the optional prefix the delivery was configured with.
 	AWSLogsPrefix = "AWSLogs/"
+	// DirectoryKey is the account directory: every account of the
+	// organization with its name, e-mail domain, OU path and tags, written
+	// by the directory function (management account) and read by the
+	// loader. Not announced to the ingest queue.
+	DirectoryKey = "Directory/accounts.json"
 )
 
 // Location.Source values: who wrote the object.

@@ -180,3 +180,29 @@ func BenchmarkScanSimulated(b *testing.B) {
 	b.Run("parse-only", func(b *testing.B) { run(b, false) })
 	b.Run("full-catalog", func(b *testing.B) { run(b, true) })
 }
+
+// BenchmarkBuiltin loads the embedded catalog as a process does at cold
+// start (scan, the loader Lambda's init); it reports ms/op and allocations.
+func BenchmarkBuiltin(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Builtin(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
+}
+
+// BenchmarkBuiltinEager loads the embedded catalog parsing every rule's
+// inline tests too, as every load did before tests were parsed on demand:
+// the ratio to BenchmarkBuiltin, measured in the same run, is what lazy
+// tests save at start.
+func BenchmarkBuiltinEager(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(builtinRules, "rules"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"os"
+	"reflect"
 	"sort"
 	"strconv"
 	"testing"
@@ -64,8 +65,14 @@ func TestCatalogQueryParity(t *testing.T) {
 
 func checkParity(t *testing.T, cat *Catalog) {
 	t.Helper()
+	if err := cat.LoadTests(); err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range cat.Rules() {
-		q := r.Query()
+		q, notes, err := r.ExportQuery()
+		if err != nil {
+			continue // not exported (TestExportOnFlatObject)
+		}
 		for _, tc := range r.Tests {
 			if tc.Corpus != "" {
 				continue
@@ -94,13 +101,16 @@ func checkParity(t *testing.T, cat *Catalog) {
 						if err != nil {
 							t.Fatalf("event %d: query: %v", i, err)
 						}
-						if inProcess != inDSL {
-							t.Errorf("event %d: matcher says %v, query says %v", i, inProcess, inDSL)
+						if !exportAgrees(inProcess, inDSL, notes) {
+							t.Errorf("event %d: matcher says %v, query says %v (notes %v)", i, inProcess, inDSL, notes)
 						}
 						if inDSL {
 							matchedDocs = append(matchedDocs, d)
 						}
 					}
+				}
+				if len(notes) > 0 {
+					return // a stricter export: the test's verdict is the matcher's
 				}
 				if r.Threshold == nil {
 					if got := len(matchedDocs) > 0; got != tc.Match {
@@ -212,5 +222,62 @@ func TestTypedFieldsCoverSchema(t *testing.T) {
 		if !declared[p] {
 			t.Errorf("accessor for %s, which the schema does not declare", p)
 		}
+	}
+}
+
+// TestBuiltinLazyTestsEqualEager: the catalog Builtin loads, with tests cut
+// out of each file and parsed on demand, is the catalog a full parse of the
+// same YAML gives (metadata, detection and every test, line numbers
+// included).
+func TestBuiltinLazyTestsEqualEager(t *testing.T) {
+	lazy, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range lazy.Rules() {
+		if r.Tests != nil {
+			t.Fatalf("%s: tests parsed at load", r.ID)
+		}
+	}
+	if err := lazy.LoadTests(); err != nil {
+		t.Fatal(err)
+	}
+	eager, err := Load(builtinRules, "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lazy.Len() != eager.Len() {
+		t.Fatalf("%d rules lazily, %d eagerly", lazy.Len(), eager.Len())
+	}
+	for _, e := range eager.Rules() {
+		l := lazy.Rule(e.ID)
+		if l == nil {
+			t.Errorf("%s missing", e.ID)
+			continue
+		}
+		if len(e.Tests) == 0 || !reflect.DeepEqual(l.Tests, e.Tests) {
+			t.Errorf("%s: tests differ:\nlazy  %+v\neager %+v", e.ID, l.Tests, e.Tests)
+		}
+		if l.Line != e.Line || l.Title != e.Title || l.Level != e.Level || !reflect.DeepEqual(l.Tags, e.Tags) ||
+			!reflect.DeepEqual(l.Query(), e.Query()) {
+			t.Errorf("%s: metadata or detection differ", e.ID)
+		}
+	}
+}
+
+func TestFindTestsBlock(t *testing.T) {
+	src := "title: x\ntests:\n- name: a\n  match: true\n# note\n-   name: b\nlevel: high\n"
+	b, ok := findTests([]byte(src))
+	if !ok {
+		t.Fatal("no block")
+	}
+	if got := string(b.head([]byte(src))); got != "title: x\n\n\n\n\n\nlevel: high\n" {
+		t.Errorf("head %q", got)
+	}
+	if got := string(b.tests([]byte(src))); got != "\ntests:\n- name: a\n  match: true\n# note\n-   name: b\n" {
+		t.Errorf("tests %q", got)
+	}
+	if _, ok := findTests([]byte("title: x\ntestsuite: y\n")); ok {
+		t.Error("testsuite: is not tests:")
 	}
 }

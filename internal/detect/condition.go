@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -73,6 +74,10 @@ func parseCondition(src string, sels map[string]*selection) (*cond, map[string]b
 	return c, p.used, nil
 }
 
+// errAggregation marks a Sigma 1 aggregation ("| count() by x > 5"),
+// which the specification replaced by correlation rules.
+var errAggregation = errors.New("aggregation expressions (Sigma 1 \"| count() ...\") are not supported: use threshold")
+
 func lexCondition(src string) ([]string, error) {
 	var toks []string
 	for i := 0; i < len(src); {
@@ -84,7 +89,7 @@ func lexCondition(src string) ([]string, error) {
 			toks = append(toks, string(c))
 			i++
 		case c == '|':
-			return nil, fmt.Errorf("aggregation expressions (| count() ...) are not supported: use threshold")
+			return nil, fmt.Errorf("%w: %q", errAggregation, strings.TrimSpace(src[i:]))
 		case isNameByte(c):
 			j := i
 			for j < len(src) && isNameByte(src[j]) {

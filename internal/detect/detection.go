@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -42,7 +43,10 @@ type mods struct {
 	fieldref bool
 	expand   bool
 	cased    bool
-	cmp      string // gt, gte, lt, lte
+	cmp      string   // gt, gte, lt, lte
+	neq      bool     // the field differs from every value
+	enc      []string // windash, utf16*, base64, base64offset, in order
+	timePart string   // minute, hour, day, week, month, year of a date
 }
 
 // litKind is the YAML kind of a rule value.
@@ -73,6 +77,7 @@ type fieldMatch struct {
 
 	// Compiled against the current parameters (compile).
 	preds    []pred
+	ends     []int    // preds[ends[i-1]:ends[i]] come from value i (after encodings)
 	nullOK   bool     // a null value: absence matches
 	texts    []lit    // values after |expand, for the query compiler
 	exists   bool     // |exists value
@@ -80,15 +85,24 @@ type fieldMatch struct {
 	disabled bool     // an |expand list resolved to no values: matches nothing
 }
 
+// knownModifiers is the modifier set of the Sigma specification
+// (sigma-appendix-modifiers.md v2.1.0): generic, string, encoding,
+// numeric, time, ip and specific modifiers.
 var knownModifiers = map[string]bool{
-	"contains": true, "startswith": true, "endswith": true, "all": true, "re": true,
-	"i": true, "m": true, "s": true, "cidr": true, "exists": true, "fieldref": true,
-	"expand": true, "cased": true, "gt": true, "gte": true, "lt": true, "lte": true,
+	"contains": true, "startswith": true, "endswith": true, "all": true, "exists": true, "cased": true, "neq": true,
+	"re": true, "i": true, "m": true, "s": true, "windash": true,
+	"base64": true, "base64offset": true, "utf16le": true, "utf16be": true, "utf16": true,
+	"gt": true, "gte": true, "lt": true, "lte": true,
+	"minute": true, "hour": true, "day": true, "week": true, "month": true, "year": true,
+	"cidr": true, "expand": true, "fieldref": true,
 }
+
+// modifierAliases: "wide: an alias for the utf16le modifier" (Encoding).
+var modifierAliases = map[string]string{"wide": "utf16le"}
 
 // parseDetection reads the detection mapping. errs collects every problem
 // with its line; the returned detection is nil when any was found.
-func parseDetection(n *yaml.Node, service string, errs *errList) *detection {
+func parseDetection(n *yaml.Node, service string, errs *errList, mode loadMode) *detection {
 	if n.Kind != yaml.MappingNode {
 		errs.add(n.Line, "detection must be a mapping of selections and a condition")
 		return nil
@@ -103,13 +117,13 @@ func parseDetection(n *yaml.Node, service string, errs *errList) *detection {
 		case name == "condition":
 			condNode = v
 		case name == "timeframe":
-			errs.add(k.Line, "detection.timeframe is not supported: use threshold.window")
+			errs.addKind(Unsupported, k.Line, "detection.timeframe %q (Sigma 1 aggregation window) is not supported: use threshold.window", v.Value)
 		case !selectionName.MatchString(name):
 			errs.add(k.Line, "selection name %q must match %s", name, selectionName)
 		case det.sels[name] != nil:
 			errs.add(k.Line, "selection %q defined twice", name)
 		default:
-			if s := parseSelection(name, v, service, errs); s != nil {
+			if s := parseSelection(name, v, service, errs, mode); s != nil {
 				det.sels[name] = s
 				det.order = append(det.order, name)
 			}
@@ -119,8 +133,22 @@ func parseDetection(n *yaml.Node, service string, errs *errList) *detection {
 		errs.add(n.Line, "detection has no condition")
 		return nil
 	}
-	if condNode.Kind != yaml.ScalarNode || condNode.Tag != "!!str" {
-		errs.add(condNode.Line, "detection.condition must be one string expression")
+	// The condition may be a list of expressions, linked with OR
+	// ("Condition").
+	var srcs []*yaml.Node
+	switch {
+	case condNode.Kind == yaml.ScalarNode && condNode.Tag == "!!str":
+		srcs = []*yaml.Node{condNode}
+	case condNode.Kind == yaml.SequenceNode && len(condNode.Content) > 0:
+		for _, item := range condNode.Content {
+			if item.Kind != yaml.ScalarNode || item.Tag != "!!str" {
+				errs.add(item.Line, "detection.condition list items must be string expressions")
+				return nil
+			}
+		}
+		srcs = condNode.Content
+	default:
+		errs.add(condNode.Line, "detection.condition must be a string expression or a list of them")
 		return nil
 	}
 	if len(det.sels) == 0 && errs.len() == before {
@@ -129,13 +157,31 @@ func parseDetection(n *yaml.Node, service string, errs *errList) *detection {
 	if errs.len() > before {
 		return nil
 	}
-	c, used, err := parseCondition(condNode.Value, det.sels)
-	if err != nil {
-		errs.add(condNode.Line, "condition %q: %v", condNode.Value, err)
-		return nil
+	var conds []*cond
+	used := map[string]bool{}
+	for _, src := range srcs {
+		c, u, err := parseCondition(src.Value, det.sels)
+		if err != nil {
+			kind := Invalid
+			if errors.Is(err, errAggregation) {
+				kind = Unsupported
+			}
+			errs.addKind(kind, src.Line, "condition %q: %v", src.Value, err)
+			return nil
+		}
+		conds = append(conds, c)
+		for k := range u {
+			used[k] = true
+		}
 	}
+	c := conds[0]
+	if len(conds) > 1 {
+		c = &cond{op: opOr, kids: conds}
+	}
+	// Sigma lets a selection go unused; in the built-in catalog it is a
+	// mistake.
 	for _, name := range det.order {
-		if !used[name] {
+		if mode.house && !used[name] {
 			errs.add(det.sels[name].line, "selection %q is not used by the condition", name)
 		}
 	}
@@ -148,7 +194,7 @@ func parseDetection(n *yaml.Node, service string, errs *errList) *detection {
 
 var selectionName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func parseSelection(name string, n *yaml.Node, service string, errs *errList) *selection {
+func parseSelection(name string, n *yaml.Node, service string, errs *errList, mode loadMode) *selection {
 	s := &selection{name: name, line: n.Line}
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -160,17 +206,35 @@ func parseSelection(name string, n *yaml.Node, service string, errs *errList) *s
 			errs.add(n.Line, "selection %q is an empty list", name)
 			return nil
 		}
+		// A list of strings is a keyword search over the whole event; a
+		// list of maps is one branch per map ("Lists", "Keywords search").
+		var words []*yaml.Node
 		for _, item := range n.Content {
-			if item.Kind != yaml.MappingNode {
-				errs.add(item.Line, "selection %q: keyword (full-text) selections are not supported; use field: value maps", name)
+			switch item.Kind {
+			case yaml.MappingNode:
+				if b := parseBranch(item, service, errs); b != nil {
+					s.branches = append(s.branches, b)
+				}
+			case yaml.ScalarNode:
+				words = append(words, item)
+			default:
+				errs.add(item.Line, "selection %q: list items must be maps or strings", name)
 				return nil
 			}
-			if b := parseBranch(item, service, errs); b != nil {
-				s.branches = append(s.branches, b)
+		}
+		if len(words) > 0 {
+			if mode.house {
+				errs.add(words[0].Line, "selection %q: keyword (full-text) selections are not used by the built-in catalog; use field: value maps", name)
+				return nil
+			}
+			list := &yaml.Node{Kind: yaml.SequenceNode, Line: words[0].Line, Content: words}
+			key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: words[0].Line}
+			if fm := parseFieldMatch(key, list, service, errs); fm != nil {
+				s.branches = append(s.branches, []*fieldMatch{fm})
 			}
 		}
 	default:
-		errs.add(n.Line, "selection %q must be a map of fields or a list of maps", name)
+		errs.add(n.Line, "selection %q must be a map of fields or a list of maps or strings", name)
 		return nil
 	}
 	return s
@@ -188,16 +252,30 @@ func parseBranch(n *yaml.Node, service string, errs *errList) []*fieldMatch {
 		}
 	}
 	// An AND is order-free: test typed ECS fields before fields of the
-	// original record, which cost a scan of the record.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].f.logTy == "" && out[j].f.logTy != "" })
+	// original record, which cost a scan of the record, and keyword
+	// searches, which read all of it, last.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].f.cost() < out[j].f.cost() })
 	return out
 }
 
-func parseFieldMatch(k, v *yaml.Node, service string, errs *errList) *fieldMatch {
-	fm := &fieldMatch{line: k.Line, key: k.Value}
-	parts := strings.Split(k.Value, "|")
-	before := errs.len()
-	for _, m := range parts[1:] {
+// cost ranks fields by what reading them costs.
+func (f *field) cost() int {
+	switch {
+	case f.path == "":
+		return 2 // keyword search: every string of the record
+	case f.logTy != "":
+		return 1
+	}
+	return 0
+}
+
+// parseModifiers reads the modifiers of a field entry ("Value Modifiers",
+// sigma-appendix-modifiers.md). Encodings apply in the order written.
+func parseModifiers(fm *fieldMatch, k *yaml.Node, names []string, errs *errList) {
+	for _, m := range names {
+		if alias, ok := modifierAliases[m]; ok {
+			m = alias
+		}
 		if !knownModifiers[m] {
 			errs.add(k.Line, "%s: unknown modifier %q", k.Value, m)
 			continue
@@ -227,6 +305,15 @@ func parseFieldMatch(k, v *yaml.Node, service string, errs *errList) *fieldMatch
 			fm.m.expand = true
 		case "cased":
 			fm.m.cased = true
+		case "neq":
+			fm.m.neq = true
+		case "base64", "base64offset", "utf16le", "utf16be", "utf16", "windash":
+			fm.m.enc = append(fm.m.enc, m)
+		case "minute", "hour", "day", "week", "month", "year":
+			if fm.m.timePart != "" {
+				errs.add(k.Line, "%s: more than one time modifier", k.Value)
+			}
+			fm.m.timePart = m
 		default:
 			if fm.m.cmp != "" {
 				errs.add(k.Line, "%s: more than one comparison modifier", k.Value)
@@ -234,8 +321,9 @@ func parseFieldMatch(k, v *yaml.Node, service string, errs *errList) *fieldMatch
 			fm.m.cmp = m
 		}
 	}
+	m := fm.m
 	kinds := 0
-	for _, b := range []bool{fm.m.pos != "", fm.m.re, fm.m.cidr, fm.m.exists, fm.m.fieldref, fm.m.cmp != ""} {
+	for _, b := range []bool{m.pos != "", m.re, m.cidr, m.exists, m.fieldref, m.cmp != ""} {
 		if b {
 			kinds++
 		}
@@ -243,15 +331,50 @@ func parseFieldMatch(k, v *yaml.Node, service string, errs *errList) *fieldMatch
 	if kinds > 1 {
 		errs.add(k.Line, "%s: modifiers combine more than one kind of comparison", k.Value)
 	}
-	if fm.m.cased && (fm.m.re || fm.m.cidr || fm.m.exists || fm.m.fieldref || fm.m.cmp != "") {
+	other := m.re || m.cidr || m.exists || m.fieldref || m.cmp != "" || m.timePart != ""
+	if m.cased && other {
 		errs.add(k.Line, "%s: cased applies to string comparisons only", k.Value)
 	}
-	if fm.m.expand && (fm.m.re || fm.m.cidr || fm.m.exists || fm.m.fieldref || fm.m.cmp != "") {
+	if m.expand && other {
 		errs.add(k.Line, "%s: expand applies to string values only", k.Value)
 	}
-	f, err := resolveField(service, parts[0])
-	if err != nil {
-		errs.add(k.Line, "%v", err)
+	if len(m.enc) > 0 && other {
+		errs.add(k.Line, "%s: %s applies to string values only", k.Value, strings.Join(m.enc, "|"))
+	}
+	if m.neq && (m.exists || m.re || m.cidr || m.cmp != "") {
+		errs.add(k.Line, "%s: neq applies to plain string or number values and to fieldref", k.Value)
+	}
+	if m.timePart != "" && (m.pos != "" || m.re || m.cidr || m.exists || m.fieldref) {
+		errs.add(k.Line, "%s: %s takes a number, compared as is or with lt/lte/gt/gte", k.Value, m.timePart)
+	}
+}
+
+func parseFieldMatch(k, v *yaml.Node, service string, errs *errList) *fieldMatch {
+	fm := &fieldMatch{line: k.Line, key: k.Value}
+	parts := strings.Split(k.Value, "|")
+	before := errs.len()
+	parseModifiers(fm, k, parts[1:], errs)
+	var f *field
+	if parts[0] == "" {
+		// A keyword search ("Keywords search"), written as a list or as
+		// '|all': [...]: each value is looked for anywhere in the event.
+		f = keywordField()
+		if fm.m.pos == "" && !fm.m.re {
+			fm.m.pos = "contains"
+		}
+		if fm.m.exists || fm.m.fieldref || fm.m.cidr || fm.m.cmp != "" || fm.m.timePart != "" || fm.m.neq {
+			errs.add(k.Line, "%s: keyword searches take string values", k.Value)
+		}
+	} else {
+		var err error
+		f, err = resolveField(service, parts[0])
+		if err != nil {
+			kind := Invalid
+			if errors.Is(err, errUnknownField) {
+				kind = UnknownField
+			}
+			errs.addKind(kind, k.Line, "%v", err)
+		}
 	}
 	fm.f = f
 	switch v.Kind {
@@ -275,7 +398,11 @@ func parseFieldMatch(k, v *yaml.Node, service string, errs *errList) *fieldMatch
 		return nil
 	}
 	if err := fm.checkValues(service); err != nil {
-		errs.add(k.Line, "%s: %v", k.Value, err)
+		kind := Invalid
+		if errors.Is(err, errUnknownField) {
+			kind = UnknownField
+		}
+		errs.addKind(kind, k.Line, "%s: %v", k.Value, err)
 		return nil
 	}
 	return fm
@@ -302,8 +429,21 @@ func scalarLit(n *yaml.Node) lit {
 	return l
 }
 
-// checkValues validates the values against the modifiers and the field type
-// (what OpenSearch can query on a field of that type).
+// none reports whether no modifier is given.
+func (m *mods) none() bool {
+	return m.pos == "" && !m.all && !m.re && !m.cidr && !m.exists && !m.fieldref && !m.expand && !m.cased &&
+		m.cmp == "" && !m.neq && len(m.enc) == 0 && m.timePart == ""
+}
+
+// textual reports whether values of a field of type t are text.
+func textual(t ecs.FieldType) bool { return t == ecs.Keyword || t == ecs.FlatObject }
+
+// checkValues validates the values against the modifiers and the field
+// type. Matching runs in process on the original values, so a modifier
+// applies wherever the specification allows it: numeric comparisons on
+// keyword and flat_object values that hold numbers, cidr on a keyword
+// holding an address (CloudTrail sourceIPAddress), fieldref between a
+// keyword and a flat_object value.
 func (fm *fieldMatch) checkValues(service string) error {
 	m, typ := fm.m, fm.f.typ
 	nulls := 0
@@ -312,10 +452,11 @@ func (fm *fieldMatch) checkValues(service string) error {
 			nulls++
 		}
 	}
-	if nulls > 0 && (m != mods{}) {
+	if nulls > 0 && !m.none() {
 		return fmt.Errorf("null (field absent) cannot be combined with modifiers")
 	}
 	if m.all && len(fm.vals) < 2 {
+		// "Single item values are not allowed to have an all modifier".
 		return fmt.Errorf("all needs a list of values")
 	}
 	switch {
@@ -325,8 +466,8 @@ func (fm *fieldMatch) checkValues(service string) error {
 		}
 		return nil
 	case m.fieldref:
-		if typ == ecs.FlatObject || typ == ecs.Text {
-			return fmt.Errorf("fieldref needs a field with doc values; %s is %s", fm.f.path, typ)
+		if typ == ecs.Text {
+			return fmt.Errorf("fieldref needs a field with comparable values; %s is %s", fm.f.path, typ)
 		}
 		for _, v := range fm.vals {
 			if v.kind != litString {
@@ -336,20 +477,30 @@ func (fm *fieldMatch) checkValues(service string) error {
 			if err != nil {
 				return fmt.Errorf("fieldref: %w", err)
 			}
-			if rf.typ != typ {
+			if rf.typ != typ && !(textual(rf.typ) && textual(typ)) {
 				return fmt.Errorf("fieldref compares %s (%s) with %s (%s): types differ", fm.f.path, typ, rf.path, rf.typ)
 			}
 			fm.refs = append(fm.refs, rf)
 		}
 		return nil
+	case m.timePart != "":
+		if typ != ecs.Date && !textual(typ) {
+			return fmt.Errorf("%s needs a date field; %s is %s", m.timePart, fm.f.path, typ)
+		}
+		for _, v := range fm.vals {
+			if v.kind != litInt {
+				return fmt.Errorf("%s takes whole numbers, got %q", m.timePart, v.s)
+			}
+		}
+		return nil
 	}
 	if typ == ecs.Text || typ == ecs.Date || typ == ecs.GeoPoint {
-		return fmt.Errorf("field %s is %s: only exists can test it", fm.f.path, typ)
+		return fmt.Errorf("field %s is %s: only exists (or a time modifier) can test it", fm.f.path, typ)
 	}
 	switch {
 	case m.cmp != "":
-		if typ != ecs.Long && typ != ecs.Double {
-			return fmt.Errorf("%s needs a long or double field; %s is %s (flat_object and keyword values compare as text)", m.cmp, fm.f.path, typ)
+		if typ != ecs.Long && typ != ecs.Double && !textual(typ) {
+			return fmt.Errorf("%s needs a numeric field; %s is %s", m.cmp, fm.f.path, typ)
 		}
 		for _, v := range fm.vals {
 			if v.kind != litInt && v.kind != litFloat {
@@ -357,7 +508,7 @@ func (fm *fieldMatch) checkValues(service string) error {
 			}
 		}
 	case m.cidr:
-		if typ != ecs.IP {
+		if typ != ecs.IP && !textual(typ) {
 			return fmt.Errorf("cidr needs an ip field; %s is %s", fm.f.path, typ)
 		}
 		for _, v := range fm.vals {
@@ -366,16 +517,19 @@ func (fm *fieldMatch) checkValues(service string) error {
 			}
 		}
 	case m.re:
-		if typ != ecs.Keyword && typ != ecs.FlatObject {
+		if !textual(typ) {
 			return fmt.Errorf("re needs a keyword or flat_object field; %s is %s", fm.f.path, typ)
 		}
+		// Compiled once, by compile, which reports a bad expression.
+	default:
+		if err := fm.checkPlain(); err != nil {
+			return err
+		}
 		for _, v := range fm.vals {
-			if _, err := compileRe(v.s, m.reFlags); err != nil {
+			if _, err := encode(v, m.enc); err != nil {
 				return err
 			}
 		}
-	default:
-		return fm.checkPlain()
 	}
 	return nil
 }
@@ -383,10 +537,10 @@ func (fm *fieldMatch) checkValues(service string) error {
 // checkPlain validates plain and contains/startswith/endswith values.
 func (fm *fieldMatch) checkPlain() error {
 	m, typ := fm.m, fm.f.typ
-	if typ == ecs.Keyword || typ == ecs.FlatObject {
+	if textual(typ) {
 		return nil
 	}
-	if m.pos != "" || m.expand || m.cased {
+	if m.pos != "" || m.expand || m.cased || len(m.enc) > 0 {
 		return fmt.Errorf("%s field %s takes plain values only", typ, fm.f.path)
 	}
 	for _, v := range fm.vals {
@@ -421,15 +575,12 @@ func compileRe(src, flags string) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("re: %w", err)
 	}
-	if _, err := luceneRegexp(src); err != nil {
-		return nil, fmt.Errorf("re %q cannot be expressed as an OpenSearch regexp: %w", src, err)
-	}
 	return re, nil
 }
 
 // compile builds the value predicates with the given parameter values.
 func (fm *fieldMatch) compile(params map[string][]string) error {
-	fm.preds, fm.texts, fm.nullOK, fm.disabled = nil, nil, false, false
+	fm.preds, fm.ends, fm.texts, fm.nullOK, fm.disabled = nil, nil, nil, false, false
 	m := fm.m
 	switch {
 	case m.exists:
@@ -449,17 +600,27 @@ func (fm *fieldMatch) compile(params map[string][]string) error {
 			return nil
 		}
 	}
-	fm.texts = vals
 	for _, v := range vals {
 		if v.kind == litNull {
 			fm.nullOK = true
+			fm.texts = append(fm.texts, v)
 			continue
 		}
-		p, err := fm.compileValue(v)
+		// A value may expand into several (windash, base64offset): they
+		// are one group, linked with OR even under |all.
+		variants, err := encode(v, m.enc)
 		if err != nil {
 			return err
 		}
-		fm.preds = append(fm.preds, p)
+		for _, e := range variants {
+			p, err := fm.compileValue(e)
+			if err != nil {
+				return err
+			}
+			fm.preds = append(fm.preds, p)
+			fm.texts = append(fm.texts, e)
+		}
+		fm.ends = append(fm.ends, len(fm.preds))
 	}
 	return nil
 }
@@ -470,6 +631,9 @@ func (fm *fieldMatch) compileValue(v lit) (pred, error) {
 	case m.cmp != "":
 		n, _ := strconv.ParseFloat(v.s, 64)
 		return cmpPred{op: m.cmp, n: n}, nil
+	case m.timePart != "":
+		n, _ := strconv.ParseFloat(v.s, 64)
+		return numEqPred{n: n}, nil
 	case m.cidr:
 		p, _ := netip.ParsePrefix(v.s)
 		return cidrPred{p: p.Masked()}, nil
@@ -511,7 +675,49 @@ func (fm *fieldMatch) pattern(v lit) []globTok {
 	return toks
 }
 
-var placeholder = regexp.MustCompile(`%([A-Za-z0-9_]+)%`)
+// phPart is a piece of an |expand value: literal text, or a placeholder
+// name.
+type phPart struct {
+	text string
+	name bool
+}
+
+// splitPlaceholders cuts an |expand value into literal text and %name%
+// placeholders. "A plain percent character can be used by escaping it
+// with a backslash" (sigma-rules-specification.md, "Placeholders"): \%
+// is a literal %.
+func splitPlaceholders(s string) []phPart {
+	var out []phPart
+	var lit strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == '%':
+			lit.WriteByte('%')
+			i++
+		case s[i] == '%':
+			j := i + 1
+			for j < len(s) && (s[j] == '_' || ('a' <= s[j] && s[j] <= 'z') || ('A' <= s[j] && s[j] <= 'Z') || ('0' <= s[j] && s[j] <= '9')) {
+				j++
+			}
+			if j < len(s) && s[j] == '%' && j > i+1 {
+				if lit.Len() > 0 {
+					out = append(out, phPart{text: lit.String()})
+					lit.Reset()
+				}
+				out = append(out, phPart{text: s[i+1 : j], name: true})
+				i = j
+				continue
+			}
+			lit.WriteByte('%')
+		default:
+			lit.WriteByte(s[i])
+		}
+	}
+	if lit.Len() > 0 {
+		out = append(out, phPart{text: lit.String()})
+	}
+	return out
+}
 
 // expandValues replaces %name% placeholders by every value of the parameter
 // (the cartesian product when a value holds several).
@@ -522,16 +728,20 @@ func expandValues(vals []lit, params map[string][]string) ([]lit, error) {
 			out = append(out, v)
 			continue
 		}
-		cur := []string{v.s}
-		for _, m := range placeholder.FindAllStringSubmatch(v.s, -1) {
-			pv, ok := params[m[1]]
-			if !ok {
-				return nil, fmt.Errorf("expand: parameter %q is not declared under parameters", m[1])
+		cur := []string{""}
+		for _, p := range splitPlaceholders(v.s) {
+			alts := []string{p.text}
+			if p.name {
+				pv, ok := params[p.text]
+				if !ok {
+					return nil, fmt.Errorf("expand: parameter %q is not declared under parameters", p.text)
+				}
+				alts = pv
 			}
-			var next []string
+			next := make([]string, 0, len(cur)*len(alts))
 			for _, c := range cur {
-				for _, p := range pv {
-					next = append(next, strings.Replace(c, m[0], p, 1))
+				for _, a := range alts {
+					next = append(next, c+a)
 				}
 			}
 			cur = next
@@ -550,8 +760,10 @@ func (fm *fieldMatch) placeholders() []string {
 	}
 	var out []string
 	for _, v := range fm.vals {
-		for _, m := range placeholder.FindAllStringSubmatch(v.s, -1) {
-			out = append(out, m[1])
+		for _, p := range splitPlaceholders(v.s) {
+			if p.name {
+				out = append(out, p.text)
+			}
 		}
 	}
 	return out
@@ -562,39 +774,72 @@ func (fm *fieldMatch) eval(e *evalDoc, s *scratch) bool {
 	if fm.disabled {
 		return false
 	}
+	if fm.m.exists && fm.f.has != nil {
+		return fm.f.has(e) == fm.exists
+	}
 	vals := fm.f.get(e, s.a[:0])
 	s.a = vals
 	switch {
 	case fm.m.exists:
 		return (len(vals) > 0) == fm.exists
 	case fm.m.fieldref:
-		for _, rf := range fm.refs {
-			refs := rf.get(e, s.b[:0])
-			s.b = refs
-			for _, v := range vals {
-				for _, r := range refs {
-					if valueText(v) == valueText(r) {
-						return true
-					}
-				}
-			}
-		}
-		return false
+		return fm.equalsRef(e, s, vals) != fm.m.neq
+	}
+	if fm.m.timePart != "" {
+		vals = timeParts(vals, fm.m.timePart)
+		s.a = vals
+	}
+	if fm.m.neq {
+		// "The field is different from the specified values": absent
+		// fields differ from every value.
+		return !fm.any(s, vals)
 	}
 	if len(vals) == 0 {
 		return fm.nullOK
 	}
 	if fm.m.all {
-		for _, p := range fm.preds {
-			if !s.anyValue(p, vals) {
+		lo := 0
+		for _, hi := range fm.ends {
+			ok := false
+			for _, p := range fm.preds[lo:hi] {
+				if s.anyValue(p, vals) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
 				return false
 			}
+			lo = hi
 		}
 		return true
 	}
+	return fm.any(s, vals)
+}
+
+func (fm *fieldMatch) any(s *scratch, vals []gjson.Result) bool {
 	for _, p := range fm.preds {
 		if s.anyValue(p, vals) {
 			return true
+		}
+	}
+	return false
+}
+
+// equalsRef reports whether a value of the field equals a value of a
+// referenced field ("fieldref": compare fields of the event at matching
+// time). Values compare as text, exactly: a keyword and a flat_object
+// value holding the same user name are equal.
+func (fm *fieldMatch) equalsRef(e *evalDoc, s *scratch, vals []gjson.Result) bool {
+	for _, rf := range fm.refs {
+		refs := rf.get(e, s.b[:0])
+		s.b = refs
+		for _, v := range vals {
+			for _, r := range refs {
+				if valueText(v) == valueText(r) {
+					return true
+				}
+			}
 		}
 	}
 	return false
@@ -610,8 +855,37 @@ func (s *scratch) anyValue(p pred, vals []gjson.Result) bool {
 		} else if p.match(v) {
 			return true
 		}
+		if v.Type == gjson.JSON && strings.IndexByte(v.Raw, '\\') >= 0 {
+			// A string test on a whole object (requestParameters|contains)
+			// reads its text as written, and also with the escapes of
+			// embedded JSON documents undone: CloudTrail records policy
+			// documents as JSON strings inside requestParameters, where a
+			// rule's '"Effect":"Allow"' appears as \"Effect\":\"Allow\".
+			text := unescapeJSONText(v.Raw)
+			if rp != nil {
+				if rp.matchString(text) {
+					return true
+				}
+			} else if sp, ok := p.(*strPred); ok && sp.matchString(text) {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// unescapeJSONText undoes one level of JSON string escaping over a whole
+// JSON text: \" becomes ", \\ becomes \, \/ becomes /.
+func unescapeJSONText(raw string) string {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '\\' && i+1 < len(raw) && strings.IndexByte(`"\\/`, raw[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(raw[i])
+	}
+	return b.String()
 }
 
 // scratch holds reusable value buffers for one matcher, and the results
@@ -627,6 +901,7 @@ type scratch struct {
 const reCacheSize = 4096
 
 func (s *scratch) reMatch(p *rePred, text string) bool {
+	p.plan()
 	if p.lits != nil {
 		return p.matchString(text) // a string search: nothing to save
 	}

@@ -235,6 +235,19 @@ func leafMatches(kind string, typ ecs.FieldType, spec any, leaf any) (bool, erro
 	if kind != "term" && typ != ecs.Keyword && typ != ecs.FlatObject {
 		return false, fmt.Errorf("%s on %s field", kind, typ)
 	}
+	// flat_object subfields (OpenSearch 2.x FlatObjectFieldMapper /
+	// FlatObjectFieldType): exact term and prefix (case-insensitive
+	// allowed) work; a case-insensitive term and a regexp fall back to a
+	// Lucene field that does not exist and silently match nothing;
+	// wildcard throws QueryShardException before 2.18 (the search fails).
+	if typ == ecs.FlatObject {
+		switch {
+		case kind == "term" && ci, kind == "regexp":
+			return false, nil
+		case kind == "wildcard":
+			return false, fmt.Errorf("QueryShardException: wildcard on flat_object field (OpenSearch before 2.18)")
+		}
+	}
 	switch kind {
 	case "term":
 		switch typ {

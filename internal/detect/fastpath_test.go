@@ -52,6 +52,7 @@ func TestRePredFastPaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			re := regexp.MustCompile(tc.src)
 			p := newRePred(re)
+			p.plan()
 			form := "regexp"
 			switch {
 			case p.set != nil:

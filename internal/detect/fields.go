@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ var cloudTrailAliases = map[string]string{
 	"eventID":            "event.id",
 }
 
+// errUnknownField marks a field name the log source does not have.
+var errUnknownField = errors.New("unknown field")
+
 // field is one resolved rule field.
 type field struct {
 	raw   string        // as written in the rule
@@ -42,6 +46,10 @@ type field struct {
 	typ   ecs.FieldType // declared type of path
 	logTy string        // log type whose aws.<type> object holds it, or ""
 	get   accessor
+	// has reports presence for |exists on fields of the original record,
+	// where a member may be present with a null value; nil: a field is
+	// present when get yields a value.
+	has func(e *evalDoc) bool
 }
 
 // accessor appends the values of one field of the document to buf. Absent
@@ -73,9 +81,9 @@ func resolveField(service, raw string) (*field, error) {
 	typ, ok := ecs.FieldTypeOf(path)
 	if !ok {
 		if service == serviceCloudTrail {
-			return nil, fmt.Errorf("unknown field %q: not a declared CloudTrail record field (document path %s) nor an ECS field", raw, path)
+			return nil, fmt.Errorf("%w %q: CloudTrail records have no such field (document path %s) and it is not an ECS field", errUnknownField, raw, path)
 		}
-		return nil, fmt.Errorf("unknown field %q: not declared in the document schema", raw)
+		return nil, fmt.Errorf("%w %q: not declared in the %s document schema", errUnknownField, raw, service)
 	}
 	f := &field{raw: raw, path: path, typ: typ}
 	if t, ok := typedFields[path]; ok {
@@ -92,6 +100,7 @@ func resolveField(service, raw string) (*field, error) {
 	}
 	f.logTy = logTy
 	f.get = recordAccessor(logTy, strings.Split(sub, "."))
+	f.has = recordPresence(logTy, strings.Split(sub, "."))
 	return f, nil
 }
 
@@ -322,6 +331,7 @@ var typedFields = func() map[string]accessor {
 		"error.code":    strField(func(d *ecs.Document) string { return d.Error.Code }),
 
 		"orgsiem.claimed_account": strField(func(d *ecs.Document) string { return d.Orgsiem.ClaimedAccount }),
+		"orgsiem.account.ou":      strField(func(d *ecs.Document) string { return d.Orgsiem.AccountOU }),
 
 		"aws.cloudwatchlogs.id":                   strField(func(d *ecs.Document) string { return d.CloudWatch.ID }),
 		"aws.cloudwatchlogs.log_group":            strField(func(d *ecs.Document) string { return d.CloudWatch.LogGroup }),

@@ -18,19 +18,29 @@ func FuzzParseRule(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	sigma, _ := filepath.Glob(filepath.Join("testdata", "sigma", "*", "*.yml"))
+	for _, p := range sigma {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, errs := parseRule("fuzz/x.yml", data)
-		if (r == nil) == (len(errs) == 0) {
-			t.Fatalf("rule %v with errors %v", r, errs)
-		}
-		for _, e := range errs {
-			le, ok := e.(*LoadError)
-			if !ok || le.File != "fuzz/x.yml" || le.RuleID == "" {
-				t.Fatalf("unlocated error %v", e)
+		for _, mode := range []loadMode{{house: true}, {}} {
+			r, errs := parseRuleMode("fuzz/x.yml", data, mode)
+			if (r == nil) == (len(errs) == 0) {
+				t.Fatalf("rule %v with errors %v", r, errs)
 			}
-		}
-		if r != nil {
-			_ = r.Query()
+			for _, e := range errs {
+				le, ok := e.(*LoadError)
+				if !ok || le.File != "fuzz/x.yml" || le.RuleID == "" {
+					t.Fatalf("unlocated error %v", e)
+				}
+			}
+			if r != nil {
+				_ = r.Query()
+			}
 		}
 	})
 }

@@ -81,10 +81,12 @@ func branchRequirement(br []*fieldMatch) requirement {
 }
 
 // equalityValues returns the lower-cased values of a plain equality entry
-// (no wildcards, no null, no modifiers but cased/expand), or nil.
+// (no wildcards, no null, no modifiers but cased, expand and encodings),
+// or nil.
 func (fm *fieldMatch) equalityValues() []string {
 	m := fm.m
-	if m.pos != "" || m.re || m.cidr || m.exists || m.fieldref || m.cmp != "" || m.all || fm.nullOK || fm.disabled || len(fm.preds) == 0 {
+	if m.pos != "" || m.re || m.cidr || m.exists || m.fieldref || m.cmp != "" || m.all || m.neq || m.timePart != "" ||
+		fm.nullOK || fm.disabled || len(fm.preds) == 0 {
 		return nil
 	}
 	out := make([]string, 0, len(fm.preds))

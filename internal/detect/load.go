@@ -20,19 +20,91 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// Load reads every *.yml file below dir of fsys as one rule and validates
-// it. It returns all problems at once (errors.Join of *LoadError, each
+// Two kinds of rule files are loaded.
+//
+// The built-in catalog (Builtin) and Load/LoadDir follow the house rules on
+// top of the Sigma specification: every rule has a slug id equal to its
+// file name, license, source, author and inline tests with a positive and a
+// negative event, and only known keys; any problem fails the whole load.
+//
+// Site rules (LoadSigma, LoadSigmaDir: the CLI's --rules DIR, the loader's
+// custom rules) are Sigma rules as the specification defines them
+// (sigma-rules-specification.md, "File Structure" and "Components"): only
+// title, logsource and detection are required, any other attribute
+// (related, modified, fields, name, taxonomy, scope, custom fields ...) is
+// accepted, dates may be YAML dates, and the id may be any string (a UUID)
+// or absent (the file name stands in). The house extensions (parameters,
+// threshold, report, severity, tests) are accepted there too. A rule that
+// cannot be used is refused on its own, with a LoadError saying why (Kind)
+// and naming the exact construct; the other rules load.
+
+// Load reads every *.yml file below dir of fsys as one rule under the house
+// rules. It returns all problems at once (errors.Join of *LoadError, each
 // naming file, line and rule id) and a nil catalog when there is any.
 // Other files are ignored.
-func Load(fsys fs.FS, dir string) (*Catalog, error) { return load(fsys, dir, "") }
+func Load(fsys fs.FS, dir string) (*Catalog, error) {
+	return loadStrict(fsys, dir, "", loadMode{house: true})
+}
 
-// LoadDir loads the rules below a directory of the local file system (the
-// CLI's --rules DIR); errors name files by their path under dir.
-func LoadDir(dir string) (*Catalog, error) { return load(os.DirFS(dir), ".", dir) }
+// LoadDir is Load over a directory of the local file system; errors name
+// files by their path under dir.
+func LoadDir(dir string) (*Catalog, error) {
+	return loadStrict(os.DirFS(dir), ".", dir, loadMode{house: true})
+}
 
-func load(fsys fs.FS, dir, prefix string) (*Catalog, error) {
-	cat := newCatalog()
+// LoadSigma reads every *.yml file below dir of fsys as one Sigma rule. It
+// returns the rules that load and, in file order, one LoadError per
+// problem of each refused rule. err is set only when the files cannot be
+// read.
+//
+// params gives values to placeholders ("Placeholders": %Name% in |expand
+// values) that a rule uses without declaring them under parameters:, such
+// as the specification's standard %Workstations%; a rule with a
+// placeholder that has no values is refused, as the specification asks of
+// a tool that cannot resolve it.
+func LoadSigma(fsys fs.FS, dir string, params map[string][]string) (cat *Catalog, refused []*LoadError, err error) {
+	return load(fsys, dir, "", loadMode{params: params})
+}
+
+// LoadSigmaDir is LoadSigma over a directory of the local file system (the
+// CLI's --rules DIR, params from --param); errors name files by their path
+// under dir.
+func LoadSigmaDir(dir string, params map[string][]string) (cat *Catalog, refused []*LoadError, err error) {
+	return load(os.DirFS(dir), ".", dir, loadMode{params: params})
+}
+
+// loadMode selects the rules a load applies.
+type loadMode struct {
+	house bool // the built-in catalog's conventions (see above)
+	// lazyTests leaves each rule's tests block unparsed until
+	// Catalog.LoadTests: test events are most of the catalog's bytes and
+	// of its load time, and only `rules test` reads them.
+	lazyTests bool
+	fsys      fs.FS  // the file system rule files are read from (lazyTests)
+	path      string // of the file in fsys
+	// params are values for placeholders a Sigma rule does not declare.
+	params map[string][]string
+}
+
+func loadStrict(fsys fs.FS, dir, prefix string, mode loadMode) (*Catalog, error) {
+	cat, refused, err := load(fsys, dir, prefix, mode)
 	var errs []error
+	for _, e := range refused {
+		errs = append(errs, e)
+	}
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cat, nil
+}
+
+func load(fsys fs.FS, dir, prefix string, mode loadMode) (*Catalog, []*LoadError, error) {
+	cat := newCatalog()
+	var refused []*LoadError
+	var rules []*Rule
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -44,35 +116,62 @@ func load(fsys fs.FS, dir, prefix string) (*Catalog, error) {
 		if err != nil {
 			return err
 		}
-		r, ferrs := parseRule(path.Join(prefix, p), data)
-		errs = append(errs, ferrs...)
+		mode.fsys, mode.path = fsys, p
+		r, errs := parseRuleMode(path.Join(prefix, p), data, mode)
+		for _, e := range errs {
+			refused = append(refused, e.(*LoadError))
+		}
 		if r != nil {
-			if err := cat.add(r); err != nil {
-				errs = append(errs, &LoadError{File: r.File, Line: r.Line, RuleID: r.ID, Err: err})
-			}
+			rules = append(rules, r)
 		}
 		return nil
 	})
 	if err != nil {
-		errs = append(errs, fmt.Errorf("reading rules in %s: %w", dir, err))
+		err = fmt.Errorf("reading rules in %s: %w", path.Join(prefix, dir), err)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	for _, r := range rules {
+		if prev := cat.byID[r.ID]; prev != nil {
+			refused = append(refused, &LoadError{File: r.File, Line: r.Line, RuleID: r.ID, Kind: Invalid,
+				Err: fmt.Errorf("rule id %q defined twice: %s and %s", r.ID, prev.File, r.File)})
+			continue
+		}
+		cat.byID[r.ID] = r
+		cat.rules = append(cat.rules, r)
 	}
-	return cat, nil
+	cat.sort()
+	return cat, refused, err
 }
 
 var (
-	idPattern        = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	paramPattern     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	yamlLine         = regexp.MustCompile(`line (\d+)`)
-	topLevelKeys     = []string{"title", "id", "status", "description", "references", "author", "license", "source", "tags", "logsource", "detection", "level", "falsepositives", "report", "severity", "parameters", "threshold", "tests", "date", "modified"}
-	requiredTopLevel = []string{"title", "id", "status", "description", "author", "license", "source", "logsource", "detection", "level", "tests"}
+	idPattern    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	paramPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	yamlLine     = regexp.MustCompile(`line (\d+)`)
+	// sigmaKeys are the attributes of the Sigma rules specification
+	// ("File Structure"); houseKeys are orgsiem's extensions.
+	sigmaKeys = []string{"title", "id", "name", "related", "taxonomy", "status", "description", "license", "references",
+		"author", "date", "modified", "logsource", "detection", "fields", "falsepositives", "level", "tags", "scope"}
+	houseKeys     = []string{"source", "report", "severity", "parameters", "threshold", "tests"}
+	sigmaRequired = []string{"title", "logsource", "detection"}
+	houseRequired = []string{"title", "id", "status", "description", "author", "license", "source", "logsource", "detection", "level", "tests"}
+	// Sigma statuses ("Status") and relation types ("Identification").
+	statuses     = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
+	relatedTypes = []string{"derived", "obsolete", "merged", "renamed", "similar"}
 )
 
-// parseRule parses and validates one rule file.
+// parseRule parses and validates one rule file under the house rules.
 func parseRule(file string, data []byte) (*Rule, []error) {
+	return parseRuleMode(file, data, loadMode{house: true})
+}
+
+// parseRuleMode parses and validates one rule file.
+func parseRuleMode(file string, data []byte, mode loadMode) (*Rule, []error) {
 	el := &errList{file: file, id: strings.TrimSuffix(path.Base(file), ".yml")}
+	hasTests := false
+	if mode.lazyTests {
+		if b, ok := findTests(data); ok {
+			data, hasTests = b.head(data), true
+		}
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -88,7 +187,13 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		el.add(extra.Line, "a rule file holds one YAML document")
+		// Sigma correlation rules and rule collections are multi-document
+		// files (sigma-correlation-rules-specification.md).
+		line := extra.Line
+		if len(extra.Content) > 0 {
+			line = extra.Content[0].Line
+		}
+		el.addKind(Unsupported, line, "a second YAML document (rule collections and correlation rules are not supported: one rule per file)")
 		return nil, el.errs
 	}
 	resolveAliases(&doc, map[*yaml.Node]bool{})
@@ -103,9 +208,23 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 	keys := map[string]*yaml.Node{}
 	keyLine := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
+		// Correlation rules and filters are other Sigma documents
+		// (sigma-correlation-rules-specification.md,
+		// sigma-filters-specification.md), told apart by these keys.
+		if k := root.Content[i]; (k.Value == "correlation" || k.Value == "filter") && !mode.house {
+			el.addKind(Unsupported, k.Line, "a Sigma %s document (%s:) is not supported: only detection rules are", map[string]string{"correlation": "correlation rule", "filter": "filter"}[k.Value], k.Value)
+			return nil, el.errs
+		}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
 		k := root.Content[i]
-		if !contains(topLevelKeys, k.Value) {
-			el.add(k.Line, "unknown key %q (known: %s)", k.Value, strings.Join(topLevelKeys, ", "))
+		known := contains(sigmaKeys, k.Value) || contains(houseKeys, k.Value)
+		if !known {
+			// The specification allows arbitrary custom attributes; the
+			// built-in catalog does not (a typo would go unnoticed).
+			if mode.house {
+				el.add(k.Line, "unknown key %q (known: %s)", k.Value, strings.Join(append(append([]string(nil), sigmaKeys...), houseKeys...), ", "))
+			}
 			continue
 		}
 		if keys[k.Value] != nil {
@@ -115,8 +234,12 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 		keys[k.Value] = root.Content[i+1]
 		keyLine[k.Value] = k.Line
 	}
-	for _, k := range requiredTopLevel {
-		if keys[k] == nil {
+	required := sigmaRequired
+	if mode.house {
+		required = houseRequired
+	}
+	for _, k := range required {
+		if keys[k] == nil && !(k == "tests" && hasTests) {
 			el.add(root.Line, "missing required key %q", k)
 		}
 	}
@@ -132,13 +255,40 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 	}
 	strs := func(k string, dst *[]string) {
 		if n := keys[k]; n != nil {
+			if !mode.house && n.Kind == yaml.ScalarNode && n.Tag == "!!str" && n.Value != "" {
+				*dst = []string{n.Value} // a single string where a list is specified
+				return
+			}
 			*dst = stringList(n, k, el)
 		}
 	}
-	str("id", &r.ID)
+	// date and modified are ISO 8601 dates ("Date", "Modified"); YAML
+	// decodes an unquoted 2023-05-12 as a timestamp, and SigmaHQ rules
+	// before 2023 wrote 2021/08/19. Both are kept as written.
+	date := func(k string, dst *string) {
+		if n := keys[k]; n != nil {
+			if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!timestamp") || !datePattern.MatchString(n.Value) {
+				el.add(n.Line, "%s must be a date YYYY-MM-DD (or YYYY/MM/DD), got %q", k, n.Value)
+				return
+			}
+			*dst = n.Value
+		}
+	}
 	r.Line = keyLine["id"]
-	if r.ID != "" {
-		el.id = r.ID
+	if n := keys["id"]; n != nil {
+		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || strings.TrimSpace(n.Value) == "" || strings.ContainsAny(n.Value, " \t\r\n") {
+			el.add(n.Line, "id must be one word (a UUID or a slug)")
+		} else {
+			r.ID = n.Value
+			el.id = r.ID
+		}
+	} else if !mode.house {
+		// The id is optional in Sigma ("Identification"): the file name
+		// identifies the rule then.
+		r.ID = el.id
+		r.Line = root.Line
+	}
+	if mode.house && r.ID != "" {
 		if !idPattern.MatchString(r.ID) {
 			el.add(r.Line, "id %q must be a lowercase slug (%s)", r.ID, idPattern)
 		}
@@ -154,14 +304,23 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 	str("source", &r.Source)
 	str("level", &r.Level)
 	str("report", &r.Report)
-	str("date", &r.Date)
-	str("modified", &r.Modified)
+	str("name", &r.Name)
+	date("date", &r.Date)
+	date("modified", &r.Modified)
 	strs("references", &r.References)
 	strs("tags", &r.Tags)
 	strs("falsepositives", &r.FalsePositives)
+	strs("fields", &r.Fields)
+	if n := keys["related"]; n != nil {
+		r.Related = parseRelated(n, el)
+	}
 
-	if r.Status != "" && !contains([]string{"stable", "test", "experimental"}, r.Status) {
-		el.add(keyLine["status"], "status %q must be stable, test or experimental", r.Status)
+	if r.Status != "" && !contains(statuses, r.Status) {
+		el.add(keyLine["status"], "status %q must be one of %s", r.Status, strings.Join(statuses, ", "))
+	}
+	if r.Level == "" && !mode.house {
+		// level is optional in Sigma ("Level"); alerts need one.
+		r.Level = defaultLevel
 	}
 	if r.Level != "" {
 		if sev, ok := levelSeverity[r.Level]; ok {
@@ -182,27 +341,43 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 		el.add(keyLine["report"], "report %q must be one of %s", r.Report, strings.Join(Guidelines, ", "))
 	}
 	if n := keys["logsource"]; n != nil {
-		parseLogsource(n, r, el)
+		parseLogsource(n, r, el, mode)
 	}
 	if n := keys["parameters"]; n != nil {
 		parseParameters(n, r, el)
 	}
 	if n := keys["detection"]; n != nil && r.Service != "" {
-		r.det = parseDetection(n, r.Service, el)
+		r.det = parseDetection(n, r.Service, el, mode)
 	}
 	if n := keys["threshold"]; n != nil && r.Service != "" {
 		r.Threshold = parseThreshold(n, r.Service, el)
 	}
 	if n := keys["tests"]; n != nil {
-		r.Tests = parseTests(n, r.Service, keys["threshold"] != nil, el)
+		r.Tests = parseTests(n, r.Service, keys["threshold"] != nil, el, mode)
+		r.testsLoaded = true
+	} else if hasTests {
+		r.testsFS, r.testsPath = mode.fsys, mode.path // read again by loadTests
+	} else {
+		r.testsLoaded = true
 	}
 	if r.det != nil {
 		used := map[string]bool{}
 		for _, fm := range r.det.fieldMatches() {
 			for _, p := range fm.placeholders() {
 				used[p] = true
-				if _, ok := r.Parameters[p]; !ok {
-					el.add(fm.line, "%s: placeholder %%%s%% names no declared parameter", fm.key, p)
+				if _, ok := r.Parameters[p]; ok {
+					continue
+				}
+				if v, ok := mode.params[p]; ok && !mode.house {
+					r.Parameters[p] = append([]string(nil), v...)
+					continue
+				}
+				// Placeholders a tool cannot resolve must make it reject
+				// the rule ("Placeholders").
+				if mode.house {
+					el.addKind(Unsupported, fm.line, "%s: placeholder %%%s%% names no declared parameter", fm.key, p)
+				} else {
+					el.addKind(Unsupported, fm.line, "%s: placeholder %%%s%% has no values (give them with --param %s=v1,v2, or declare it under parameters:)", fm.key, p, p)
 				}
 			}
 		}
@@ -225,6 +400,96 @@ func parseRule(file string, data []byte) (*Rule, []error) {
 		return nil, el.errs
 	}
 	return r, nil
+}
+
+// defaultLevel is the level of a Sigma rule that gives none.
+const defaultLevel = "medium"
+
+var datePattern = regexp.MustCompile(`^\d{4}[-/]\d{2}[-/]\d{2}$`)
+
+// Related is one entry of a rule's related list ("Identification").
+type Related struct {
+	ID   string
+	Type string // derived, obsolete, merged, renamed, similar
+}
+
+func parseRelated(n *yaml.Node, el *errList) []Related {
+	if n.Kind != yaml.SequenceNode {
+		el.add(n.Line, "related must be a list of {id, type}")
+		return nil
+	}
+	var out []Related
+	for _, item := range n.Content {
+		if !mapping(item, "a related entry", el) {
+			continue
+		}
+		var rel Related
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i], item.Content[i+1]
+			switch k.Value {
+			case "id":
+				rel.ID = v.Value
+			case "type":
+				rel.Type = v.Value
+			}
+		}
+		if rel.ID == "" || !contains(relatedTypes, rel.Type) {
+			el.add(item.Line, "related entry needs an id and a type (%s)", strings.Join(relatedTypes, ", "))
+			continue
+		}
+		out = append(out, rel)
+	}
+	return out
+}
+
+// testsBlock locates the top-level tests block of a rule file: bytes
+// [start, end), which begin on line line+1. A top-level key starts at
+// column 0; the block runs to the next line that starts another one (not
+// a space, '-', '#' or line end).
+type testsBlock struct{ start, end, line int }
+
+func findTests(data []byte) (testsBlock, bool) {
+	b := testsBlock{start: -1}
+	for i := 0; i < len(data); {
+		end := len(data)
+		if j := bytes.IndexByte(data[i:], '\n'); j >= 0 {
+			end = i + j + 1
+		}
+		l := data[i:end]
+		if b.start < 0 {
+			if bytes.HasPrefix(l, []byte("tests:")) && (len(l) == 6 || l[6] == ' ' || l[6] == '\n' || l[6] == '\r') {
+				b.start = i
+			} else {
+				b.line++
+			}
+		} else if len(l) > 0 && bytes.IndexByte([]byte(" \t-#\r\n"), l[0]) < 0 {
+			b.end = i
+			return b, true
+		}
+		i = end
+	}
+	b.end = len(data)
+	return b, b.start >= 0
+}
+
+// head is the file without the tests block, with as many empty lines in
+// its place, so it parses with the file's line numbers.
+func (b testsBlock) head(data []byte) []byte {
+	if len(bytes.TrimSpace(data[b.end:])) == 0 {
+		return data[:b.start]
+	}
+	blank := bytes.Count(data[b.start:b.end], []byte("\n"))
+	out := make([]byte, 0, b.start+blank+len(data)-b.end)
+	out = append(out, data[:b.start]...)
+	out = append(out, bytes.Repeat([]byte("\n"), blank)...)
+	return append(out, data[b.end:]...)
+}
+
+// tests is the block preceded by the lines before it, emptied.
+func (b testsBlock) tests(data []byte) []byte {
+	out := make([]byte, 0, b.line+b.end-b.start)
+	out = append(out, bytes.Repeat([]byte("\n"), b.line)...)
+	return append(out, data[b.start:b.end]...)
 }
 
 // resolveAliases replaces every alias node by the node it names, so the
@@ -285,31 +550,70 @@ func mapping(n *yaml.Node, what string, el *errList) bool {
 	return true
 }
 
-func parseLogsource(n *yaml.Node, r *Rule, el *errList) {
+// parseLogsource maps the rule's logsource to the log type whose documents
+// it matches. A rule names its log source by product and service
+// ("LogSource"): product aws with service cloudtrail (SigmaHQ's AWS
+// rules) or any of orgsiem's log types; product linux with a syslog
+// service. Any other log source is one orgsiem does not collect: the rule
+// is refused as such.
+func parseLogsource(n *yaml.Node, r *Rule, el *errList, mode loadMode) {
 	if !mapping(n, "logsource", el) {
 		return
 	}
+	var product, service, category string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch k.Value {
 		case "product":
-			r.Product = v.Value
-			if v.Value != "aws" && v.Value != "linux" {
-				el.add(v.Line, "logsource.product %q must be aws or linux", v.Value)
-			}
+			product = v.Value
 		case "service":
-			if !knownService(v.Value) {
-				el.add(v.Line, "logsource.service %q is unknown (known: %s, %s)", v.Value, strings.Join(ecs.LogTypes(), ", "), ServicePipeline)
-				continue
-			}
-			r.Service = v.Value
+			service = v.Value
+		case "category":
+			category = v.Value
+		case "definition":
 		default:
-			el.add(k.Line, "unknown logsource key %q (known: product, service)", k.Value)
+			if mode.house {
+				el.add(k.Line, "unknown logsource key %q (known: product, service)", k.Value)
+			}
 		}
 	}
-	if r.Service == "" && r.Product != "" || len(n.Content) == 0 {
-		el.add(n.Line, "logsource needs a service")
+	desc := logsourceString(product, service, category)
+	switch {
+	case len(n.Content) == 0 || (product == "" && service == "" && category == ""):
+		el.add(n.Line, "logsource needs a product and a service")
+	case mode.house && category != "":
+		el.add(n.Line, "logsource.category is not used by the built-in catalog")
+	case product != "" && product != "aws" && product != "linux":
+		el.addKind(OtherLogSource, n.Line, "logsource %s: orgsiem collects product aws (and linux syslog) only", desc)
+	case product == "linux" && service != "" && linuxServices[service]:
+		r.Product, r.Service = product, "linux"
+	case service == "":
+		el.addKind(OtherLogSource, n.Line, "logsource %s: no log type orgsiem collects answers to it (give product and service, e.g. aws/cloudtrail)", desc)
+	case !knownService(service):
+		if mode.house {
+			el.add(n.Line, "logsource.service %q is unknown (known: %s, %s)", service, strings.Join(ecs.LogTypes(), ", "), ServicePipeline)
+		} else {
+			el.addKind(OtherLogSource, n.Line, "logsource %s: service %q is not a log type orgsiem collects (%s)", desc, service, strings.Join(ecs.LogTypes(), ", "))
+		}
+	case category != "":
+		el.addKind(OtherLogSource, n.Line, "logsource %s: category %q is not mapped to a log type", desc, category)
+	default:
+		r.Product, r.Service = product, service
 	}
+}
+
+// linuxServices are the Sigma linux services whose events are syslog
+// lines orgsiem collects as log type linux (/var/log/secure, messages).
+var linuxServices = map[string]bool{"auth": true, "sshd": true, "syslog": true, "sudo": true, "linux": true}
+
+func logsourceString(product, service, category string) string {
+	var parts []string
+	for _, kv := range [][2]string{{"product", product}, {"service", service}, {"category", category}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+": "+kv[1])
+		}
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 func parseParameters(n *yaml.Node, r *Rule, el *errList) {
@@ -343,11 +647,16 @@ func parseThreshold(n *yaml.Node, service string, el *errList) *Threshold {
 			el.add(v.Line, "threshold.%s: %v", what, err)
 			return nil
 		}
+		// Thresholds are counted over signal documents, which carry the
+		// group and distinct values as keywords (internal/alerts), so any
+		// field the matcher can read may group or be counted, flat_object
+		// leaves included (requestParameters.instanceIds ...); free text
+		// cannot: it has no values, only tokens.
 		switch f.typ {
-		case ecs.Keyword, ecs.IP, ecs.Long, ecs.Double, ecs.Boolean:
+		case ecs.Keyword, ecs.IP, ecs.Long, ecs.Double, ecs.Boolean, ecs.FlatObject:
 			return f
 		}
-		el.add(v.Line, "threshold.%s: %s is %s, which OpenSearch cannot aggregate on", what, f.path, f.typ)
+		el.add(v.Line, "threshold.%s: %s is %s, which has no exact values to group or count", what, f.path, f.typ)
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -400,7 +709,7 @@ func parseThreshold(n *yaml.Node, service string, el *errList) *Threshold {
 	return t
 }
 
-func parseTests(n *yaml.Node, service string, threshold bool, el *errList) []Test {
+func parseTests(n *yaml.Node, service string, threshold bool, el *errList, mode loadMode) []Test {
 	if n.Kind != yaml.SequenceNode {
 		el.add(n.Line, "tests must be a list")
 		return nil
@@ -489,7 +798,7 @@ func parseTests(n *yaml.Node, service string, threshold bool, el *errList) []Tes
 		}
 		out = append(out, t)
 	}
-	if pos == 0 || neg == 0 {
+	if mode.house && (pos == 0 || neg == 0) {
 		el.add(n.Line, "tests need at least one inline positive (match: true) and one inline negative (match: false) event")
 	}
 	return out

@@ -34,7 +34,7 @@ func TestLoadErrorsNameFileLineAndRule(t *testing.T) {
 		want          string
 	}{
 		{"malformed-yaml", "bad-malformed-yaml.yml", "bad-malformed-yaml", 10, "malformed YAML: yaml: line 10"},
-		{"unknown-modifier", "bad-unknown-modifier.yml", "bad-unknown-modifier", 11, `unknown modifier "base64offset"`},
+		{"unknown-modifier", "bad-unknown-modifier.yml", "bad-unknown-modifier", 11, `unknown modifier "sounds_like"`},
 		{"bad-regex", "bad-bad-regex.yml", "bad-bad-regex", 11, "re: error parsing regexp"},
 		{"unknown-field", "bad-unknown-field.yml", "bad-unknown-field", 11, `unknown field "eventNam"`},
 		{"undefined-selection", "bad-undefined-selection.yml", "bad-undefined-selection", 12, `undefined selection "filter"`},

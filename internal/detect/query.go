@@ -2,6 +2,7 @@ package detect
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,42 +11,99 @@ import (
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// The OpenSearch query DSL compiler. A rule compiles to a bool query over
-// document paths (after field mapping), using only term, terms, prefix,
-// wildcard, regexp, exists, range, script and match_none, so that an
-// in-test evaluator of that subset can check it against the matcher.
+// The OpenSearch query DSL export. Detection never runs as a query (the
+// loader and scan run the matcher; monitors aggregate alert documents), so
+// this compiler serves analysts' ad hoc search only (`orgsiem rules export
+// --format opensearch`). A rule compiles to a bool query over document
+// paths (after field mapping), using only term, terms, prefix, wildcard,
+// regexp, exists, range, script and match_none, so that an in-test
+// evaluator of that subset can check it against the matcher.
 //
 //   - Sigma's case-insensitive strings become term/prefix/wildcard queries
 //     with "case_insensitive": true (ASCII folding, as the matcher does);
 //     |cased values drop the flag.
 //   - flat_object fields (CloudTrail requestParameters, responseElements,
 //     additionalEventData, serviceEventDetails ...) are queried by dotted
-//     path (aws.cloudtrail.requestParameters.bucketName). Their values are
-//     indexed as strings, so numbers and booleans are queried as their
-//     text ("22", "true"); range queries on them would compare text, so
-//     gt/gte/lt/lte are load errors there.
+//     path (aws.cloudtrail.requestParameters.bucketName) with only what
+//     OpenSearch 2.x's FlatObjectFieldMapper supports on a subfield: exact
+//     term/terms, prefix (case-insensitive allowed), range and exists. A
+//     case-insensitive term or a regexp there silently matches nothing and a
+//     wildcard throws QueryShardException before 2.18, so: a plain value
+//     becomes an exact, case-sensitive term (with a note when case folding
+//     mattered), startswith a case-insensitive prefix, and any other
+//     wildcard or regexp makes the rule not expressible (ErrNotExpressible,
+//     reported per rule by the export). Values are indexed as strings, so
+//     numbers and booleans are queried as their text ("22", "true"); range
+//     queries on them would compare text, so gt/gte/lt/lte are load errors
+//     there.
 //   - |cidr is a term query with the CIDR on an ip field (only ip fields).
 //   - |fieldref is a script query comparing doc values; it is a load error
 //     on flat_object and text fields, which have none.
 //   - null (field absent) is must_not exists; an |expand parameter with no
 //     values is match_none.
 //   - Every rule query pins event.dataset to aws.<service> (pipeline rules
-//     span all types), so rule queries can share one search (the report).
+//     span all types).
 
-// Query returns the rule's query: a bool query matching exactly the
-// documents the matcher would match (threshold rules: the events they
-// count). It has no time range; see Search.
-func (r *Rule) Query() map[string]any {
-	q, err := r.buildQuery()
+// ErrNotExpressible marks a rule the export cannot write as an OpenSearch
+// 2.x query with the matcher's meaning.
+var ErrNotExpressible = errors.New("not expressible as an OpenSearch 2.x query")
+
+// dslNotes collects, while compiling, where the query is stricter than
+// the matcher.
+type dslNotes struct {
+	notes []string
+	neg   bool // compiling under an odd number of negations
+}
+
+// Note endings: which way an inexact clause moves the query.
+const (
+	NoteMayMiss      = "the query may miss matches"
+	NoteMayMatchMore = "the query may match more (under a negation)"
+)
+
+func (n *dslNotes) add(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	for _, x := range n.notes {
+		if x == s {
+			return
+		}
+	}
+	n.notes = append(n.notes, s)
+}
+
+// ExportQuery returns the rule's query for ad hoc search: a bool query
+// matching the documents the matcher would match (threshold rules: the
+// events they count), without a time range. notes say where the query
+// differs from the matcher (an exact, case-sensitive term on a
+// flat_object field), each ending in NoteMayMiss or NoteMayMatchMore; err wraps ErrNotExpressible, naming the field and
+// construct, when OpenSearch 2.x cannot run the rule on its fields.
+func (r *Rule) ExportQuery() (q map[string]any, notes []string, err error) {
+	if why := r.NoDSL(); why != "" {
+		return nil, nil, fmt.Errorf("rule %s: %w: %s", r.ID, ErrNotExpressible, why)
+	}
+	var n dslNotes
+	q, err = r.buildQuery(&n)
+	if err != nil && !errors.Is(err, ErrNotExpressible) {
+		err = fmt.Errorf("%w: %w", ErrNotExpressible, err)
+	}
 	if err != nil {
-		// Validated at load and on every SetParameter.
-		return map[string]any{"match_none": map[string]any{}}
+		return nil, nil, fmt.Errorf("rule %s: %w", r.ID, err)
+	}
+	return q, n.notes, nil
+}
+
+// Query is ExportQuery's query, or match_none for a rule that cannot be
+// expressed (callers that must tell the two apart use ExportQuery).
+func (r *Rule) Query() map[string]any {
+	q, _, err := r.ExportQuery()
+	if err != nil {
+		return matchNone()
 	}
 	return q
 }
 
-func (r *Rule) buildQuery() (map[string]any, error) {
-	c, err := condQuery(r.det.cond)
+func (r *Rule) buildQuery(n *dslNotes) (map[string]any, error) {
+	c, err := condQuery(r.det.cond, n)
 	if err != nil {
 		return nil, err
 	}
@@ -85,14 +143,14 @@ func exists(path string) map[string]any {
 
 func matchNone() map[string]any { return map[string]any{"match_none": map[string]any{}} }
 
-func condQuery(c *cond) (map[string]any, error) {
+func condQuery(c *cond, n *dslNotes) (map[string]any, error) {
 	switch c.op {
 	case opSel:
 		var branches []any
 		for _, br := range c.sel.branches {
 			var clauses []any
 			for _, fm := range br {
-				q, err := fm.query()
+				q, err := fm.query(n)
 				if err != nil {
 					return nil, &lineError{line: fm.line, err: fmt.Errorf("%s: %w", fm.key, err)}
 				}
@@ -102,7 +160,9 @@ func condQuery(c *cond) (map[string]any, error) {
 		}
 		return asMap(combine("should", branches)), nil
 	case opNot:
-		k, err := condQuery(c.kids[0])
+		n.neg = !n.neg
+		k, err := condQuery(c.kids[0], n)
+		n.neg = !n.neg
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +170,7 @@ func condQuery(c *cond) (map[string]any, error) {
 	}
 	var kids []any
 	for _, k := range c.kids {
-		q, err := condQuery(k)
+		q, err := condQuery(k, n)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +185,7 @@ func condQuery(c *cond) (map[string]any, error) {
 func asMap(v any) map[string]any { return v.(map[string]any) }
 
 // query compiles one field entry.
-func (fm *fieldMatch) query() (map[string]any, error) {
+func (fm *fieldMatch) query(n *dslNotes) (map[string]any, error) {
 	path := fm.f.path
 	switch {
 	case fm.disabled:
@@ -152,7 +212,7 @@ func (fm *fieldMatch) query() (map[string]any, error) {
 			clauses = append(clauses, boolQuery("must_not", []any{exists(path)}))
 			continue
 		}
-		q, err := fm.valueQuery(v)
+		q, err := fm.valueQuery(v, n)
 		if err != nil {
 			return nil, err
 		}
@@ -164,13 +224,15 @@ func (fm *fieldMatch) query() (map[string]any, error) {
 	return asMap(combine("should", clauses)), nil
 }
 
-func (fm *fieldMatch) valueQuery(v lit) (map[string]any, error) {
+func (fm *fieldMatch) valueQuery(v lit, n *dslNotes) (map[string]any, error) {
 	path, typ, m := fm.f.path, fm.f.typ, fm.m
 	switch {
 	case m.cmp != "":
 		return map[string]any{"range": map[string]any{path: map[string]any{m.cmp: json.Number(v.s)}}}, nil
 	case m.cidr:
 		return term(path, v.s, false), nil
+	case m.re && typ == ecs.FlatObject:
+		return nil, fmt.Errorf("%w: regexp on flat_object field %s (OpenSearch 2.x matches nothing)", ErrNotExpressible, path)
 	case m.re:
 		src := v.s
 		if m.reFlags != "" {
@@ -207,6 +269,17 @@ func (fm *fieldMatch) valueQuery(v lit) (map[string]any, error) {
 		if len(toks) == 1 {
 			s = toks[0].lit
 		}
+		if typ == ecs.FlatObject && fold {
+			// No case-insensitive term on flat_object: exact case.
+			if string(appendLowerASCII(nil, s)) != strings.ToUpper(s) {
+				way := NoteMayMiss
+				if n.neg {
+					way = NoteMayMatchMore
+				}
+				n.add("%s is matched case-sensitively (flat_object has no case-insensitive term): %s", path, way)
+			}
+			fold = false
+		}
 		return term(path, s, fold), nil
 	case len(toks) == 2 && toks[0].kind == 'l' && toks[1].kind == '*':
 		body := map[string]any{"value": toks[0].lit}
@@ -214,6 +287,9 @@ func (fm *fieldMatch) valueQuery(v lit) (map[string]any, error) {
 			body["case_insensitive"] = true
 		}
 		return map[string]any{"prefix": map[string]any{path: body}}, nil
+	}
+	if typ == ecs.FlatObject {
+		return nil, fmt.Errorf("%w: wildcard on flat_object field %s (QueryShardException before OpenSearch 2.18)", ErrNotExpressible, path)
 	}
 	body := map[string]any{"value": wildcardString(toks)}
 	if fold {
@@ -309,22 +385,6 @@ func timeRange(from, to time.Time) map[string]any {
 		"lt":     to.UTC().Format(time.RFC3339Nano),
 		"format": "strict_date_optional_time",
 	}}}
-}
-
-// Search returns a complete search body over [from, to) of event time:
-// the newest 100 matching documents for an event rule; for a threshold
-// rule no hits and Aggregations (counting over the whole range, so pass a
-// range of one window for the rule's semantics).
-func (r *Rule) Search(from, to time.Time) map[string]any {
-	q := boolQuery("filter", []any{r.Query(), timeRange(from, to)})
-	if r.Threshold != nil {
-		return map[string]any{"size": 0, "query": q, "aggs": r.Aggregations()}
-	}
-	return map[string]any{
-		"size":  100,
-		"sort":  []any{map[string]any{"@timestamp": map[string]any{"order": "desc"}}},
-		"query": q,
-	}
 }
 
 // ReportQuery builds the daily report's single search over [from, to) of

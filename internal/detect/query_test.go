@@ -3,12 +3,16 @@ package detect
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -44,7 +48,15 @@ func TestQueryGolden(t *testing.T) {
 	to := from.Add(24 * time.Hour)
 	for _, r := range cat.Rules() {
 		t.Run(r.ID, func(t *testing.T) {
-			golden(t, r.ID, r.Search(from, to))
+			q, notes, err := r.ExportQuery()
+			x := map[string]any{"query": q, "aggregations": r.Aggregations()}
+			if len(notes) > 0 {
+				x["notes"] = notes
+			}
+			if err != nil {
+				x = map[string]any{"not_expressible": err.Error()}
+			}
+			golden(t, r.ID, x)
 		})
 	}
 	t.Run("report", func(t *testing.T) {
@@ -135,6 +147,120 @@ func TestLuceneRegexpAgreesWithGo(t *testing.T) {
 			if goRE.MatchString(s) != lucene.MatchString(s) {
 				t.Errorf("%q on %q: Go %v, Lucene %q %v", src, s, goRE.MatchString(s), lre, lucene.MatchString(s))
 			}
+		}
+	}
+}
+
+// exportAgrees: the export matches what the matcher matches, except in
+// the direction its notes declare (an exact-case term on a flat_object
+// field may miss a match the matcher, folding case, finds — or, under a
+// negation, match more).
+func exportAgrees(inProcess, inDSL bool, notes []string) bool {
+	if inProcess == inDSL {
+		return true
+	}
+	want := NoteMayMiss
+	if inDSL {
+		want = NoteMayMatchMore
+	}
+	for _, n := range notes {
+		if strings.HasSuffix(n, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// flatObjectClauses returns the leaf clauses of q on flat_object paths.
+func flatObjectClauses(t *testing.T, q any, out *[]string) {
+	t.Helper()
+	switch x := q.(type) {
+	case map[string]any:
+		for kind, body := range x {
+			switch kind {
+			case "term", "terms", "prefix", "wildcard", "regexp", "range":
+				for path, spec := range body.(map[string]any) {
+					if typ, ok := ecs.FieldTypeOf(path); ok && typ == ecs.FlatObject {
+						b, _ := json.Marshal(spec)
+						*out = append(*out, kind+" "+path+" "+string(b))
+					}
+				}
+			default:
+				flatObjectClauses(t, body, out)
+			}
+		}
+	case []any:
+		for _, c := range x {
+			flatObjectClauses(t, c, out)
+		}
+	}
+}
+
+// On flat_object subfields OpenSearch 2.x (FlatObjectFieldMapper) runs
+// exact term/terms, prefix (case-insensitive allowed), range and exists;
+// a case-insensitive term or a regexp silently matches nothing and a
+// wildcard throws before 2.18. Every exported query keeps to that set,
+// and the rules that cannot are reported, each with its field.
+func TestExportOnFlatObject(t *testing.T) {
+	cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported, refused, noted := 0, 0, 0
+	for _, r := range cat.Rules() {
+		q, notes, err := r.ExportQuery()
+		if err != nil {
+			refused++
+			if !errors.Is(err, ErrNotExpressible) || !strings.Contains(err.Error(), r.ID) {
+				t.Errorf("%s: refusal %v does not name the rule or wrap ErrNotExpressible", r.ID, err)
+			}
+			continue
+		}
+		exported++
+		if len(notes) > 0 {
+			noted++
+		}
+		var clauses []string
+		flatObjectClauses(t, q, &clauses)
+		for _, c := range clauses {
+			kind, rest, _ := strings.Cut(c, " ")
+			switch {
+			case kind == "wildcard" || kind == "regexp":
+				t.Errorf("%s: %s — not supported on flat_object", r.ID, c)
+			case kind == "term" && strings.Contains(rest, `"case_insensitive":true`):
+				t.Errorf("%s: %s — a case-insensitive term matches nothing on flat_object", r.ID, c)
+			}
+		}
+	}
+	t.Logf("%d rules exported (%d with case notes), %d not expressible", exported, noted, refused)
+	if exported == 0 {
+		t.Fatal("nothing exported")
+	}
+	// A wildcard and a regexp on a flat_object field are refused, naming it;
+	// startswith stays a case-insensitive prefix; a plain value an exact term.
+	for det, want := range map[string]string{
+		"s: {requestParameters.bucketName|contains: logs}\ncondition: s":   "wildcard on flat_object field aws.cloudtrail.requestParameters.bucketName",
+		"s: {requestParameters.bucketName|re: '^logs'}\ncondition: s":      "regexp on flat_object field aws.cloudtrail.requestParameters.bucketName",
+		"s: {requestParameters.bucketName|startswith: Logs}\ncondition: s": `"prefix":{"aws.cloudtrail.requestParameters.bucketName":{"case_insensitive":true,"value":"Logs"}}`,
+		"s: {requestParameters.bucketName: Logs}\ncondition: s":            `"term":{"aws.cloudtrail.requestParameters.bucketName":{"value":"Logs"}}`,
+	} {
+		r, err := tryRule("cloudtrail", det, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", det, err)
+		}
+		q, notes, err := r.ExportQuery()
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			b, _ := json.Marshal(q)
+			got = string(b)
+		}
+		if !strings.Contains(got, want) {
+			t.Errorf("%q exported as %s, want %s", det, got, want)
+		}
+		if strings.HasSuffix(det, "bucketName: Logs}\ncondition: s") && len(notes) != 1 {
+			t.Errorf("an exact term on a flat_object field with letters carries a note: %v", notes)
 		}
 	}
 }

@@ -218,6 +218,53 @@ func recordAccessor(logTy string, keys []string) accessor {
 	}
 }
 
+// recordPresence reports whether the record has the path at all, a JSON
+// null or an empty array included (Sigma "exists": "only verifies the
+// presence of a field, not its value, be it empty or null").
+func recordPresence(logTy string, keys []string) func(e *evalDoc) bool {
+	path := make([]pathKey, len(keys))
+	for i, k := range keys {
+		path[i] = pathKey{name: k, esc: escapeGJSON(k)}
+	}
+	first, rest := newRecordKey(keys[0]), path[1:]
+	return func(e *evalDoc) bool {
+		if e.d.Type != logTy || e.raw == "" {
+			return false
+		}
+		v, ok := e.topValue(first)
+		return ok && present(v, rest)
+	}
+}
+
+func present(r gjson.Result, keys []pathKey) bool {
+	if len(keys) == 0 {
+		return true
+	}
+	if r.IsArray() {
+		found := false
+		r.ForEach(func(_, el gjson.Result) bool {
+			found = present(el, keys)
+			return !found
+		})
+		return found
+	}
+	if !r.IsObject() {
+		return false
+	}
+	v, found, ok := member(r.Raw, keys[0].name)
+	switch {
+	case !ok:
+		if r = r.Get(keys[0].esc); !r.Exists() {
+			return false
+		}
+	case !found:
+		return false
+	default:
+		r = valueResult(v)
+	}
+	return present(r, keys[1:])
+}
+
 // pathKey is one key of a record path: as written, and escaped for gjson.
 type pathKey struct{ name, esc string }
 

@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -22,8 +23,18 @@ import (
 //     an unanchored search does not need (they hide the literal prefix
 //     regexp would search with strings.Index), behind a test for a
 //     literal every match contains.
+//
+// The analysis runs on first use (plan), not at load: most rules never see
+// a document their regular expression is tested on in a short run, and
+// start-up time matters (the loader Lambda's cold start).
 type rePred struct {
-	re  *regexp.Regexp
+	re   *regexp.Regexp
+	once sync.Once
+	rePlan
+}
+
+// rePlan is how a rePred matches.
+type rePlan struct {
 	src string // as written, with (?flags) prefix applied
 
 	lits   []string            // literal alternatives; nil: use run
@@ -42,8 +53,15 @@ const (
 	anchorBoth
 )
 
-func newRePred(re *regexp.Regexp) *rePred {
-	p := &rePred{re: re, src: re.String(), run: re}
+func newRePred(re *regexp.Regexp) *rePred { return &rePred{re: re} }
+
+// plan analyses the expression once; every method of rePred calls it first.
+func (p *rePred) plan() {
+	p.once.Do(func() { p.rePlan = planRe(p.re) })
+}
+
+func planRe(re *regexp.Regexp) rePlan {
+	p := rePlan{src: re.String(), run: re}
 	tree, err := syntax.Parse(p.src, syntax.Perl)
 	if err != nil {
 		return p
@@ -176,6 +194,7 @@ func caseLiteral(re *syntax.Regexp) (string, bool) {
 func (p *rePred) match(v gjson.Result) bool { return p.matchString(valueText(v)) }
 
 func (p *rePred) matchString(s string) bool {
+	p.plan()
 	if p.lits == nil {
 		if p.need != "" && !strings.Contains(s, p.need) {
 			return false

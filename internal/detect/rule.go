@@ -1,9 +1,8 @@
-// Package detect is orgsiem's detection engine: the rule model (a superset
-// of Sigma, one YAML file per rule), the embedded catalog, an in-process
-// matcher over ecs.Document, and a compiler to the OpenSearch query DSL for
-// alerting monitors and the daily PCI-DSS report. Both compilers start from
-// the same parsed rule, and a test runs every rule's inline events through
-// both so they cannot drift.
+// Package detect is orgsiem's detection engine: the rule model (Sigma
+// rules, one YAML file per rule, plus the house extensions threshold,
+// parameters, report, severity and inline tests), the embedded catalog, an
+// in-process matcher over ecs.Document, and a compiler to the OpenSearch
+// query DSL for ad hoc search.
 //
 // Rules are loaded with Load, LoadDir or Builtin (load.go); field mapping
 // and access are described in fields.go, value semantics in value.go,
@@ -12,10 +11,14 @@ package detect
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
@@ -26,9 +29,12 @@ import (
 type Rule struct {
 	ID          string
 	Title       string
-	Status      string // stable, test, experimental
+	Name        string // Sigma "name": a unique human-readable alternative id
+	Status      string // stable, test, experimental, deprecated, unsupported
 	Description string
 	References  []string
+	Related     []Related // Sigma "related": rules this one derives from, obsoletes ...
+	Fields      []string  // Sigma "fields": fields worth showing an analyst
 	// Attribution. Sigma-derived rules (DRL 1.1) require the author to be
 	// shown wherever a match is shown: every Alert carries these three.
 	Author  string
@@ -48,10 +54,16 @@ type Rule struct {
 	// (defaults from the file, replaced by Catalog.SetParameter).
 	Parameters map[string][]string
 	Threshold  *Threshold
-	Tests      []Test
+	// Tests are the inline tests. The built-in catalog leaves them
+	// unparsed until Catalog.LoadTests (RunTests calls it).
+	Tests []Test
 
 	File string // path of the rule file inside the loaded file system
 	Line int    // line of the id key
+
+	testsFS     fs.FS // holds testsPath, whose tests block is not parsed yet
+	testsPath   string
+	testsLoaded bool
 
 	det *detection
 	// req is the equality constraint every match satisfies, for the
@@ -136,13 +148,99 @@ func (r *Rule) DocumentPath(name string) (string, error) {
 func (r *Rule) compile() error {
 	for _, fm := range r.det.fieldMatches() {
 		if err := fm.compile(r.Parameters); err != nil {
-			return fmt.Errorf("line %d: %s: %w", fm.line, fm.key, err)
+			return &lineError{line: fm.line, err: fmt.Errorf("%s: %w", fm.key, err)}
 		}
 	}
 	r.req = r.det.cond.requirement()
-	if _, err := r.buildQuery(); err != nil {
-		return err
+	// Detection runs in process only; the query DSL (query.go) is for ad
+	// hoc search and is not required to express every rule.
+	return nil
+}
+
+// NoDSL names the first construct of the rule that the query DSL compiler
+// (query.go) does not express faithfully, or returns "" when its query
+// matches what the matcher matches. Detection never depends on the DSL;
+// this only tells ad hoc search users which queries to distrust.
+func (r *Rule) NoDSL() string {
+	for _, fm := range r.det.fieldMatches() {
+		m, typ := fm.m, fm.f.typ
+		switch {
+		case fm.f.path == "":
+			return fm.key + " (a keyword search)"
+		case m.neq:
+			return fm.key + " (neq)"
+		case m.timePart != "":
+			return fm.key + " (" + m.timePart + ")"
+		case m.all && len(m.enc) > 0:
+			return fm.key + " (all over encoded variants)"
+		case m.fieldref && (typ == ecs.FlatObject || fm.refsFlat()):
+			return fm.key + " (fieldref on a flat_object value, which has no doc values)"
+		case m.cidr && typ != ecs.IP:
+			return fm.key + " (cidr on a " + string(typ) + " field)"
+		case m.cmp != "" && typ != ecs.Long && typ != ecs.Double:
+			return fm.key + " (" + m.cmp + " on a " + string(typ) + " field)"
+		}
+		// |exists on a record field differs only on a JSON null value,
+		// which the matcher counts as present and OpenSearch does not.
 	}
+	return ""
+}
+
+func (fm *fieldMatch) refsFlat() bool {
+	for _, rf := range fm.refs {
+		if rf.typ == ecs.FlatObject {
+			return true
+		}
+	}
+	return false
+}
+
+// LoadTests parses the inline tests of every rule whose tests were left
+// unparsed (the built-in catalog). It returns every problem, located.
+func (c *Catalog) LoadTests() error {
+	var errs []error
+	for _, r := range c.rules {
+		if err := r.loadTests(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Rule) loadTests() error {
+	if r.testsLoaded || r.testsFS == nil { // nil: the tests were never deferred
+		return nil
+	}
+	el := &errList{file: r.File, id: r.ID}
+	data, err := fs.ReadFile(r.testsFS, r.testsPath)
+	if err != nil {
+		el.add(0, "tests: %v", err)
+		return errors.Join(el.errs...)
+	}
+	b, ok := findTests(data)
+	if !ok {
+		el.add(0, "tests: no tests block")
+		return errors.Join(el.errs...)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b.tests(data), &doc); err != nil {
+		el.add(0, "tests: malformed YAML: %v", err)
+		return errors.Join(el.errs...)
+	}
+	resolveAliases(&doc, map[*yaml.Node]bool{})
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode || len(root.Content) != 2 || root.Content[0].Value != "tests" {
+		el.add(root.Line, "tests: not a tests block")
+		return errors.Join(el.errs...)
+	}
+	tests := parseTests(root.Content[1], r.Service, r.Threshold != nil, el, loadMode{house: true})
+	if el.len() > 0 {
+		return errors.Join(el.errs...)
+	}
+	r.Tests, r.testsFS, r.testsLoaded = tests, nil, true
 	return nil
 }
 
@@ -169,8 +267,12 @@ func (c *Catalog) add(r *Rule) error {
 	}
 	c.byID[r.ID] = r
 	c.rules = append(c.rules, r)
-	sort.Slice(c.rules, func(i, j int) bool { return c.rules[i].ID < c.rules[j].ID })
+	c.sort()
 	return nil
+}
+
+func (c *Catalog) sort() {
+	sort.Slice(c.rules, func(i, j int) bool { return c.rules[i].ID < c.rules[j].ID })
 }
 
 // Merge adds every rule of o (for example site rules loaded with Load from
@@ -188,6 +290,23 @@ func (c *Catalog) Merge(o *Catalog) error {
 		}
 	}
 	return nil
+}
+
+// MergeNew adds the rules of o whose id c does not hold yet and returns a
+// LoadError for each of the others: a site rule directory is added to the
+// built-in catalog rule by rule, and one clash never drops the rest.
+func (c *Catalog) MergeNew(o *Catalog) (refused []*LoadError) {
+	for _, r := range o.rules {
+		if prev := c.byID[r.ID]; prev != nil {
+			refused = append(refused, &LoadError{File: r.File, Line: r.Line, RuleID: r.ID, Kind: Invalid,
+				Err: fmt.Errorf("rule id %q is already defined by %s", r.ID, prev.File)})
+			continue
+		}
+		c.byID[r.ID] = r
+		c.rules = append(c.rules, r)
+	}
+	c.sort()
+	return refused
 }
 
 // SetParameter replaces the values of parameter name in every rule that
@@ -237,12 +356,42 @@ func (c *Catalog) ParameterNames() []string {
 }
 
 // LoadError is one problem found while loading rules, located by file,
-// line and rule id.
+// line and rule id, and classified by Kind.
 type LoadError struct {
 	File   string
 	Line   int // 0 when unknown
 	RuleID string
+	Kind   ErrorKind
 	Err    error
+}
+
+// ErrorKind says why a rule was refused.
+type ErrorKind uint8
+
+const (
+	// Invalid: the file is not a valid rule (malformed YAML, a bad
+	// condition, a value its modifiers do not allow, a house rule broken).
+	Invalid ErrorKind = iota
+	// Unsupported: a valid Sigma rule using a construct orgsiem cannot
+	// evaluate (correlation, Sigma 1 aggregations, unresolved placeholders).
+	Unsupported
+	// UnknownField: the rule names a field its log source does not have,
+	// an error in the rule itself (for a SigmaHQ rule, an upstream bug).
+	UnknownField
+	// OtherLogSource: the rule is for logs orgsiem does not collect.
+	OtherLogSource
+)
+
+func (k ErrorKind) String() string {
+	switch k {
+	case Unsupported:
+		return "unsupported"
+	case UnknownField:
+		return "unknown field"
+	case OtherLogSource:
+		return "other log source"
+	}
+	return "invalid"
 }
 
 func (e *LoadError) Error() string {
@@ -255,6 +404,10 @@ func (e *LoadError) Error() string {
 		fmt.Fprintf(&b, ": rule %s", e.RuleID)
 	}
 	b.WriteString(": ")
+	if e.Kind == Unsupported || e.Kind == OtherLogSource {
+		b.WriteString(e.Kind.String())
+		b.WriteString(": ")
+	}
 	b.WriteString(e.Err.Error())
 	return b.String()
 }
@@ -268,7 +421,11 @@ type errList struct {
 }
 
 func (l *errList) add(line int, format string, args ...any) {
-	l.errs = append(l.errs, &LoadError{File: l.file, Line: line, RuleID: l.id, Err: fmt.Errorf(format, args...)})
+	l.addKind(Invalid, line, format, args...)
+}
+
+func (l *errList) addKind(kind ErrorKind, line int, format string, args ...any) {
+	l.errs = append(l.errs, &LoadError{File: l.file, Line: line, RuleID: l.id, Kind: kind, Err: fmt.Errorf(format, args...)})
 }
 
 func (l *errList) len() int { return len(l.errs) }

@@ -62,6 +62,10 @@ func (t TestResult) String() string {
 func (c *Catalog) RunTests(opts TestOptions) []TestResult {
 	var out []TestResult
 	for _, r := range c.rules {
+		if err := r.loadTests(); err != nil {
+			out = append(out, TestResult{Rule: r, Test: &Test{Name: "(tests block)"}, Err: err})
+			continue
+		}
 		for i := range r.Tests {
 			out = append(out, runTest(r, &r.Tests[i], opts))
 		}

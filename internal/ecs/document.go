@@ -148,6 +148,10 @@ type Orgsiem struct {
 	// source may not speak for it (the document's cloud.account.id is the
 	// archive key's account); see internal/logs trust.go.
 	ClaimedAccount string
+	// AccountOU is orgsiem.account.ou: the path of the organizational unit
+	// holding cloud.account.id ("/Workloads/Prod"; "/" for the root),
+	// from the account directory. ECS has no field for it.
+	AccountOU string
 }
 
 // Network is the ECS network.* field set.

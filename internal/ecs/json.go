@@ -187,8 +187,13 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 		b = appendStringField(b, `"code":`, e.Code)
 		b = append(b, '}')
 	}
-	if d.Orgsiem.ClaimedAccount != "" {
-		b = appendMember(b, `"orgsiem":{"claimed_account":`, d.Orgsiem.ClaimedAccount)
+	if o := &d.Orgsiem; o.ClaimedAccount != "" || o.AccountOU != "" {
+		b = appendKey(b, `"orgsiem":{`)
+		b = appendStringField(b, `"claimed_account":`, o.ClaimedAccount)
+		if o.AccountOU != "" {
+			b = appendMember(b, `"account":{"ou":`, o.AccountOU)
+		}
+		b = append(b, '}')
 	}
 
 	hasAWS := len(d.AWS) > 0 && d.Type != ""

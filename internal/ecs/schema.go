@@ -59,6 +59,7 @@ var commonFields = []Field{
 	{Path: "cloud.provider", Type: Keyword},
 	{Path: "cloud.account.id", Type: Keyword},
 	{Path: "cloud.account.name", Type: Keyword},
+	{Path: "orgsiem.account.ou", Type: Keyword}, // not ECS: the account directory's OU path
 	{Path: "cloud.region", Type: Keyword},
 	{Path: "cloud.service.name", Type: Keyword},
 	{Path: "cloud.instance.id", Type: Keyword},

@@ -36,14 +36,18 @@ var valid = map[string]string{
 	lambdaenv.AlertRoleARN:          "arn:aws:iam::333333333333:role/orgsiem-alerts-publisher",
 	lambdaenv.SnapshotRetentionDays: "30",
 	lambdaenv.HotIndexDays:          "90",
+	lambdaenv.DataNodes:             "3",
+	lambdaenv.WarmAfterDays:         "45",
 	lambdaenv.ReportWindow:          "24h",
 	lambdaenv.BackendRoles:          `{"loader":"arn:aws:iam::333333333333:role/orgsiem-loader"}`,
 	lambdaenv.Region:                "eu-west-1",
 	lambdaenv.GeoIP:                 "s3://geo/City.mmdb",
 	lambdaenv.AccountEnrichment:     lambdaenv.AccountEnrichmentOn,
-	"AWS_REGION":                    "eu-west-1",
-	"AWS_LAMBDA_FUNCTION_NAME":      "orgsiem-subscribe",
-	"AWS_LAMBDA_LOG_GROUP_NAME":     "/aws/lambda/orgsiem-subscribe",
+	lambdaenv.NotificationChannels: `{"alertTopicMinSeverity":"high","channels":[{"name":"soc","type":"slack","minSeverity":"critical",` +
+		`"secret":"arn:aws:secretsmanager:eu-west-1:333333333333:secret:orgsiem/slack-AbCdEf"}]}`,
+	"AWS_REGION":                "eu-west-1",
+	"AWS_LAMBDA_FUNCTION_NAME":  "orgsiem-subscribe",
+	"AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/orgsiem-subscribe",
 }
 
 func ignoreResult[T any](f func(func(string) string) (T, error)) func(func(string) string) error {

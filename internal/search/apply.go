@@ -150,7 +150,11 @@ type MonitorSync struct {
 }
 
 // ExistingMonitors lists the monitors whose name starts with
-// MonitorNamePrefix, by name → id.
+// MonitorNamePrefix, by name → id. On a fresh domain the Alerting plugin's
+// config index (.opendistro-alerting-config) does not exist until the
+// first monitor is created and the search answers 404
+// index_not_found_exception: that means no monitors yet (Alerting
+// Dashboards' MonitorService reads it the same way).
 func (c *Client) ExistingMonitors(ctx context.Context) (map[string]string, error) {
 	var res struct {
 		Hits struct {
@@ -161,7 +165,11 @@ func (c *Client) ExistingMonitors(ctx context.Context) (map[string]string, error
 		} `json:"hits"`
 	}
 	q := map[string]any{"size": 1000, "query": map[string]any{"match_all": map[string]any{}}}
-	if err := c.JSON(ctx, http.MethodPost, "/_plugins/_alerting/monitors/_search", q, &res); err != nil {
+	err := c.JSON(ctx, http.MethodPost, "/_plugins/_alerting/monitors/_search", q, &res)
+	if IsIndexNotFound(err) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("listing monitors: %w", err)
 	}
 	out := map[string]string{}
@@ -407,4 +415,70 @@ func scalarText(v any) string {
 		return strconv.FormatBool(x)
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// AuditPath is the security plugin's audit configuration API.
+const AuditPath = "/_plugins/_security/api/audit"
+
+// PutAuditConfig sets the audit configuration when what is stored differs
+// from want. The PUT replaces the whole configuration, so settings the
+// domain reports as read-only (GET's "_readonly", JSON pointers such as
+// "/audit/enable_ssl") keep their stored value: changing them is refused.
+func (c *Client) PutAuditConfig(ctx context.Context, want map[string]any) (Change, error) {
+	var cur struct {
+		ReadOnly []string       `json:"_readonly"`
+		Config   map[string]any `json:"config"`
+	}
+	if err := c.JSON(ctx, http.MethodGet, AuditPath, nil, &cur); err != nil {
+		return "", fmt.Errorf("audit configuration: %w", err)
+	}
+	body, err := overlayReadOnly(want, cur.Config, cur.ReadOnly)
+	if err != nil {
+		return "", err
+	}
+	stored, _ := json.Marshal(cur.Config)
+	if cur.Config != nil && ContainsJSON(stored, body) {
+		return Unchanged, nil
+	}
+	if err := c.JSON(ctx, http.MethodPut, AuditPath+"/config", body, nil); err != nil {
+		return "", fmt.Errorf("audit configuration: %w", err)
+	}
+	if cur.Config == nil {
+		return Created, nil
+	}
+	return Updated, nil
+}
+
+// overlayReadOnly copies want and puts back the stored value at each
+// read-only pointer.
+func overlayReadOnly(want, stored map[string]any, readOnly []string) (map[string]any, error) {
+	b, err := json.Marshal(want)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	for _, ptr := range readOnly {
+		parts := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
+		src, dst := any(stored), any(out)
+		for i, p := range parts {
+			sm, _ := src.(map[string]any)
+			dm, _ := dst.(map[string]any)
+			if dm == nil {
+				break
+			}
+			if i == len(parts)-1 {
+				if v, ok := sm[p]; ok {
+					dm[p] = v
+				} else {
+					delete(dm, p)
+				}
+				break
+			}
+			src, dst = sm[p], dm[p]
+		}
+	}
+	return out, nil
 }

@@ -51,14 +51,34 @@ type Config struct {
 	// Transport replaces the HTTP transport (tests, custom TLS). Nil uses
 	// the default transport.
 	Transport http.RoundTripper
-	// RequestTimeout bounds one HTTP attempt; 0 means only the context does.
+	// RequestTimeout bounds one HTTP attempt, from sending the request to
+	// reading the whole answer: 0 is DefaultRequestTimeout for an https
+	// endpoint (a domain) and no bound for a loopback http one (the
+	// in-process test server, whose spec validation of large bodies under
+	// the race detector takes longer than any real domain should; a local
+	// OpenSearch from the CLI gets --timeout explicitly); negative means
+	// only the caller's context bounds it. When the context has a
+	// deadline (a Lambda invocation's), an attempt also ends DeadlineMargin
+	// before it, so the caller still has time to report the failure.
 	RequestTimeout time.Duration
 }
 
+// DefaultRequestTimeout bounds one request when Config.RequestTimeout is
+// 0: long enough for a 5 MB _bulk or a month's aggregation on a busy
+// domain, short enough that a hung connection does not eat a Lambda's
+// whole run.
+const DefaultRequestTimeout = 60 * time.Second
+
+// DeadlineMargin is the time an attempt leaves before the context's
+// deadline, for the caller to record the failure (dead-letter, batch
+// item failures, a log line) before Lambda stops the invocation.
+const DeadlineMargin = 5 * time.Second
+
 // Client talks to one OpenSearch domain. It is safe for concurrent use.
 type Client struct {
-	os  *opensearch.Client
-	url *url.URL
+	os      *opensearch.Client
+	url     *url.URL
+	timeout time.Duration // per attempt; 0: none
 }
 
 // New builds a client. It performs no request.
@@ -83,6 +103,13 @@ func New(cfg Config) (*Client, error) {
 	// nobody asked for.
 	addr := *u
 	addr.User = nil
+	timeout := cfg.RequestTimeout
+	switch {
+	case timeout == 0 && u.Scheme == "https":
+		timeout = DefaultRequestTimeout
+	case timeout < 0:
+		timeout = 0
+	}
 	oc := opensearchtransport.Config{
 		URLs:                  []*url.URL{&addr},
 		Transport:             cfg.Transport,
@@ -90,7 +117,9 @@ func New(cfg Config) (*Client, error) {
 		HealthCheckMaxRetries: -1,
 		MaxRetryClusterHealth: -1,
 		NodeStatsInterval:     -1,
-		RequestTimeout:        cfg.RequestTimeout,
+		// The transport's own per-attempt timeout also retires a stalled
+		// pooled connection, so the next request dials afresh.
+		RequestTimeout: timeout,
 	}
 	if u.User != nil {
 		oc.Username = u.User.Username()
@@ -117,8 +146,12 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: client for %s: %w", redactURL(cfg.URL), err)
 	}
-	return &Client{os: &opensearch.Client{Transport: tp}, url: u}, nil
+	return &Client{os: &opensearch.Client{Transport: tp}, url: u, timeout: timeout}, nil
 }
+
+// RequestTimeout is the client's per-attempt bound (0: none but the
+// caller's context and its deadline).
+func (c *Client) RequestTimeout() time.Duration { return c.timeout }
 
 // Close releases the client's idle connections.
 func (c *Client) Close() error { return c.os.Close() }
@@ -173,6 +206,13 @@ func IsStatus(err error, status int) bool {
 	return errors.As(err, &e) && e.Status == status
 }
 
+// IsIndexNotFound reports whether err is OpenSearch's 404
+// index_not_found_exception (an index or alias that does not exist).
+func IsIndexNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound && e.Type == "index_not_found_exception"
+}
+
 // Request is one raw HTTP request to the domain.
 type Request struct {
 	Method string
@@ -188,9 +228,52 @@ type Request struct {
 	Header http.Header
 }
 
+// ErrTimeout is wrapped by the error of a request that got no (complete)
+// answer within its attempt's time.
+var ErrTimeout = errors.New("no answer in time")
+
+// IsTimeout reports whether err is a request that timed out.
+func IsTimeout(err error) bool { return errors.Is(err, ErrTimeout) }
+
+// attempt derives the context of one attempt: the client's timeout, and
+// never later than DeadlineMargin before the caller's deadline.
+func (c *Client) attempt(ctx context.Context) (context.Context, context.CancelFunc, time.Duration, error) {
+	limit := c.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl) - DeadlineMargin
+		if left <= 0 {
+			return nil, nil, 0, fmt.Errorf("search: %w: less than %s left before the deadline", ErrTimeout, DeadlineMargin)
+		}
+		if limit == 0 || left < limit {
+			limit = left
+		}
+	}
+	if limit == 0 {
+		ctx, cancel := context.WithCancel(ctx)
+		return ctx, cancel, 0, nil
+	}
+	actx, cancel := context.WithTimeout(ctx, limit)
+	return actx, cancel, limit, nil
+}
+
 // Do sends a raw request and returns the status and the whole response
 // body. A transport failure is an error; any HTTP status is returned as is.
+// The attempt (sending, waiting, reading the body) is bounded as described
+// at Config.RequestTimeout; running out is an error wrapping ErrTimeout.
 func (c *Client) Do(ctx context.Context, r Request) (int, []byte, error) {
+	actx, cancel, limit, err := c.attempt(ctx)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", r.Method, strings.SplitN(r.Path, "?", 2)[0], err)
+	}
+	defer cancel()
+	status, body, err := c.do(actx, r)
+	if err != nil && ctx.Err() == nil && (actx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded)) {
+		return status, nil, fmt.Errorf("search: %s %s: %w within %s: %v", r.Method, strings.SplitN(r.Path, "?", 2)[0], ErrTimeout, limit, err)
+	}
+	return status, body, err
+}
+
+func (c *Client) do(ctx context.Context, r Request) (int, []byte, error) {
 	var body io.Reader
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)

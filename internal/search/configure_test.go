@@ -79,7 +79,7 @@ func TestTemplatesAndLifecyclePassTheSpec(t *testing.T) {
 		t.Errorf("guardduty settings: %s", set)
 	}
 	pol, _ := srv.Object("ism_policy", search.ISMPolicyID("vpcflow"))
-	for _, want := range []string{`"warm_migration"`, `"min_index_age":"90d"`, `"min_index_age":"400d"`, `"delete":{}`, `"log-aws-vpcflow-*"`} {
+	for _, want := range []string{`"warm_migration"`, `"min_index_age":"90d"`, `"min_index_age":"431d"`, `"delete":{}`, `"log-aws-vpcflow-*"`} {
 		if !strings.Contains(string(pol), want) {
 			t.Errorf("vpcflow ISM policy lacks %s: %s", want, pol)
 		}
@@ -95,11 +95,12 @@ func TestLifecycleOptions(t *testing.T) {
 		notWant []string
 		wantErr bool
 	}{
-		{name: "without warm the hot state goes straight to delete", lc: search.Lifecycle{DeleteAfterDays: 30},
-			want: []string{`"conditions":{"min_index_age":"30d"},"state_name":"delete"`}, notWant: []string{"warm_migration"}},
+		{name: "without warm the hot state goes straight to the backstop delete (retention + 31 days of index age)", lc: search.Lifecycle{DeleteAfterDays: 30},
+			want: []string{`"conditions":{"min_index_age":"61d"},"state_name":"delete"`}, notWant: []string{"warm_migration"}},
+		{name: "warm before the month's writes are over is refused", lc: search.Lifecycle{WarmAfterDays: 20, DeleteAfterDays: 400}, wantErr: true},
 		{name: "rollover appears where configured", lc: search.Lifecycle{DeleteAfterDays: 30},
 			roll: map[string]search.Rollover{"cloudtrail": {Alias: "ct", MinPrimaryShardSize: "30gb"}}, want: []string{`"rollover":{"min_primary_shard_size":"30gb"}`}},
-		{name: "warm at or after delete is refused", lc: search.Lifecycle{WarmAfterDays: 30, DeleteAfterDays: 30}, wantErr: true},
+		{name: "warm at or after the backstop delete is refused", lc: search.Lifecycle{WarmAfterDays: 61, DeleteAfterDays: 30}, wantErr: true},
 		{name: "no delete age is refused", lc: search.Lifecycle{}, wantErr: true},
 	}
 	for _, tc := range cases {
@@ -137,88 +138,6 @@ func TestLifecycleOptions(t *testing.T) {
 	noRejections(t, srv)
 }
 
-func TestEveryRuleCompilesToAnAcceptedMonitor(t *testing.T) {
-	cat, err := detect.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := searchtest.New(t)
-	c := newClient(t, srv)
-	ctx := context.Background()
-	ch := search.Channel{ID: "orgsiem-alerts", Name: "orgsiem alerts", Description: "SIEM alerts",
-		TopicARN: "arn:aws:sns:eu-west-1:111122223333:orgsiem-alerts", RoleARN: "arn:aws:iam::111122223333:role/orgsiem-opensearch-sns"}
-	if chg, err := c.UpsertChannel(ctx, ch); err != nil || chg != search.Created {
-		t.Fatalf("channel: %v %v", chg, err)
-	}
-	if chg, err := c.UpsertChannel(ctx, ch); err != nil || chg != search.Unchanged {
-		t.Fatalf("channel again: %v %v", chg, err)
-	}
-	ch.Description = "changed"
-	if chg, err := c.UpsertChannel(ctx, ch); err != nil || chg != search.Updated {
-		t.Fatalf("changed channel: %v %v", chg, err)
-	}
-	ms, err := search.BuildMonitors(cat, search.MonitorConfig{ChannelID: ch.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ms) != cat.Len() {
-		t.Fatalf("%d monitors for %d rules", len(ms), cat.Len())
-	}
-	sync, err := c.UpsertMonitors(ctx, ms)
-	if err != nil {
-		t.Fatal(err)
-	}
-	noRejections(t, srv)
-	if len(sync.Created) != len(ms) {
-		t.Fatalf("created %d of %d monitors", len(sync.Created), len(ms))
-	}
-	kinds := map[string]int{}
-	for _, r := range cat.Rules() {
-		var m search.Monitor
-		for _, x := range ms {
-			if x.RuleID == r.ID {
-				m = x
-			}
-		}
-		b, _ := json.Marshal(m.Body)
-		s := string(b)
-		kinds[m.Body["monitor_type"].(string)]++
-		if r.IsThreshold() && len(r.GroupByPaths()) > 0 && m.Body["monitor_type"] != "bucket_level_monitor" {
-			t.Errorf("%s: grouped threshold rule compiled to %s", r.ID, m.Body["monitor_type"])
-		}
-		if !strings.Contains(s, `"severity":"`+string(rune('0'+r.Severity))+`"`) {
-			t.Errorf("%s: severity %d not in monitor", r.ID, r.Severity)
-		}
-		if r.Author != "" && !strings.Contains(s, r.Author) {
-			t.Errorf("%s: author %q not in the message", r.ID, r.Author)
-		}
-		if r.License != "" && !strings.Contains(s, r.License) {
-			t.Errorf("%s: license %q not in the message", r.ID, r.License)
-		}
-		if !strings.Contains(s, `"indices":["`+r.Index()+`"]`) {
-			t.Errorf("%s: monitor does not search %s", r.ID, r.Index())
-		}
-	}
-	t.Logf("monitor types: %v", kinds)
-	if kinds["bucket_level_monitor"] == 0 || kinds["query_level_monitor"] == 0 {
-		t.Errorf("want both monitor types from the catalog, got %v", kinds)
-	}
-	// Idempotent: a second run changes nothing; a changed rule set updates.
-	sync, err = c.UpsertMonitors(ctx, ms)
-	if err != nil || len(sync.Unchanged) != len(ms) || len(sync.Created)+len(sync.Updated) != 0 {
-		t.Fatalf("second upsert: %+v %v", sync, err)
-	}
-	ms2, _ := search.BuildMonitors(cat, search.MonitorConfig{ChannelID: ch.ID, Interval: 10 * time.Minute})
-	sync, err = c.UpsertMonitors(ctx, ms2)
-	if err != nil || len(sync.Updated) != len(ms) {
-		t.Fatalf("changed interval: %d updated of %d, %v", len(sync.Updated), len(ms), err)
-	}
-	if n := len(srv.Objects("monitor")); n != len(ms) {
-		t.Errorf("server holds %d monitors, want %d", n, len(ms))
-	}
-	noRejections(t, srv)
-}
-
 func TestReportSearchIsOneAcceptedRequest(t *testing.T) {
 	cat, err := detect.Builtin()
 	if err != nil {
@@ -247,10 +166,12 @@ func TestReportSearchIsOneAcceptedRequest(t *testing.T) {
 	if n := len(body.Aggs["guidelines"].Filters.Filters); n != len(detect.Guidelines) {
 		t.Errorf("report aggregation has %d guideline filters, want %d", n, len(detect.Guidelines))
 	}
-	// Every rule's own search (the CLI's hunting path) through _msearch.
+	// Every rule's exported query (analysts' ad hoc search) through _msearch.
 	var reqsM []search.SearchRequest
 	for _, r := range cat.Rules() {
-		reqsM = append(reqsM, search.SearchRequest{Indices: []string{r.Index()}, Body: r.Search(to.Add(-time.Hour), to)})
+		if q, _, err := r.ExportQuery(); err == nil {
+			reqsM = append(reqsM, search.SearchRequest{Indices: []string{r.Index()}, Body: map[string]any{"size": 100, "query": q}})
+		}
 	}
 	res, err := c.MultiSearch(context.Background(), reqsM)
 	if err != nil {

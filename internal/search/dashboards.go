@@ -10,21 +10,25 @@ import (
 	"net/textproto"
 	"sort"
 	"strings"
-	"time"
 
+	"github.com/orgsiem/orgsiem/internal/alerts"
 	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/ecs"
 )
 
-// Saved-object attribute names. The recorded Dashboards mappings
-// (../shared/specs/opensearch-dashboards) name the search source field
-// kibanaSavedObjectMeta on dashboards and opensearchDashboardsSavedObjectMeta
-// on visualizations.
+// savedObjectMeta is the attribute holding a saved object's search source.
+// OpenSearch Dashboards 1.x/2.x register it as kibanaSavedObjectMeta on
+// both dashboards and visualizations (src/plugins/visualizations/server/
+// saved_objects/visualization.ts; the pre-1.0 rename to
+// opensearchDashboardsSavedObjectMeta was reverted by Dashboards PR #375).
+// The saved-objects index mapping is dynamic: strict, so any other name
+// fails the import with strict_dynamic_mapping_exception.
 const (
-	dashboardMeta     = "kibanaSavedObjectMeta"
-	visualizationMeta = "opensearchDashboardsSavedObjectMeta"
-	// AlertsPattern is the alert history of the Alerting plugin.
-	AlertsPattern = ".opendistro-alerting-alert*"
+	savedObjectMeta = "kibanaSavedObjectMeta"
+	// AlertsPattern is the alert indices the loader writes (one document
+	// per rule match, internal/alerts); their time field is the matched
+	// event's @timestamp.
+	AlertsPattern = alerts.IndexPattern
 )
 
 // SavedObject is one line of a Dashboards saved-objects import file.
@@ -65,14 +69,14 @@ func vis(id, title, pattern string, visState map[string]any, filter map[string]a
 	if filter != nil {
 		filters = append(filters, map[string]any{
 			"meta": map[string]any{"type": "custom", "alias": title, "disabled": false, "negate": false,
-				"key": "query", "value": jsonString(filter), "indexRefName": visualizationMeta + ".searchSourceJSON.filter[0].meta.index"},
+				"key": "query", "value": jsonString(filter), "indexRefName": savedObjectMeta + ".searchSourceJSON.filter[0].meta.index"},
 			"query":  filter,
 			"$state": map[string]any{"store": "appState"},
 		})
 	}
-	refs := []Reference{{Name: visualizationMeta + ".searchSourceJSON.index", Type: "index-pattern", ID: IndexPatternID(pattern)}}
+	refs := []Reference{{Name: savedObjectMeta + ".searchSourceJSON.index", Type: "index-pattern", ID: IndexPatternID(pattern)}}
 	if filter != nil {
-		refs = append(refs, Reference{Name: visualizationMeta + ".searchSourceJSON.filter[0].meta.index", Type: "index-pattern", ID: IndexPatternID(pattern)})
+		refs = append(refs, Reference{Name: savedObjectMeta + ".searchSourceJSON.filter[0].meta.index", Type: "index-pattern", ID: IndexPatternID(pattern)})
 	}
 	return SavedObject{Type: "visualization", ID: id, Attributes: map[string]any{
 		"title":       title,
@@ -80,8 +84,8 @@ func vis(id, title, pattern string, visState map[string]any, filter map[string]a
 		"version":     1,
 		"visState":    jsonString(visState),
 		"uiStateJSON": "{}",
-		visualizationMeta: map[string]any{"searchSourceJSON": jsonString(map[string]any{
-			"indexRefName": visualizationMeta + ".searchSourceJSON.index",
+		savedObjectMeta: map[string]any{"searchSourceJSON": jsonString(map[string]any{
+			"indexRefName": savedObjectMeta + ".searchSourceJSON.index",
 			"query":        map[string]any{"query": "", "language": "kuery"},
 			"filter":       filters,
 		})},
@@ -128,21 +132,21 @@ func dashboard(id, title, desc string, panels []SavedObject) SavedObject {
 		"optionsJSON": jsonString(map[string]any{"useMargins": true, "hidePanelTitles": false}),
 		"timeRestore": true, "timeFrom": "now-24h", "timeTo": "now",
 		"refreshInterval": map[string]any{"pause": true, "value": 0},
-		dashboardMeta:     map[string]any{"searchSourceJSON": jsonString(map[string]any{"query": map[string]any{"query": "", "language": "kuery"}, "filter": []any{}})},
+		savedObjectMeta:   map[string]any{"searchSourceJSON": jsonString(map[string]any{"query": map[string]any{"query": "", "language": "kuery"}, "filter": []any{}})},
 	}, References: refs}
 }
 
 // BuildSavedObjects generates the Dashboards objects: index patterns
-// (log-aws-*, one per log type, the alert history), an overview dashboard,
+// (log-aws-*, one per log type, the alert indices), an overview dashboard,
 // one dashboard per log type, the PCI-DSS dashboard with one visualization
-// per guideline (each filtered by the guideline's query from the
-// catalog's report aggregation), and an alerts dashboard.
+// per guideline (the alerts of the rules feeding it), and an alerts
+// dashboard.
 func BuildSavedObjects(cat *detect.Catalog, logTypes []string) ([]SavedObject, error) {
 	if len(logTypes) == 0 {
 		logTypes = ecs.LogTypes()
 	}
 	var out []SavedObject
-	out = append(out, indexPattern(AllLogsPattern, "@timestamp"), indexPattern(AlertsPattern, "start_time"))
+	out = append(out, indexPattern(AllLogsPattern, "@timestamp"), indexPattern(AlertsPattern, alerts.FieldTimestamp))
 	for _, t := range logTypes {
 		out = append(out, indexPattern(IndexPattern(t), "@timestamp"))
 	}
@@ -165,53 +169,25 @@ func BuildSavedObjects(cat *detect.Catalog, logTypes []string) ([]SavedObject, e
 		out = append(out, panels...)
 		out = append(out, dashboard("orgsiem-dash-"+t, "orgsiem: "+t, "Events of log type "+t, panels))
 	}
-	guidelines, err := guidelineFilters(cat)
-	if err != nil {
-		return nil, err
-	}
+	// Each guideline panel counts the alerts of the rules feeding it
+	// (orgsiem.report on the alert document), not a compiled query over
+	// raw logs.
 	var pci []SavedObject
 	for _, g := range detect.Guidelines {
-		pci = append(pci, vis("orgsiem-vis-"+g, strings.ToUpper(g)+": events by account and principal", AllLogsPattern,
-			table("cloud.account.id", "user.name"), guidelines[g]))
+		pci = append(pci, vis("orgsiem-vis-"+g, strings.ToUpper(g)+": alerts by account and principal", AlertsPattern,
+			table(alerts.FieldAccount, alerts.FieldPrincipal), map[string]any{"term": map[string]any{alerts.FieldGuideline: g}}))
 	}
 	out = append(out, pci...)
 	out = append(out, dashboard("orgsiem-dash-pci", "orgsiem: PCI-DSS daily review", "One panel per guideline of the daily report", pci))
-	alerts := []SavedObject{
-		vis("orgsiem-vis-alerts-time", "Alerts by severity", AlertsPattern, histogram("severity"), nil),
-		vis("orgsiem-vis-alerts-monitors", "Alerts by monitor and state", AlertsPattern, table("monitor_name", "state"), nil),
+	alertPanels := []SavedObject{
+		vis("orgsiem-vis-alerts-time", "Alerts by level", AlertsPattern, histogram(alerts.FieldLevel),
+			map[string]any{"term": map[string]any{alerts.FieldKind: alerts.KindAlert}}),
+		vis("orgsiem-vis-alerts-monitors", "Alerts by rule and principal", AlertsPattern, table(alerts.FieldRuleID, alerts.FieldPrincipal),
+			map[string]any{"term": map[string]any{alerts.FieldKind: alerts.KindAlert}}),
 	}
-	out = append(out, alerts...)
-	out = append(out, dashboard("orgsiem-dash-alerts", "orgsiem: alerts", "Alerts of the orgsiem monitors", alerts))
+	out = append(out, alertPanels...)
+	out = append(out, dashboard("orgsiem-dash-alerts", "orgsiem: alerts", "Alerts of the ingest-time detections (orgsiem-alerts-*)", alertPanels))
 	return out, nil
-}
-
-// guidelineFilters takes each guideline's query from the report aggregation.
-func guidelineFilters(cat *detect.Catalog) (map[string]map[string]any, error) {
-	now := time.Unix(0, 0)
-	q := cat.ReportQuery(now, now)
-	b, err := json.Marshal(q)
-	if err != nil {
-		return nil, err
-	}
-	var parsed struct {
-		Aggs struct {
-			Guidelines struct {
-				Filters struct {
-					Filters map[string]map[string]any `json:"filters"`
-				} `json:"filters"`
-			} `json:"guidelines"`
-		} `json:"aggs"`
-	}
-	if err := json.Unmarshal(b, &parsed); err != nil {
-		return nil, err
-	}
-	f := parsed.Aggs.Guidelines.Filters.Filters
-	for _, g := range detect.Guidelines {
-		if f[g] == nil {
-			return nil, fmt.Errorf("dashboards: the report aggregation has no filter for %s", g)
-		}
-	}
-	return f, nil
 }
 
 // SavedObjectsNDJSON encodes objects as an import file, one per line,
@@ -250,6 +226,13 @@ type ImportResult struct {
 	} `json:"errors"`
 }
 
+// TenantHeader selects the Dashboards tenant of a request (security
+// plugin multi-tenancy); GlobalTenant is the tenant every user shares.
+const (
+	TenantHeader = "securitytenant"
+	GlobalTenant = "global"
+)
+
 // DashboardsImportPath is the import API on an Amazon OpenSearch Service
 // domain endpoint (Dashboards is served under /_dashboards).
 const DashboardsImportPath = "/_dashboards/api/saved_objects/_import?overwrite=true"
@@ -275,6 +258,13 @@ func (c *Client) ImportSavedObjects(ctx context.Context, path string, ndjson []b
 	}
 	hdr := http.Header{}
 	hdr.Set("osd-xsrf", "true")
+	// With multi-tenancy on (the default of a fine-grained-access-control
+	// domain), a request without a tenant resolves to the caller's
+	// preferred tenant, Private first, so the objects would land in the
+	// maintain role's private tenant where nobody sees them
+	// (security-dashboards-plugin server/multitenancy/tenant_resolver.ts
+	// reads the securitytenant header; "global" is the Global tenant).
+	hdr.Set(TenantHeader, GlobalTenant)
 	status, resp, err := c.Do(ctx, Request{Method: http.MethodPost, Path: path, Body: body.Bytes(), ContentType: mw.FormDataContentType(), Header: hdr})
 	if err != nil {
 		return ImportResult{}, err

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/orgsiem/orgsiem/internal/alerts"
 )
 
 // Repository is the S3 snapshot repository (org-logging.md §5): PUT
@@ -19,13 +21,17 @@ type Repository struct {
 	BasePath string // optional key prefix inside the bucket
 }
 
-// Body is the registration request body.
+// Body is the registration request body. It sets no
+// server_side_encryption: true would make OpenSearch upload every snapshot
+// file with SSE-S3 (AES256), overriding the snapshot bucket's default
+// encryption, SSE-KMS with the SIEM key (S3 applies the bucket default to
+// uploads that request none:
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html).
 func (r Repository) Body() map[string]any {
 	s := map[string]any{
-		"bucket":                 r.Bucket,
-		"region":                 r.Region,
-		"role_arn":               r.RoleARN,
-		"server_side_encryption": true,
+		"bucket":   r.Bucket,
+		"region":   r.Region,
+		"role_arn": r.RoleARN,
 	}
 	if r.BasePath != "" {
 		s["base_path"] = r.BasePath
@@ -33,9 +39,9 @@ func (r Repository) Body() map[string]any {
 	return map[string]any{"type": "s3", "settings": s}
 }
 
-// SnapshotIndices are the indices snapshots hold: the log and report
-// indices, never system indices.
-const SnapshotIndices = AllLogsPattern + "," + ReportsPrefix + "*"
+// SnapshotIndices are the indices snapshots hold: the log, report and
+// alert indices, never system indices.
+const SnapshotIndices = AllLogsPattern + "," + ReportsPrefix + "*," + alerts.IndexPattern
 
 // SMPolicy is the Snapshot Management policy (_plugins/_sm/policies/<Name>).
 type SMPolicy struct {
@@ -118,11 +124,15 @@ type RestoreItem struct {
 	Snapshot string
 	Indices  []string // source index names, sorted
 	Targets  []string // restored-<index>, aligned with Indices
+	// Replicas, when set, overrides the number_of_replicas the indices
+	// were snapshotted with (index_settings), so a restore onto a
+	// smaller domain does not stay yellow.
+	Replicas *int `json:"replicas,omitempty"`
 }
 
 // Body is the _restore request body.
 func (it RestoreItem) Body() map[string]any {
-	return map[string]any{
+	b := map[string]any{
 		"indices":              strings.Join(it.Indices, ","),
 		"ignore_unavailable":   false,
 		"include_global_state": false,
@@ -131,6 +141,10 @@ func (it RestoreItem) Body() map[string]any {
 		"rename_pattern":       "(.+)",
 		"rename_replacement":   RestorePrefix + "$1",
 	}
+	if it.Replicas != nil {
+		b["index_settings"] = map[string]any{"index.number_of_replicas": *it.Replicas}
+	}
+	return b
 }
 
 // Plan is what restoring a date range takes.
@@ -158,6 +172,15 @@ var typeName = regexp.MustCompile(`^[a-z0-9]+$`)
 // restored-<index>. It never targets a live index name and never restores
 // a system (.-prefixed) index.
 func PlanRestore(snapshots []SnapshotInfo, from, to time.Time, types []string, liveIndices []string) (Plan, error) {
+	return PlanRestoreWithin(snapshots, from, to, types, liveIndices, Retention{}, time.Time{})
+}
+
+// PlanRestoreWithin is PlanRestore knowing the retention: a month's index
+// is only taken from snapshots that ended before the month expired, and a
+// live index of an expired month is not the month (it can only be a
+// resurrection by late events, holding a few documents) — the month is
+// restored from the last snapshot before its expiry instead.
+func PlanRestoreWithin(snapshots []SnapshotInfo, from, to time.Time, types []string, liveIndices []string, ret Retention, now time.Time) (Plan, error) {
 	from, to = from.UTC(), to.UTC()
 	if to.Before(from) {
 		return Plan{}, fmt.Errorf("restore plan: range end %s is before its start %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
@@ -199,6 +222,9 @@ func PlanRestore(snapshots []SnapshotInfo, from, to time.Time, types []string, l
 			continue
 		}
 		for _, idx := range s.Indices {
+			if _, month, ok := LogIndexMonth(idx); ok && ret.Days > 0 && s.End.After(ret.ExpiresAt(month)) {
+				continue // taken after the month expired: a resurrection at best
+			}
 			latest[idx] = s.Name
 		}
 	}
@@ -207,8 +233,9 @@ func PlanRestore(snapshots []SnapshotInfo, from, to time.Time, types []string, l
 		for m := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(to); m = m.AddDate(0, 1, 0) {
 			idx := fmt.Sprintf("%s%s-%04d.%02d", IndexPrefix, t, m.Year(), int(m.Month()))
 			target := RestorePrefix + idx
+			expired := ret.MonthExpired(m, now)
 			switch {
-			case live[idx]:
+			case live[idx] && !expired:
 				plan.Live = append(plan.Live, idx)
 				continue
 			case live[target]:

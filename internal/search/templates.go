@@ -54,6 +54,19 @@ type Rollover struct {
 	MinIndexAge         string // e.g. "30d"
 }
 
+// WithReplicas sets the replica count of every log type (ReplicasFor the
+// domain's data nodes).
+func (c TemplateConfig) WithReplicas(n int) TemplateConfig {
+	c.Default.Replicas = n
+	per := make(map[string]IndexSettings, len(c.PerType))
+	for k, v := range c.PerType {
+		v.Replicas = n
+		per[k] = v
+	}
+	c.PerType = per
+	return c
+}
+
 // DefaultTemplateConfig has 1 replica everywhere; the high-volume types
 // (CloudTrail, VPC flow, CloudWatch Logs, WAF, ELB) get 3 primary shards and
 // a 30s refresh, findings and the rest 1 shard and 10s.
@@ -199,7 +212,7 @@ func BuildTemplates(cfg TemplateConfig) (Templates, error) {
 		"index_patterns": []any{ReportsPrefix + "*"},
 		"priority":       200,
 		"template": map[string]any{
-			"settings": map[string]any{"index": map[string]any{"number_of_shards": 1, "number_of_replicas": 1}},
+			"settings": map[string]any{"index": map[string]any{"number_of_shards": 1, "number_of_replicas": cfg.settings("").Replicas}},
 			"mappings": map[string]any{
 				"dynamic":           true,
 				"date_detection":    false,
@@ -287,10 +300,15 @@ func properties(fields []ecs.Field) (map[string]any, error) {
 // Lifecycle is the ISM lifecycle of one log type's indices.
 type Lifecycle struct {
 	// WarmAfterDays moves an index to UltraWarm (warm_migration) at this
-	// age; 0 keeps it hot until deletion.
+	// index age; 0 keeps it hot until deletion. At least
+	// MinWarmAfterDays: warm indices are read-only.
 	WarmAfterDays int
-	// DeleteAfterDays deletes an index at this age (> WarmAfterDays).
-	// Snapshots keep it restorable afterwards.
+	// DeleteAfterDays is the retention, counted from the end of the
+	// index's event month (Retention.Days). The daily maintain run deletes
+	// expired months; the policy only carries a backstop delete at
+	// Retention.BackstopDeleteDays of index age, which can never come
+	// before the month's expiry. Snapshots keep a month restorable
+	// afterwards.
 	DeleteAfterDays int
 }
 
@@ -302,8 +320,9 @@ type LifecycleConfig struct {
 	Rollover map[string]Rollover // as in TemplateConfig
 }
 
-// DefaultLifecycle keeps 90 days hot, then warm, and deletes at 400 days
-// (PCI DSS 10.5.1: a year of history, three months immediately available).
+// DefaultLifecycle keeps 90 days hot, then warm, and keeps each month 400
+// days after it ends (PCI DSS 10.5.1: a year of history, three months
+// immediately available).
 func DefaultLifecycle() LifecycleConfig {
 	return LifecycleConfig{Default: Lifecycle{WarmAfterDays: 90, DeleteAfterDays: 400}}
 }
@@ -312,9 +331,12 @@ func DefaultLifecycle() LifecycleConfig {
 func ISMPolicyID(logType string) string { return TemplatePrefix + "log-aws-" + logType }
 
 // BuildISMPolicies returns one policy per log type: hot (with a rollover
-// action where configured) → optional warm (warm_migration) → delete after
-// the configured days, bound to the type's index pattern by ism_template.
-// The bodies are PUT at _plugins/_ism/policies/<Name>.
+// action where configured) → optional warm (warm_migration) → the
+// backstop delete, bound to the type's index pattern by ism_template.
+// The bodies are PUT at _plugins/_ism/policies/<Name>. A policy's
+// ism_template only attaches it to indices created afterwards; indices
+// already managed keep running the version they started with until
+// change_policy (Client.ChangePolicies).
 func BuildISMPolicies(cfg LifecycleConfig) ([]Template, error) {
 	types := cfg.LogTypes
 	if len(types) == 0 {
@@ -326,10 +348,14 @@ func BuildISMPolicies(cfg LifecycleConfig) ([]Template, error) {
 		if o, ok := cfg.PerType[typ]; ok {
 			lc = o
 		}
-		if lc.DeleteAfterDays <= 0 || lc.WarmAfterDays < 0 || (lc.WarmAfterDays > 0 && lc.WarmAfterDays >= lc.DeleteAfterDays) {
-			return nil, fmt.Errorf("lifecycle of %s: need 0 <= warm days < delete days, got warm %d delete %d", typ, lc.WarmAfterDays, lc.DeleteAfterDays)
+		ret := Retention{Days: lc.DeleteAfterDays}
+		if lc.DeleteAfterDays <= 0 || lc.WarmAfterDays < 0 {
+			return nil, fmt.Errorf("lifecycle of %s: need delete days > 0 and warm days >= 0, got warm %d delete %d", typ, lc.WarmAfterDays, lc.DeleteAfterDays)
 		}
-		del := fmt.Sprintf("%dd", lc.DeleteAfterDays)
+		if err := ret.CheckWarm(lc.WarmAfterDays); err != nil {
+			return nil, fmt.Errorf("lifecycle of %s: %w", typ, err)
+		}
+		del := fmt.Sprintf("%dd", ret.BackstopDeleteDays())
 		hotActions := []any{}
 		if r, ok := cfg.Rollover[typ]; ok && r.Alias != "" {
 			ro := map[string]any{}
@@ -367,7 +393,7 @@ func BuildISMPolicies(cfg LifecycleConfig) ([]Template, error) {
 			"transitions": []any{},
 		})
 		out = append(out, Template{Name: ISMPolicyID(typ), Body: map[string]any{"policy": map[string]any{
-			"description":   fmt.Sprintf("orgsiem: %s log indices, delete after %s", typ, del),
+			"description":   fmt.Sprintf("orgsiem: %s log indices; months expire %d days after they end (maintain daily), backstop delete at %s of index age", typ, lc.DeleteAfterDays, del),
 			"default_state": "hot",
 			"states":        states,
 			"ism_template":  []any{map[string]any{"index_patterns": []any{IndexPattern(typ)}, "priority": 100}},

@@ -23,7 +23,7 @@ var scenarios = []scenarioDef{
 	{
 		id: "root-console-login-without-mfa", title: "Root user signs in to the console without MFA and looks around",
 		global: true,
-		rules:  []string{"pci-01-root-user-activity", "cis-4-03-root-account-usage", "guardduty-escalation-finding-type"},
+		rules:  []string{"pci-01-root-user-activity", "guardduty-escalation-finding-type"},
 		play: func(sc *scene) {
 			a, t := sc.a, sc.t
 			root := principal{identity: identity{Type: "Root", PrincipalID: a.ID, ARN: "arn:aws:iam::" + a.ID + ":root", AccountID: a.ID},
@@ -43,7 +43,7 @@ var scenarios = []scenarioDef{
 	},
 	{
 		id: "cloudtrail-stop-logging", title: "Stolen access key stops the account's CloudTrail trail",
-		rules: []string{"cloudtrail-stopped-or-deleted", "pci-04-audit-log-configuration-change", "cis-4-05-cloudtrail-configuration-changes", "guardduty-escalation-finding-type"},
+		rules: []string{"cloudtrail-stopped-or-deleted", "pci-04-audit-log-configuration-change", "guardduty-escalation-finding-type"},
 		play: func(sc *scene) {
 			a, t := sc.a, sc.t
 			who := sc.user("svc-backup", cliUA)
@@ -111,7 +111,7 @@ var scenarios = []scenarioDef{
 	},
 	{
 		id: "security-group-opened-to-world", title: "SSH opened to the Internet, then brute-forced from it",
-		rules: []string{"ec2-security-group-opened-to-world", "pci-07-security-group-nacl-change", "cis-4-10-security-group-changes", "vpcflow-admin-port-from-internet", "config-rule-noncompliant"},
+		rules: []string{"ec2-security-group-opened-to-world", "pci-07-security-group-nacl-change", "vpcflow-admin-port-from-internet", "config-rule-noncompliant"},
 		play: func(sc *scene) {
 			a, t, g := sc.a, sc.t, sc.s.g
 			who := sc.user("dave", consoleUA)
@@ -145,7 +145,7 @@ var scenarios = []scenarioDef{
 	{
 		id: "console-password-spraying", title: "One address tries a password against a dozen console users",
 		global: true,
-		rules:  []string{"console-password-spraying", "pci-02-failed-platform-logins", "cis-4-06-console-authentication-failures"},
+		rules:  []string{"console-password-spraying", "pci-02-failed-platform-logins"},
 		play: func(sc *scene) {
 			a, t := sc.a, sc.t
 			sc.key.Principal = "(12 IAM users)"

@@ -321,11 +321,11 @@ func ExampleGenerate() {
 		fmt.Println(s.ID, "->", strings.Join(s.Rules, " "))
 	}
 	// Output:
-	// root-console-login-without-mfa -> pci-01-root-user-activity cis-4-03-root-account-usage guardduty-escalation-finding-type
-	// cloudtrail-stop-logging -> cloudtrail-stopped-or-deleted pci-04-audit-log-configuration-change cis-4-05-cloudtrail-configuration-changes guardduty-escalation-finding-type
+	// root-console-login-without-mfa -> pci-01-root-user-activity guardduty-escalation-finding-type
+	// cloudtrail-stop-logging -> cloudtrail-stopped-or-deleted pci-04-audit-log-configuration-change guardduty-escalation-finding-type
 	// crypto-mining-run-instances-burst -> ec2-run-instances-burst ec2-instance-type-not-allowed vpcflow-mining-pool-port guardduty-high-finding guardduty-escalation-finding-type
 	// secrets-bulk-read -> secretsmanager-bulk-retrieval guardduty-high-finding guardduty-escalation-finding-type
-	// security-group-opened-to-world -> ec2-security-group-opened-to-world pci-07-security-group-nacl-change cis-4-10-security-group-changes vpcflow-admin-port-from-internet config-rule-noncompliant
-	// console-password-spraying -> console-password-spraying pci-02-failed-platform-logins cis-4-06-console-authentication-failures
+	// security-group-opened-to-world -> ec2-security-group-opened-to-world pci-07-security-group-nacl-change vpcflow-admin-port-from-internet config-rule-noncompliant
+	// console-password-spraying -> console-password-spraying pci-02-failed-platform-logins
 	// eks-pod-exec-and-cluster-admin-binding -> eks-pod-exec-or-cluster-admin-binding
 }

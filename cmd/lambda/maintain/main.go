@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/orgsiem/orgsiem/functions/maintain"
 	"github.com/orgsiem/orgsiem/internal/detect"
@@ -36,5 +38,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The notification channels' webhook URLs are read at configure time.
+	m.SetSecrets(maintain.Secrets{SecretsManager: secretsmanager.NewFromConfig(aws), SSM: ssm.NewFromConfig(aws)})
 	lambda.Start(m.Handle)
 }

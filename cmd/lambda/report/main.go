@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/orgsiem/orgsiem/functions/report"
-	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/search"
 )
 
@@ -25,15 +24,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	catalog, err := detect.Builtin()
-	if err != nil {
-		log.Fatal(err)
-	}
 	sc, err := search.New(search.Config{URL: cfg.Endpoint, AWS: &aws})
 	if err != nil {
 		log.Fatal(err)
 	}
-	r, err := report.New(cfg, sc, s3.NewFromConfig(aws), sns.NewFromConfig(aws), catalog, nil)
+	r, err := report.New(cfg, sc, s3.NewFromConfig(aws), sns.NewFromConfig(aws), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

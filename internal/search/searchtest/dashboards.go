@@ -87,14 +87,39 @@ func LoadSavedObjectChecker(shared string) (*SavedObjectChecker, error) {
 	return c, nil
 }
 
+// Problem is what is wrong with one line of an import file, classified
+// the way the import API reports it per object.
+type Problem struct {
+	Line     int
+	Type, ID string
+	// Kind is the error type the real import answers for the object:
+	// "strict_dynamic_mapping_exception" (an attribute outside the
+	// mapping), "mapper_parsing_exception" (a value of the wrong type),
+	// "unsupported_type", "missing_references", or "" for a malformed
+	// line (the whole request fails).
+	Kind string
+	Err  error
+}
+
 // Check validates an import file; it returns every problem found.
 func (c *SavedObjectChecker) Check(ndjson []byte) error {
 	var errs []error
+	for _, p := range c.Problems(ndjson) {
+		errs = append(errs, p.Err)
+	}
+	return errors.Join(errs...)
+}
+
+// Problems lists every problem of an import file, line by line.
+func (c *SavedObjectChecker) Problems(ndjson []byte) []Problem {
+	var out []Problem
 	type key struct{ typ, id string }
 	objs := map[key]bool{}
 	type pending struct {
-		from string
-		ref  key
+		line    int
+		typ, id string
+		from    string
+		ref     key
 	}
 	var refs []pending
 	lines := bytes.Split(bytes.TrimRight(ndjson, "\n"), []byte("\n"))
@@ -102,12 +127,12 @@ func (c *SavedObjectChecker) Check(ndjson []byte) error {
 		n := i + 1
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(line, &obj); err != nil {
-			errs = append(errs, fmt.Errorf("line %d: %w", n, err))
+			out = append(out, Problem{Line: n, Err: fmt.Errorf("line %d: %w", n, err)})
 			continue
 		}
 		for k := range obj {
 			if !c.exampleKeys[k] {
-				errs = append(errs, fmt.Errorf("line %d: key %q is not part of an exported saved object", n, k))
+				out = append(out, Problem{Line: n, Err: fmt.Errorf("line %d: key %q is not part of an exported saved object", n, k)})
 			}
 		}
 		var o struct {
@@ -119,47 +144,58 @@ func (c *SavedObjectChecker) Check(ndjson []byte) error {
 			} `json:"references"`
 		}
 		if err := json.Unmarshal(line, &o); err != nil || o.Type == "" || o.ID == "" || o.Attributes == nil || obj["references"] == nil {
-			errs = append(errs, fmt.Errorf("line %d: want type, id, attributes and references", n))
+			out = append(out, Problem{Line: n, Err: fmt.Errorf("line %d: want type, id, attributes and references", n)})
 			continue
 		}
 		where := fmt.Sprintf("line %d (%s %s)", n, o.Type, o.ID)
+		at := func(kind string, err error) Problem {
+			return Problem{Line: n, Type: o.Type, ID: o.ID, Kind: kind, Err: err}
+		}
 		props, ok := c.types[o.Type]
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s: unknown type", where))
+			out = append(out, at("unsupported_type", fmt.Errorf("%s: unknown type", where)))
 			continue
 		}
 		if objs[key{o.Type, o.ID}] {
-			errs = append(errs, fmt.Errorf("%s: duplicate id", where))
+			out = append(out, at("", fmt.Errorf("%s: duplicate id", where)))
 		}
 		objs[key{o.Type, o.ID}] = true
-		errs = append(errs, c.checkAttrs(where, o.Type, "", o.Attributes, props)...)
+		for _, e := range c.checkAttrs(where, o.Type, "", o.Attributes, props) {
+			out = append(out, at(e.kind, e.err))
+		}
 		names := map[string]bool{}
 		for _, r := range o.References {
 			if r.Name == "" || r.Type == "" || r.ID == "" {
-				errs = append(errs, fmt.Errorf("%s: reference %+v incomplete", where, r))
+				out = append(out, at("", fmt.Errorf("%s: reference %+v incomplete", where, r)))
 			}
 			names[r.Name] = true
-			refs = append(refs, pending{where, key{r.Type, r.ID}})
+			refs = append(refs, pending{n, o.Type, o.ID, where, key{r.Type, r.ID}})
 		}
 		// Every panelRefName / indexRefName must name a reference.
 		for _, js := range jsonStrings(o.Attributes) {
 			for _, rn := range refNames(js) {
 				if !names[rn] {
-					errs = append(errs, fmt.Errorf("%s: %q names no reference", where, rn))
+					out = append(out, at("missing_references", fmt.Errorf("%s: %q names no reference", where, rn)))
 				}
 			}
 		}
 	}
 	for _, r := range refs {
 		if !objs[r.ref] {
-			errs = append(errs, fmt.Errorf("%s: reference to %s %s not in the file", r.from, r.ref.typ, r.ref.id))
+			out = append(out, Problem{Line: r.line, Type: r.typ, ID: r.id, Kind: "missing_references",
+				Err: fmt.Errorf("%s: reference to %s %s not in the file", r.from, r.ref.typ, r.ref.id)})
 		}
 	}
-	return errors.Join(errs...)
+	return out
 }
 
-func (c *SavedObjectChecker) checkAttrs(where, typ, prefix string, attrs map[string]any, props map[string]any) []error {
-	var errs []error
+type attrProblem struct {
+	kind string
+	err  error
+}
+
+func (c *SavedObjectChecker) checkAttrs(where, typ, prefix string, attrs map[string]any, props map[string]any) []attrProblem {
+	var errs []attrProblem
 	for k, v := range attrs {
 		path := prefix + k
 		p, ok := props[k].(map[string]any)
@@ -170,13 +206,16 @@ func (c *SavedObjectChecker) checkAttrs(where, typ, prefix string, attrs map[str
 				}
 				continue
 			}
-			errs = append(errs, fmt.Errorf("%s: attribute %s is not in the %s mapping", where, path, typ))
+			// The saved-objects index mapping is dynamic: strict; OpenSearch
+			// refuses the document (DocumentParser: "mapping set to strict,
+			// dynamic introduction of [x] within [type] is not allowed").
+			errs = append(errs, attrProblem{"strict_dynamic_mapping_exception", fmt.Errorf("%s: attribute %s is not in the %s mapping", where, path, typ)})
 			continue
 		}
 		if sub, ok := p["properties"].(map[string]any); ok {
 			m, ok := v.(map[string]any)
 			if !ok {
-				errs = append(errs, fmt.Errorf("%s: attribute %s must be an object", where, path))
+				errs = append(errs, attrProblem{"mapper_parsing_exception", fmt.Errorf("%s: attribute %s must be an object", where, path)})
 				continue
 			}
 			errs = append(errs, c.checkAttrs(where, typ, path+".", m, sub)...)
@@ -185,27 +224,29 @@ func (c *SavedObjectChecker) checkAttrs(where, typ, prefix string, attrs map[str
 		switch p["type"] {
 		case "text", "keyword":
 			if _, ok := v.(string); !ok {
-				errs = append(errs, fmt.Errorf("%s: attribute %s must be a string", where, path))
+				errs = append(errs, attrProblem{"mapper_parsing_exception", fmt.Errorf("%s: attribute %s must be a string", where, path)})
 			} else if jsonStringAttrs[k] {
 				errs = append(errs, checkJSONString(where, path, v)...)
 			}
 		case "integer":
 			if f, ok := v.(float64); !ok || f != float64(int64(f)) {
-				errs = append(errs, fmt.Errorf("%s: attribute %s must be an integer", where, path))
+				errs = append(errs, attrProblem{"mapper_parsing_exception", fmt.Errorf("%s: attribute %s must be an integer", where, path)})
 			}
 		case "boolean":
 			if _, ok := v.(bool); !ok {
-				errs = append(errs, fmt.Errorf("%s: attribute %s must be a boolean", where, path))
+				errs = append(errs, attrProblem{"mapper_parsing_exception", fmt.Errorf("%s: attribute %s must be a boolean", where, path)})
 			}
 		}
 	}
 	return errs
 }
 
-func checkJSONString(where, path string, v any) []error {
+// checkJSONString: Dashboards stores these as opaque text; a value that is
+// not JSON imports but breaks the object when opened (our own check).
+func checkJSONString(where, path string, v any) []attrProblem {
 	s, ok := v.(string)
 	if !ok || !json.Valid([]byte(s)) {
-		return []error{fmt.Errorf("%s: attribute %s must be a string holding JSON", where, path)}
+		return []attrProblem{{"", fmt.Errorf("%s: attribute %s must be a string holding JSON", where, path)}}
 	}
 	return nil
 }
@@ -253,14 +294,37 @@ func refNames(js string) []string {
 }
 
 // Dashboards is a fake OpenSearch Dashboards saved-objects import API
-// (POST /_dashboards/api/saved_objects/_import) that checks what it is
-// sent with a SavedObjectChecker.
+// (POST /_dashboards/api/saved_objects/_import) that answers as
+// Dashboards 2.x does:
+//
+//   - Objects are stored in the saved-objects index, whose mapping is
+//     dynamic: strict (../shared/specs/opensearch-dashboards). An object
+//     with an attribute outside its type's mapping is not imported: the
+//     response is 200 with success false and, per object, an error of type
+//     "unknown" whose message is OpenSearch's strict_dynamic_mapping_exception
+//     (src/core/server/saved_objects/import/extract_errors.ts maps every
+//     non-conflict bulk error that way). Unknown types are
+//     "unsupported_type", dangling references "missing_references".
+//   - Multi-tenancy is on (the default with fine-grained access control):
+//     the tenant is the securitytenant header, else the caller's preferred
+//     tenant, Private first (security-dashboards-plugin
+//     server/multitenancy/tenant_resolver.ts), so an import without the
+//     header lands in the caller's private tenant.
+//
+// Malformed files (not NDJSON objects) fail the whole request with 400.
 type Dashboards struct {
 	*httptest.Server
 	checker *SavedObjectChecker
 	mu      sync.Mutex
 	imports [][]byte
+	tenants map[string]map[string]bool // tenant -> "type/id"
 }
+
+// Tenant names of the fake's store.
+const (
+	TenantGlobal  = "global"
+	TenantPrivate = "__user__"
+)
 
 // NewDashboards starts the fake; the test is skipped when the shared
 // folder is absent.
@@ -277,7 +341,7 @@ func NewDashboards(t testing.TB) *Dashboards {
 		}
 		t.Fatal(err)
 	}
-	d := &Dashboards{checker: c}
+	d := &Dashboards{checker: c, tenants: map[string]map[string]bool{}}
 	d.Server = httptest.NewServer(http.HandlerFunc(d.serve))
 	t.Cleanup(d.Close)
 	return d
@@ -286,11 +350,33 @@ func NewDashboards(t testing.TB) *Dashboards {
 // Checker returns the saved-object checker.
 func (d *Dashboards) Checker() *SavedObjectChecker { return d.checker }
 
-// Imports returns the files imported so far.
+// Imports returns the files imported (wholly or in part) so far.
 func (d *Dashboards) Imports() [][]byte {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([][]byte(nil), d.imports...)
+}
+
+// TenantObjects returns the "type/id" of the objects stored in a tenant
+// (TenantGlobal, TenantPrivate), sorted.
+func (d *Dashboards) TenantObjects(tenant string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return sortedKeys(d.tenants[tenant])
+}
+
+func resolveTenant(r *http.Request) string {
+	h := strings.ToLower(r.Header.Get("securitytenant"))
+	switch h {
+	case "global", "":
+		if h == "" {
+			return TenantPrivate // preferred tenants default to [Private, Global]
+		}
+		return TenantGlobal
+	case "private", "__user__":
+		return TenantPrivate
+	}
+	return h
 }
 
 func (d *Dashboards) serve(w http.ResponseWriter, r *http.Request) {
@@ -333,13 +419,68 @@ func (d *Dashboards) serve(w http.ResponseWriter, r *http.Request) {
 		fail(400, "[request body.file]: expected value of type [object] but got [undefined]")
 		return
 	}
-	if err := d.checker.Check(file); err != nil {
-		fail(400, err.Error())
+	problems := d.checker.Problems(file)
+	failed := map[string]map[string]any{}
+	var whole []string
+	for _, p := range problems {
+		if p.Kind == "" {
+			whole = append(whole, p.Err.Error())
+			continue
+		}
+		k := p.Type + "/" + p.ID
+		if failed[k] != nil {
+			continue // the first error of an object is the one reported
+		}
+		e := map[string]any{"type": "unknown", "statusCode": 400}
+		switch p.Kind {
+		case "strict_dynamic_mapping_exception":
+			attr := p.Err.Error()
+			if i := strings.Index(attr, "attribute "); i >= 0 {
+				attr = strings.Fields(attr[i+len("attribute "):])[0]
+			}
+			e["message"] = "[strict_dynamic_mapping_exception] mapping set to strict, dynamic introduction of [" + strings.Split(attr, ".")[0] + "] within [" + p.Type + "] is not allowed"
+		case "mapper_parsing_exception":
+			e["message"] = "[mapper_parsing_exception] " + p.Err.Error()
+		case "unsupported_type":
+			e = map[string]any{"type": "unsupported_type"}
+		case "missing_references":
+			e = map[string]any{"type": "missing_references", "references": []any{}, "message": p.Err.Error()}
+		}
+		failed[k] = map[string]any{"id": p.ID, "type": p.Type, "title": p.ID, "error": e}
+	}
+	if len(whole) > 0 {
+		fail(400, strings.Join(whole, "\n"))
 		return
 	}
+	tenant := resolveTenant(r)
+	var objs []struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	}
+	for _, line := range bytes.Split(bytes.TrimRight(file, "\n"), []byte("\n")) {
+		var o struct {
+			Type string `json:"type"`
+			ID   string `json:"id"`
+		}
+		_ = json.Unmarshal(line, &o)
+		objs = append(objs, o)
+	}
+	n := 0
+	var errs []any
 	d.mu.Lock()
 	d.imports = append(d.imports, file)
+	if d.tenants[tenant] == nil {
+		d.tenants[tenant] = map[string]bool{}
+	}
+	for _, o := range objs {
+		k := o.Type + "/" + o.ID
+		if f := failed[k]; f != nil {
+			errs = append(errs, f)
+			continue
+		}
+		d.tenants[tenant][k] = true
+		n++
+	}
 	d.mu.Unlock()
-	n := bytes.Count(bytes.TrimRight(file, "\n"), []byte("\n")) + 1
-	writeJSON(w, 200, map[string]any{"success": true, "successCount": n, "errors": []any{}})
+	writeJSON(w, 200, map[string]any{"success": len(errs) == 0, "successCount": n, "errors": orEmpty(errs)})
 }

@@ -63,6 +63,7 @@ type Snapshot struct {
 	State      string
 	Start, End time.Time
 	docs       map[string]map[string][]byte // contents at snapshot time
+	replicas   map[string]int               // number_of_replicas at snapshot time
 }
 
 type object struct {
@@ -90,11 +91,21 @@ type Server struct {
 	rejections []Rejection
 	requests   []Recorded
 	now        func() time.Time
+	opts       Options
+	meta       map[string]*indexMeta
+	// alertingIndex is set once the first monitor created the Alerting
+	// plugin's config index (AlertingConfigIndex).
+	alertingIndex bool
+	auditReadOnly []string
 }
 
-// New starts a server for the test; it is closed at cleanup. The test is
-// skipped when the shared specification folder is absent.
-func New(t testing.TB) *Server {
+// New starts a server in real-behaviour mode with the default Options; it
+// is closed at cleanup. The test is skipped when the shared specification
+// folder is absent.
+func New(t testing.TB) *Server { t.Helper(); return NewWith(t, Options{}) }
+
+// NewWith starts a server with options.
+func NewWith(t testing.TB, o Options) *Server {
 	t.Helper()
 	s, err := LoadSpec()
 	if err != nil {
@@ -112,6 +123,7 @@ func New(t testing.TB) *Server {
 		seen:      map[string]int{},
 		now:       func() time.Time { return time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC) },
 	}
+	srv.init(o)
 	srv.Server = httptest.NewServer(http.HandlerFunc(srv.serve))
 	t.Cleanup(srv.Close)
 	return srv
@@ -202,6 +214,7 @@ func (s *Server) CreateIndex(name string) {
 	defer s.mu.Unlock()
 	if s.docs[name] == nil {
 		s.docs[name] = map[string][]byte{}
+		s.created(name, nil)
 	}
 }
 
@@ -209,8 +222,7 @@ func (s *Server) CreateIndex(name string) {
 func (s *Server) DeleteIndex(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.docs, name)
-	delete(s.closed, name)
+	s.dropIndex(name)
 }
 
 // Object returns a stored configuration object by kind and name. Kinds:
@@ -412,6 +424,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, op *Operation, b
 	case "sm.get_policy":
 		s.getVersioned(w, "sm_policy", p["policy_name"], "sm_policy")
 	case "alerting.create_monitor":
+		s.alertingIndex = true
 		s.nextID++
 		id := fmt.Sprintf("mon%06d", s.nextID)
 		o := s.putObject("monitor", id, body)
@@ -433,6 +446,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, op *Operation, b
 		delete(s.objects["monitor"], p["monitor_id"])
 		writeJSON(w, 200, map[string]any{"_id": p["monitor_id"], "result": "deleted"})
 	case "alerting.search_monitors":
+		if s.real() && !s.alertingIndex {
+			writeJSON(w, 404, indexNotFound(AlertingConfigIndex))
+			return
+		}
 		var hits []any
 		for _, id := range sortedKeys(s.objects["monitor"]) {
 			o := s.objects["monitor"][id]
@@ -498,6 +515,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, op *Operation, b
 		}
 		writeJSON(w, 200, map[string]any{p["role"]: o.body})
 	case "snapshot.create_repository":
+		if reason := refuseRepository(body); s.real() && reason != "" {
+			s.rejections = append(s.rejections, Rejection{Method: r.Method, Path: r.URL.Path, Operation: op.ID, Err: fmt.Errorf("%s", reason)})
+			writeError(w, 400, "illegal_argument_exception", reason)
+			return
+		}
 		s.putObject("repository", p["repository"], body)
 		writeJSON(w, 200, map[string]any{"acknowledged": true})
 	case "snapshot.get_repository":
@@ -523,10 +545,18 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, op *Operation, b
 			if s.closed[name] {
 				status = "close"
 			}
-			rows = append(rows, map[string]any{"index": name, "status": status, "health": "green", "docs.count": strconv.Itoa(len(s.docs[name]))})
+			rep := 1
+			if m := s.meta[name]; m != nil {
+				rep = m.replicas
+			}
+			rows = append(rows, map[string]any{"index": name, "status": status, "health": s.health(name), "pri": "1", "rep": strconv.Itoa(rep),
+				"docs.count": strconv.Itoa(len(s.docs[name]))})
 		}
 		writeJSON(w, 200, orEmpty(rows))
 	default:
+		if s.handleReal(w, r, op, p, body) {
+			return
+		}
 		s.rejections = append(s.rejections, Rejection{Method: r.Method, Path: r.URL.Path, Operation: op.ID, Err: fmt.Errorf("searchtest has no fake for %s", op.Group)})
 		writeError(w, 501, "searchtest_unsupported", "searchtest has no fake for "+op.Group)
 	}
@@ -658,6 +688,7 @@ func (s *Server) bulk(w http.ResponseWriter, defIndex string, body []byte) {
 			}
 			if s.docs[idx] == nil {
 				s.docs[idx] = map[string][]byte{}
+				s.created(idx, nil)
 			}
 			if _, exists := s.docs[idx][l.ID]; exists && l.Action == "create" {
 				res["status"] = 409
@@ -710,6 +741,9 @@ func (s *Server) searchResponse(w http.ResponseWriter, index string, body []byte
 			writeJSON(w, 200, v)
 			return
 		}
+	}
+	if s.real() && s.evaluate(w, index, body) {
+		return
 	}
 	writeJSON(w, 200, map[string]any{"took": 1, "timed_out": false,
 		"_shards": map[string]any{"total": 1, "successful": 1, "skipped": 0, "failed": 0},
@@ -770,10 +804,14 @@ func (s *Server) createSnapshot(w http.ResponseWriter, q map[string][]string, re
 	now := s.now()
 	sn := &Snapshot{Repository: repo, Name: name, State: "SUCCESS", Start: now, End: now.Add(time.Minute)}
 	sn.docs = map[string]map[string][]byte{}
+	sn.replicas = map[string]int{}
 	for _, idx := range s.indexNames() {
 		if matchExpr(expr, idx) {
 			sn.Indices = append(sn.Indices, idx)
 			sn.docs[idx] = cloneDocs(s.docs[idx])
+			if m := s.meta[idx]; m != nil {
+				sn.replicas[idx] = m.replicas
+			}
 		}
 	}
 	s.snapshots[repo] = append(s.snapshots[repo], sn)
@@ -826,9 +864,10 @@ func (s *Server) restore(w http.ResponseWriter, repo, name string, body []byte) 
 		return
 	}
 	var in struct {
-		Indices           any    `json:"indices"`
-		RenamePattern     string `json:"rename_pattern"`
-		RenameReplacement string `json:"rename_replacement"`
+		Indices           any            `json:"indices"`
+		RenamePattern     string         `json:"rename_pattern"`
+		RenameReplacement string         `json:"rename_replacement"`
+		IndexSettings     map[string]any `json:"index_settings"`
 	}
 	_ = json.Unmarshal(body, &in)
 	expr := "*"
@@ -875,6 +914,15 @@ func (s *Server) restore(w http.ResponseWriter, repo, name string, body []byte) 
 	for i, t := range targets {
 		s.docs[t] = cloneDocs(sn.docs[sources[i]])
 		s.closed[t] = false
+		// A restored index keeps the settings it was snapshotted with
+		// (RestoreService copies the snapshot's IndexMetadata), unless
+		// index_settings overrides them.
+		rep := sn.replicas[sources[i]]
+		if v, ok := replicasSetting(map[string]any{"settings": in.IndexSettings}); ok {
+			rep = v
+		}
+		delete(s.meta, t)
+		s.created(t, &rep)
 	}
 	writeJSON(w, 200, map[string]any{"accepted": true})
 }

@@ -1,6 +1,7 @@
 package searchtest
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -61,5 +62,25 @@ func TestBulkLines(t *testing.T) {
 	}
 	if _, err := s.BulkLines([]byte("{\"create\":{\"_index\":\"a\",\"_id\":\"1\"}}\n")); err == nil {
 		t.Error("a create without its document passed")
+	}
+}
+
+// ShapesOnly keeps the former behaviour (validation only): the rules of
+// the real-behaviour mode are off.
+func TestShapesOnlyTurnsTheRealRulesOff(t *testing.T) {
+	for _, shapes := range []bool{false, true} {
+		srv := NewWith(t, Options{ShapesOnly: shapes})
+		resp, err := http.Post(srv.URL+"/_plugins/_alerting/monitors/_search", "application/json", strings.NewReader(`{"query":{"match_all":{}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusNotFound
+		if shapes {
+			want = http.StatusOK
+		}
+		if resp.StatusCode != want {
+			t.Errorf("shapes only %v: monitor search on a fresh domain answered %d, want %d", shapes, resp.StatusCode, want)
+		}
 	}
 }

@@ -301,8 +301,8 @@ func TestTypesAreAllKnown(t *testing.T) {
 		}
 		seen[typ] = true
 	}
-	if len(seen) != 15 {
-		t.Errorf("Types() lists %d types, want the 15 Type* constants", len(seen))
+	if len(seen) != 16 {
+		t.Errorf("Types() lists %d types, want the 16 Type* constants", len(seen))
 	}
 	for _, s := range []string{"", "CloudTrail", "s3_access", "AWSLogs"} {
 		if IsType(s) {

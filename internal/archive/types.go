@@ -56,6 +56,9 @@ const (
 	// changes as EventBridge events, delivered through Firehose to the
 	// typed prefix config/ or to an EventBridge log group (RouteFinding).
 	TypeConfig = "config"
+	// TypeRDS is Amazon RDS and Aurora database logs (MySQL audit, error,
+	// PostgreSQL with pgaudit) published to CloudWatch Logs.
+	TypeRDS = "rds"
 )
 
 // Types returns every log type name, in the order of the constants above.
@@ -64,7 +67,7 @@ func Types() []string {
 	return []string{
 		TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows, TypeConfig,
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows, TypeConfig, TypeRDS,
 	}
 }
 
@@ -73,7 +76,7 @@ func IsType(name string) bool {
 	switch name {
 	case TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows, TypeConfig:
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows, TypeConfig, TypeRDS:
 		return true
 	}
 	return false

@@ -177,6 +177,7 @@ var awsFields = map[string][]Field{
 	"eksaudit":        eksAuditFields,
 	"windows":         windowsFields,
 	"config":          configFields,
+	"rds":             rdsFields,
 	"vpcflow":         vpcFlowFields,
 	"waf":             wafFields,
 	"elb":             elbFields,

@@ -39,6 +39,11 @@ package logs
 //     (eksAuditMessage), those of its other streams (API server,
 //     authenticator, controller manager, scheduler diagnostics) stay
 //     generic documents;
+//   - Amazon RDS and Aurora logs: /aws/rds/instance/<instance>/<log> and
+//     /aws/rds/cluster/<cluster>/<log>, the groups RDS creates
+//     (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html),
+//     for the logs audit, error and postgresql → rds (rdsMessage); their
+//     other logs (general, slowquery, upgrade ...) stay generic;
 //   - anything else → a cloudwatchlogs document: message, @timestamp from
 //     the event timestamp, aws.cloudwatchlogs.{id,log_group,log_stream,owner}.
 //
@@ -711,6 +716,8 @@ func (c *cwParser) event(env *cwEnvelope, ev *cwLogEvent) error {
 		err = linuxMessage(msg, d, evTime)
 	case archive.TypeWindows:
 		err = windowsMessage(msg, d, evTime)
+	case archive.TypeRDS:
+		err = rdsMessage(msg, d, env.group)
 	case routeEKSControlPlane:
 		if cluster, ok := eksClusterOf(env.group); ok && strings.HasPrefix(env.stream, eksAuditStreamPrefix) {
 			err = eksAuditMessage(msg, d, cluster)
@@ -775,6 +782,9 @@ func routeLogGroup(src *Sources, group string) string {
 	}
 	if _, ok := eksClusterOf(group); ok {
 		return routeEKSControlPlane
+	}
+	if _, _, _, ok := rdsLogOf(group); ok {
+		return archive.TypeRDS
 	}
 	if zone, ok := strings.CutPrefix(group, "/aws/route53/"); ok && zone != "" && !strings.Contains(zone, "/") {
 		return routePublicDNS

@@ -84,3 +84,8 @@ func FuzzConfig(f *testing.F) {
 	addFixtureSeeds(f, "config")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "config", data) })
 }
+
+func FuzzRDS(f *testing.F) {
+	addFixtureSeeds(f, "rds")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "rds", data) })
+}

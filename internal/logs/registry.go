@@ -50,6 +50,8 @@ var registry = []Type{
 		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html", Parse: parseWindows},
 	{Name: archive.TypeConfig, Description: "AWS Config configuration item and rule compliance changes as EventBridge events (JSON lines; or through an EventBridge log group routed as findings)",
 		DocURL: "https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html", Parse: parseConfig},
+	{Name: archive.TypeRDS, Description: "Amazon RDS and Aurora database logs: MySQL/MariaDB audit plugin and Aurora advanced auditing CSV, MySQL error log, PostgreSQL with pgaudit (log groups /aws/rds/instance|cluster/<name>/audit|error|postgresql)",
+		DocURL: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html", Parse: parseRDS},
 }
 
 // Lookup returns the registered type with the given name.

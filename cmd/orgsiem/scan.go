@@ -81,6 +81,7 @@ type scanConfig struct {
 	noProgress   bool
 	allowInput   bool
 	sort         string
+	groupWindow  time.Duration
 }
 
 // levels are the rule levels from lowest to highest.
@@ -96,7 +97,7 @@ func runScan(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&cfg.typ, "type", "", "log `TYPE` of files whose path follows no archive layout (one of: "+strings.Join(logs.Names(), ", ")+")")
 	fs.StringVar(&cfg.format, "format", "text", "output `FORMAT`: text, json or ndjson")
 	fs.StringVar(&cfg.failOn, "fail-on", "none", "exit with code 1 when an alert at or above `LEVEL` is found: informational, low, medium, high, critical or none")
-	fs.StringVar(&cfg.minLevel, "min-level", "informational", "print only alerts at or above `LEVEL` (all are counted, reported and checked by --fail-on)")
+	fs.StringVar(&cfg.minLevel, "min-level", "low", "print only alerts at or above `LEVEL` (all are counted, reported and checked by --fail-on); informational rules are report evidence, shown with --min-level informational")
 	fs.StringVar(&cfg.out, "out", "", "write the normalized documents to `FILE` as NDJSON in the _bulk format (action line + document)")
 	fs.StringVar(&cfg.since, "since", "", "only events at or after `TIME` (RFC 3339, a day 2026-11-01, or relative: now-1d, -24h)")
 	fs.StringVar(&cfg.until, "until", "", "only events before `TIME` (same forms as --since)")
@@ -106,6 +107,7 @@ func runScan(ctx context.Context, e *env, args []string) int {
 	fs.IntVar(&cfg.maxProblems, "max-problems", 100, "print at most `N` problems (bad files and records) on stderr; all are counted")
 	fs.BoolVar(&cfg.noProgress, "no-progress", false, "never draw the progress bar")
 	fs.StringVar(&cfg.sort, "sort", "time", "print alerts in `ORDER`: time, severity (highest first), rule or account; ties in time order")
+	fs.DurationVar(&cfg.groupWindow, "group-window", detect.DefaultAggregationWindow, "print repeats of one rule, account, principal and source within `DURATION` once, with their count and first and last time; 0 prints every match")
 	fs.BoolVar(&cfg.allowInput, "allow-input-errors", false, "exit 0 (or 1 for alerts) even when input was lost: unreadable paths, truncated objects, unparseable records (default: exit 4)")
 	paths, code, ok := e.parse(c, fs, args)
 	if !ok {
@@ -169,20 +171,28 @@ type scanStats struct {
 	Alerts         map[string]int64    `json:"alerts"`        // by level
 	Matcher        detect.MatcherStats `json:"matcher"`
 	RulesLoaded    int                 `json:"rules"`
+	// AlertsShown is the number of alerts printed: those at or above
+	// --min-level, repeats folded over --group-window.
+	AlertsShown int `json:"alerts_shown"`
 }
 
 // alertJSON is an alert as json and ndjson print it.
 type alertJSON struct {
-	Time        time.Time         `json:"time"`
-	Level       string            `json:"level"`
-	Severity    int               `json:"severity"`
-	RuleID      string            `json:"rule_id"`
-	Title       string            `json:"title"`
-	Account     string            `json:"account,omitempty"`
-	Region      string            `json:"region,omitempty"`
-	Principal   string            `json:"principal,omitempty"`
-	Source      string            `json:"source,omitempty"`
-	Count       int               `json:"count"`
+	Time      time.Time `json:"time"`
+	Level     string    `json:"level"`
+	Severity  int       `json:"severity"`
+	RuleID    string    `json:"rule_id"`
+	Title     string    `json:"title"`
+	Account   string    `json:"account,omitempty"`
+	Region    string    `json:"region,omitempty"`
+	Principal string    `json:"principal,omitempty"`
+	Source    string    `json:"source,omitempty"`
+	Count     int       `json:"count"`
+	// Matches, First and Last: the repeats folded into this alert
+	// (--group-window); Matches is 1 when nothing was folded.
+	Matches     int               `json:"matches"`
+	First       time.Time         `json:"first"`
+	Last        time.Time         `json:"last"`
 	WindowStart time.Time         `json:"window_start,omitzero"`
 	WindowEnd   time.Time         `json:"window_end,omitzero"`
 	Group       map[string]string `json:"group,omitempty"`
@@ -193,9 +203,11 @@ type alertJSON struct {
 	RuleSource  string            `json:"rule_source"`
 }
 
-func toAlertJSON(a detect.Alert) alertJSON {
+func toAlertJSON(g detect.Aggregated) alertJSON {
+	a := g.Alert
 	return alertJSON{Time: a.Time.UTC(), Level: a.Level, Severity: a.Severity, RuleID: a.RuleID, Title: a.Title,
 		Account: a.Account, Region: a.Region, Principal: a.Principal, Source: a.Source, Count: a.Count,
+		Matches: g.Matches, First: g.First.UTC(), Last: g.Last.UTC(),
 		WindowStart: a.WindowStart.UTC(), WindowEnd: a.WindowEnd.UTC(), Group: a.Group, DocID: a.DocID, Index: a.Index,
 		Author: a.Author, License: a.License, RuleSource: a.RuleSource}
 }
@@ -217,6 +229,9 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 		if s.failRank = levelRank(cfg.failOn); s.failRank < 0 {
 			return nil, e.usageError(c, "--fail-on %q: want one of %s or none", cfg.failOn, strings.Join(levels, ", ")), false
 		}
+	}
+	if cfg.groupWindow < 0 {
+		return nil, e.usageError(c, "--group-window %s: want a duration of 0 or more", cfg.groupWindow), false
 	}
 	if sortOrders[cfg.sort] == nil {
 		return nil, e.usageError(c, "--sort %q: want time, severity, rule or account", cfg.sort), false
@@ -644,12 +659,16 @@ var sortOrders = map[string]func(a, b *detect.Alert) int{
 	"account":  func(a, b *detect.Alert) int { return cmp.Compare(a.Account, b.Account) },
 }
 
-// sortAlerts orders the alerts by --sort, then time, rule and document.
-func (s *scanner) sortAlerts() {
+// shownAlerts folds repeats (--group-window) and orders the result by
+// --sort, then time, rule and document.
+func (s *scanner) shownAlerts() []detect.Aggregated {
+	shown := detect.Aggregate(s.alerts, s.cfg.groupWindow)
 	by := sortOrders[s.cfg.sort]
-	slices.SortStableFunc(s.alerts, func(a, b detect.Alert) int {
-		return cmp.Or(by(&a, &b), a.Time.Compare(b.Time), cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.DocID, b.DocID))
+	slices.SortStableFunc(shown, func(x, y detect.Aggregated) int {
+		a, b := &x.Alert, &y.Alert
+		return cmp.Or(by(a, b), a.Time.Compare(b.Time), cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.DocID, b.DocID))
 	})
+	return shown
 }
 
 // reportMatch feeds a per-event match to the report, built as the loader
@@ -665,7 +684,8 @@ func (s *scanner) reportMatch(a detect.Alert, kind string) {
 }
 
 // formatAlert is the two-line text form of an alert.
-func formatAlert(a detect.Alert) string {
+func formatAlert(g detect.Aggregated) string {
+	a := g.Alert
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %-8s %s: %s\n", a.Time.UTC().Format(time.RFC3339), strings.ToUpper(a.Level), a.RuleID, a.Title)
 	var ctx []string
@@ -679,6 +699,9 @@ func formatAlert(a detect.Alert) string {
 	}
 	if a.Rule != nil && a.Rule.IsThreshold() {
 		ctx = append(ctx, fmt.Sprintf("%d events %s..%s", a.Count, a.WindowStart.UTC().Format("15:04:05"), a.WindowEnd.UTC().Format("15:04:05")))
+	}
+	if g.Matches > 1 {
+		ctx = append(ctx, fmt.Sprintf("%d matches %s..%s", g.Matches, g.First.UTC().Format(time.RFC3339), g.Last.UTC().Format(time.RFC3339)))
 	}
 	attribution := "rule by " + orDash(a.Author)
 	if a.License != "" {
@@ -701,11 +724,12 @@ func orDash(s string) string {
 // print writes the scan's result to stdout in the chosen format: the
 // alerts in --sort order (time by default), then the report.
 func (s *scanner) print(rep *report.Report) error {
-	s.sortAlerts()
+	shown := s.shownAlerts()
+	s.stats.AlertsShown = len(shown)
 	switch s.cfg.format {
 	case "json":
-		alerts := make([]alertJSON, len(s.alerts))
-		for i, a := range s.alerts {
+		alerts := make([]alertJSON, len(shown))
+		for i, a := range shown {
 			alerts[i] = toAlertJSON(a)
 		}
 		enc := json.NewEncoder(s.e.stdout)
@@ -717,7 +741,7 @@ func (s *scanner) print(rep *report.Report) error {
 		}{alerts, rep, s.stats})
 	case "ndjson":
 		w := bufio.NewWriter(s.e.stdout)
-		for _, a := range s.alerts {
+		for _, a := range shown {
 			b, _ := json.Marshal(toAlertJSON(a)) // plain strings, times and maps: cannot fail
 			w.Write(b)
 			w.WriteByte('\n')
@@ -725,7 +749,7 @@ func (s *scanner) print(rep *report.Report) error {
 		return w.Flush()
 	}
 	w := bufio.NewWriter(s.e.stdout)
-	for _, a := range s.alerts {
+	for _, a := range shown {
 		w.WriteString(formatAlert(a))
 	}
 	if s.stats.Matcher.Alerts == 0 {
@@ -792,7 +816,11 @@ func (s *scanner) summary() {
 	if len(parts) > 0 {
 		fmt.Fprintf(w, ": %s", strings.Join(parts, ", "))
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "; printed %d (%s and above", st.AlertsShown, levels[s.minRank])
+	if s.cfg.groupWindow > 0 {
+		fmt.Fprintf(w, ", repeats within %s folded", s.cfg.groupWindow)
+	}
+	fmt.Fprintln(w, ")")
 	if m := st.Matcher; m.LateEvents+m.Ungrouped+m.Evicted > 0 {
 		fmt.Fprintf(w, "threshold events not counted: late %d, without a group_by field %d, evicted %d\n", m.LateEvents, m.Ungrouped, m.Evicted)
 	}

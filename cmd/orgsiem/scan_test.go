@@ -24,7 +24,9 @@ import (
 // scenarios.
 func TestScanDetectsEveryInjectedScenario(t *testing.T) {
 	dir, key := simulateArchive(t, "--accounts", "5", "--days", "1", "--seed", "42", "--events-per-hour", "30", "--flows", "4")
-	out, r := scanJSON(t, filepath.Join(dir, "archive"))
+	// Every match, evidence included: informational rules and repeats are
+	// what the answer key checks too.
+	out, r := scanJSON(t, "--min-level", "informational", "--group-window", "0", filepath.Join(dir, "archive"))
 	if r.code != exitOK {
 		t.Fatalf("scan: exit %d\n%s", r.code, r.stderr)
 	}
@@ -62,6 +64,27 @@ func TestScanDetectsEveryInjectedScenario(t *testing.T) {
 			})
 		}
 	}
+	t.Run("by default repeats are folded and evidence is not printed, nothing is lost", func(t *testing.T) {
+		folded, r := scanJSON(t, filepath.Join(dir, "archive"))
+		if r.code != exitOK {
+			t.Fatalf("scan: exit %d\n%s", r.code, r.stderr)
+		}
+		every, matches := 0, 0
+		for _, a := range out.Alerts {
+			if levelRank(a.Level) >= levelRank("low") {
+				every++
+			}
+		}
+		for _, a := range folded.Alerts {
+			if levelRank(a.Level) < levelRank("low") || a.Matches < 1 || a.Last.Before(a.First) {
+				t.Errorf("printed %+v", a)
+			}
+			matches += a.Matches
+		}
+		if matches != every || len(folded.Alerts) >= every || folded.Stats.AlertsShown != len(folded.Alerts) {
+			t.Errorf("%d alerts printed folding %d matches; %d matches of level low or above unfolded", len(folded.Alerts), matches, every)
+		}
+	})
 	t.Run("every high or critical alert belongs to a scenario", func(t *testing.T) {
 		for _, a := range out.Alerts {
 			if levelRank(a.Level) < levelRank("high") {

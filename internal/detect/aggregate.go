@@ -16,8 +16,8 @@ const DefaultAggregationWindow = 24 * time.Hour
 // into it and the time of the first and last.
 type Aggregated struct {
 	Alert
-	// Matches is the number of alerts folded into this one (>= 1); for
-	// threshold alerts their Counts are added.
+	// Matches is the number of alerts folded into this one (>= 1); a
+	// threshold alert is one match, its events are in Alert.Count.
 	Matches int
 	// First and Last bound the folded alerts' event times.
 	First, Last time.Time
@@ -52,16 +52,15 @@ func Aggregate(alerts []Alert, window time.Duration) []Aggregated {
 	out := make([]Aggregated, 0, len(sorted))
 	open := map[aggregationKey]int{} // index in out of the group's current alert
 	for _, a := range sorted {
-		n := max(a.Count, 1)
 		k := aggregationKey{a.RuleID, a.Account, a.Principal, a.Source}
 		if i, ok := open[k]; ok && window > 0 && a.Time.Sub(out[i].First) <= window {
 			g := &out[i]
-			g.Matches += n
+			g.Matches++
 			g.Last = a.Time
 			continue
 		}
 		open[k] = len(out)
-		out = append(out, Aggregated{Alert: a, Matches: n, First: a.Time, Last: a.Time})
+		out = append(out, Aggregated{Alert: a, Matches: 1, First: a.Time, Last: a.Time})
 	}
 	return out
 }

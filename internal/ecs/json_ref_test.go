@@ -30,10 +30,15 @@ func refAppendJSON(d *Document) []byte {
 		w.str("dataset", e.Dataset)
 		w.str("module", e.Module)
 		w.str("provider", e.Provider)
+		w.str("code", e.Code)
 		w.str("id", e.ID)
 		if !e.Created.IsZero() {
 			w.key("created")
 			w.b = refTime(w.b, e.Created)
+		}
+		if !e.Ingested.IsZero() {
+			w.key("ingested")
+			w.b = refTime(w.b, e.Ingested)
 		}
 		if !e.Start.IsZero() {
 			w.key("start")

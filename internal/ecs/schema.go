@@ -47,8 +47,10 @@ var commonFields = []Field{
 	{Path: "event.dataset", Type: Keyword},
 	{Path: "event.module", Type: Keyword},
 	{Path: "event.provider", Type: Keyword},
+	{Path: "event.code", Type: Keyword},
 	{Path: "event.id", Type: Keyword},
 	{Path: "event.created", Type: Date},
+	{Path: "event.ingested", Type: Date}, // loader time: what monitors select new documents by
 	{Path: "event.start", Type: Date},
 	{Path: "event.end", Type: Date},
 	{Path: "event.duration", Type: Long},
@@ -173,6 +175,10 @@ var awsFields = map[string][]Field{
 	"cloudtrail":      cloudTrailFields,
 	"cloudwatchlogs":  nil, // aws.cloudwatchlogs.* is common (see commonFields)
 	"linux":           linuxFields,
+	"eksaudit":        eksAuditFields,
+	"windows":         windowsFields,
+	"config":          configFields,
+	"rds":             rdsFields,
 	"vpcflow":         vpcFlowFields,
 	"waf":             wafFields,
 	"elb":             elbFields,

@@ -460,6 +460,11 @@ func (a *SIEMArgs) LoaderEnv(in FunctionInputs) pulumi.StringMap {
 		EnvIngestQueueURL:     in.QueueURL,
 		EnvArchiveBucket:      pulumi.String(a.Org.ArchiveBucket()),
 		EnvRegion:             pulumi.String(a.Org.HomeRegion),
+		// The trust model: which sources may carry other accounts' records.
+		lambdaenv.OrganizationID:      pulumi.String(a.Org.ID),
+		lambdaenv.ManagementAccountID: pulumi.String(a.Org.Management),
+		// Events of a month past retention are not indexed again.
+		lambdaenv.HotIndexDays: pulumi.String(strconv.Itoa(a.HotIndexDays)),
 	}
 	if len(a.GeoIPDatabases) > 0 {
 		env[EnvGeoIP] = pulumi.String(strings.Join(a.GeoIPDatabases, ","))

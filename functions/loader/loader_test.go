@@ -46,6 +46,9 @@ type rigOptions struct {
 	margin      time.Duration
 	maxAttempts int    // bulk indexer attempts per item (0: until the deadline)
 	rules       *Rules // nil: the built-in catalog
+	// cfg's trust and retention settings go through the handler's own
+	// wiring (Config.sources, search.Retention).
+	cfg Config
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -64,13 +67,18 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			Sleep: func(context.Context, time.Duration) error { return nil }, // no real waits
 			Rand:  func() float64 { return 0.5 },
 		})
-	}, Options{
-		Accounts:       NewAccounts(r.s3.client, testBucket, 0, r.clock.Now),
-		DeadlineMargin: o.margin,
-		Now:            r.clock.Now,
-		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Rules:          o.rules,
-	})
+	}, func() Options {
+		accounts := NewAccounts(r.s3.client, testBucket, 0, r.clock.Now)
+		return Options{
+			Accounts:       accounts,
+			Sources:        o.cfg.sources(accounts),
+			Retention:      search.Retention{Days: o.cfg.HotIndexDays},
+			DeadlineMargin: o.margin,
+			Now:            r.clock.Now,
+			Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Rules:          o.rules,
+		}
+	}())
 	if err != nil {
 		t.Fatal(err)
 	}

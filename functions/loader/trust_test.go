@@ -41,7 +41,7 @@ func TestLoaderTrustsTheOrganizationTrailPrefixOnlyForMembers(t *testing.T) {
 		{"without the org id the prefix is not allow-listed", Config{}, "123456789012", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t, rigOptions{cfg: tc.cfg})
+			r := newRig(t, rigOptions{cfg: tc.cfg, trust: true})
 			r.s3.put(t, key, orgTrailRecords(tc.claimed, 3))
 			if resp := r.deliver(t, context.Background(), notification(key, time.Date(2025, 1, 2, 3, 5, 0, 0, time.UTC))); len(resp.BatchItemFailures) != 0 {
 				t.Fatalf("failures %+v", resp.BatchItemFailures)

@@ -58,7 +58,7 @@ func peopleRoles() []Template {
 			},
 		}},
 		{Name: RoleAuditor, Body: map[string]any{
-			"description": "orgsiem auditor (people): read-only — logs, restored months, alerts and reports; dashboards read-only",
+			"description":         "orgsiem auditor (people): read-only — logs, restored months, alerts and reports; dashboards read-only",
 			"cluster_permissions": []any{"cluster_composite_ops_ro"},
 			"index_permissions": []any{
 				map[string]any{"index_patterns": readLogs, "allowed_actions": []any{"read", "indices_monitor", "indices:admin/mappings/get"}},

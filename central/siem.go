@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -362,10 +363,16 @@ func (b *siemBuilder) network() (*network, error) {
 			services = append(services, AccessHostEndpoints...)
 		}
 		for _, svc := range services {
+			subnets := nw.subnets
+			if slices.Contains(AccessHostEndpoints, svc) {
+				// Only the access host (first subnet) uses them: one
+				// endpoint network interface instead of one per AZ.
+				subnets = nw.subnets[:1]
+			}
 			ep, err := ec2.NewVpcEndpoint(ctx, b.n("endpoint-"+svc), &ec2.VpcEndpointArgs{
 				VpcId: vpcID, ServiceName: pulumi.String("com.amazonaws." + b.a.Org.HomeRegion + "." + svc),
 				VpcEndpointType: pulumi.String("Interface"), PrivateDnsEnabled: pulumi.Bool(true),
-				SubnetIds: nw.subnets, SecurityGroupIds: pulumi.StringArray{epSG.ID()},
+				SubnetIds: subnets, SecurityGroupIds: pulumi.StringArray{epSG.ID()},
 			}, b.child)
 			if err != nil {
 				return nil, fmt.Errorf("%s endpoint: %w", svc, err)

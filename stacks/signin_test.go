@@ -235,7 +235,14 @@ func TestAccessHostIsPrivateAndSSMOnly(t *testing.T) {
 	}
 	var services []string
 	for _, e := range ofType(rs, "aws:ec2/vpcEndpoint:VpcEndpoint") {
-		services = append(services, asString(e.Inputs["serviceName"]))
+		svc := asString(e.Inputs["serviceName"])
+		services = append(services, svc)
+		if strings.HasSuffix(svc, ".ssm") || strings.HasSuffix(svc, "messages") {
+			// One network interface, in the host's subnet (cost).
+			if sn, _ := e.Inputs["subnetIds"].([]any); len(sn) != 1 || sn[0] != h.Inputs["subnetId"] {
+				t.Errorf("%s endpoint in subnets %v, want the host's %v", svc, sn, h.Inputs["subnetId"])
+			}
+		}
 	}
 	for _, s := range []string{"ssm", "ssmmessages", "ec2messages"} {
 		if !slices.Contains(services, "com.amazonaws."+sampleHome+"."+s) {

@@ -152,6 +152,18 @@ func TestParseKnownLayouts(t *testing.T) {
 		{"a typed prefix needs nothing after it",
 			"linux/host-1/secure.log",
 			Location{Source: SourceAWS, LogType: TypeLinux}},
+		{"EKS audit events exported to their typed prefix",
+			"eksaudit/2025/01/02/03/audit.json.gz",
+			Location{Source: SourceAWS, LogType: TypeEKSAudit, Time: at(2025, 1, 2, 3, 0, 0)}},
+		{"AWS Config events through Firehose read the second of the object name",
+			"config/2025/01/02/03/orgsiem-config-1-2025-01-02-03-04-05-a188030a-62d2-49e6-b7c2-b11f1a7ba250",
+			Location{Source: SourceAWS, LogType: TypeConfig, Time: at(2025, 1, 2, 3, 4, 5)}},
+		{"Windows events under their typed prefix",
+			"windows/WEB01/security.log",
+			Location{Source: SourceAWS, LogType: TypeWindows}},
+		{"RDS log lines under their typed prefix",
+			"rds/shop-db/2025/01/02/audit.log",
+			Location{Source: SourceAWS, LogType: TypeRDS}},
 		{"a CloudTrail file name under the typed prefix fills account, Region and time",
 			"cloudtrail/invictus/CloudTrail/218007301253_CloudTrail_us-east-1_20230710T1145Z_s7dpHbl38neqZbm2.json",
 			Location{Source: SourceAWS, LogType: TypeCloudTrail, Account: "218007301253", Region: "us-east-1", Time: at(2023, 7, 10, 11, 45, 0)}},
@@ -298,8 +310,8 @@ func TestTypesAreAllKnown(t *testing.T) {
 		}
 		seen[typ] = true
 	}
-	if len(seen) != 12 {
-		t.Errorf("Types() lists %d types, want the 12 Type* constants", len(seen))
+	if len(seen) != 16 {
+		t.Errorf("Types() lists %d types, want the 16 Type* constants", len(seen))
 	}
 	for _, s := range []string{"", "CloudTrail", "s3_access", "AWSLogs"} {
 		if IsType(s) {

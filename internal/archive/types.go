@@ -43,6 +43,22 @@ const (
 	// TypeLinux is /var/log/secure and /var/log/messages (syslog) lines
 	// delivered through CloudWatch Logs.
 	TypeLinux = "linux"
+	// TypeEKSAudit is Amazon EKS control-plane audit logs: Kubernetes
+	// audit.k8s.io/v1 Events, delivered to CloudWatch Logs (log group
+	// /aws/eks/<cluster>/cluster, streams kube-apiserver-audit-*) and
+	// routed there, or exported as JSON lines to the typed prefix eksaudit/.
+	TypeEKSAudit = "eksaudit"
+	// TypeWindows is Windows event logs (the Security channel above all)
+	// shipped by the CloudWatch agent, XML or text rendering, routed from
+	// the log groups an operator names (the agent's group name is free).
+	TypeWindows = "windows"
+	// TypeConfig is AWS Config configuration item and rule compliance
+	// changes as EventBridge events, delivered through Firehose to the
+	// typed prefix config/ or to an EventBridge log group (RouteFinding).
+	TypeConfig = "config"
+	// TypeRDS is Amazon RDS and Aurora database logs (MySQL audit, error,
+	// PostgreSQL with pgaudit) published to CloudWatch Logs.
+	TypeRDS = "rds"
 )
 
 // Types returns every log type name, in the order of the constants above.
@@ -51,7 +67,7 @@ func Types() []string {
 	return []string{
 		TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux,
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows, TypeConfig, TypeRDS,
 	}
 }
 
@@ -60,7 +76,7 @@ func IsType(name string) bool {
 	switch name {
 	case TypeCloudTrail, TypeVPCFlow, TypeWAF, TypeELB, TypeS3Access, TypeCloudFront,
 		TypeRoute53Resolver, TypeGuardDuty, TypeSecurityHub, TypeNetworkFirewall,
-		TypeCloudWatchLogs, TypeLinux:
+		TypeCloudWatchLogs, TypeLinux, TypeEKSAudit, TypeWindows, TypeConfig, TypeRDS:
 		return true
 	}
 	return false

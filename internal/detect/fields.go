@@ -237,6 +237,7 @@ var typedFields = func() map[string]accessor {
 		"event.dataset":  strField(func(d *ecs.Document) string { return d.Event.Dataset }),
 		"event.module":   strField(func(d *ecs.Document) string { return d.Event.Module }),
 		"event.provider": strField(func(d *ecs.Document) string { return d.Event.Provider }),
+		"event.code":     strField(func(d *ecs.Document) string { return d.Event.Code }),
 		"event.id":       strField(func(d *ecs.Document) string { return d.Event.ID }),
 		"event.created":  timeField(func(d *ecs.Document) time.Time { return d.Event.Created }),
 		"event.start":    timeField(func(d *ecs.Document) time.Time { return d.Event.Start }),

@@ -71,6 +71,7 @@ type Event struct {
 	Dataset  string   // aws.<type>
 	Module   string   // "aws"
 	Provider string   // e.g. CloudTrail eventSource
+	Code     string   // event.code: e.g. a Windows event id
 	ID       string   // the event's own id
 	Created  time.Time
 	Start    time.Time // event.start

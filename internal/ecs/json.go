@@ -217,7 +217,7 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 
 func (e *Event) isZero() bool {
 	return e.Kind == "" && len(e.Category) == 0 && len(e.Type) == 0 && e.Action == "" &&
-		e.Outcome == "" && e.Dataset == "" && e.Module == "" && e.Provider == "" && e.ID == "" &&
+		e.Outcome == "" && e.Dataset == "" && e.Module == "" && e.Provider == "" && e.Code == "" && e.ID == "" &&
 		e.Created.IsZero() && e.Start.IsZero() && e.End.IsZero() && e.Duration == 0 &&
 		e.Severity == 0 && e.Original == ""
 }
@@ -232,6 +232,7 @@ func (e *Event) appendJSON(b []byte) []byte {
 	b = appendStringField(b, `"dataset":`, e.Dataset)
 	b = appendStringField(b, `"module":`, e.Module)
 	b = appendStringField(b, `"provider":`, e.Provider)
+	b = appendStringField(b, `"code":`, e.Code)
 	b = appendStringField(b, `"id":`, e.ID)
 	if !e.Created.IsZero() {
 		b = appendKey(b, `"created":`)

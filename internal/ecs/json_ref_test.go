@@ -30,6 +30,7 @@ func refAppendJSON(d *Document) []byte {
 		w.str("dataset", e.Dataset)
 		w.str("module", e.Module)
 		w.str("provider", e.Provider)
+		w.str("code", e.Code)
 		w.str("id", e.ID)
 		if !e.Created.IsZero() {
 			w.key("created")

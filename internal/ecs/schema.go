@@ -47,6 +47,7 @@ var commonFields = []Field{
 	{Path: "event.dataset", Type: Keyword},
 	{Path: "event.module", Type: Keyword},
 	{Path: "event.provider", Type: Keyword},
+	{Path: "event.code", Type: Keyword},
 	{Path: "event.id", Type: Keyword},
 	{Path: "event.created", Type: Date},
 	{Path: "event.start", Type: Date},
@@ -173,6 +174,10 @@ var awsFields = map[string][]Field{
 	"cloudtrail":      cloudTrailFields,
 	"cloudwatchlogs":  nil, // aws.cloudwatchlogs.* is common (see commonFields)
 	"linux":           linuxFields,
+	"eksaudit":        eksAuditFields,
+	"windows":         windowsFields,
+	"config":          configFields,
+	"rds":             rdsFields,
 	"vpcflow":         vpcFlowFields,
 	"waf":             wafFields,
 	"elb":             elbFields,

@@ -32,6 +32,18 @@ package logs
 //     → route53resolver (publicDNSMessage);
 //   - Linux system logs: /var/log/secure and /var/log/messages, the file
 //     path as the CloudWatch agent's log_group_name → linux (linuxMessage);
+//   - Amazon EKS control-plane logs: /aws/eks/<cluster>/cluster, the group
+//     EKS itself creates for each cluster
+//     (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html);
+//     the events of its audit streams kube-apiserver-audit-<id> → eksaudit
+//     (eksAuditMessage), those of its other streams (API server,
+//     authenticator, controller manager, scheduler diagnostics) stay
+//     generic documents;
+//   - Amazon RDS and Aurora logs: /aws/rds/instance/<instance>/<log> and
+//     /aws/rds/cluster/<cluster>/<log>, the groups RDS creates
+//     (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html),
+//     for the logs audit, error and postgresql → rds (rdsMessage); their
+//     other logs (general, slowquery, upgrade ...) stay generic;
 //   - anything else → a cloudwatchlogs document: message, @timestamp from
 //     the event timestamp, aws.cloudwatchlogs.{id,log_group,log_stream,owner}.
 //
@@ -702,6 +714,17 @@ func (c *cwParser) event(env *cwEnvelope, ev *cwLogEvent) error {
 		err = publicDNSMessage(msg, d)
 	case archive.TypeLinux:
 		err = linuxMessage(msg, d, evTime)
+	case archive.TypeWindows:
+		err = windowsMessage(msg, d, evTime)
+	case archive.TypeRDS:
+		err = rdsMessage(msg, d, env.group)
+	case routeEKSControlPlane:
+		if cluster, ok := eksClusterOf(env.group); ok && strings.HasPrefix(env.stream, eksAuditStreamPrefix) {
+			err = eksAuditMessage(msg, d, cluster)
+			break
+		}
+		d.Timestamp = evTime
+		d.Message = string(msg)
 	default:
 		d.Timestamp = evTime
 		d.Message = string(msg)
@@ -731,11 +754,16 @@ func (c *cwParser) sourceID(env *cwEnvelope, id string) string {
 }
 
 // RouteFinding is the route of EventBridge finding groups (the message
-// says which: guardduty or securityhub), for Sources.Routes.
+// says which: guardduty, securityhub, or an AWS Config change), for
+// Sources.Routes.
 const RouteFinding = "finding"
 
 // routePublicDNS is the route of Route 53 public DNS query log groups.
 const routePublicDNS = "route53-public-dns"
+
+// routeEKSControlPlane is the route of EKS control-plane log groups: the
+// audit streams are eksaudit documents, the others generic.
+const routeEKSControlPlane = "eks-control-plane"
 
 // routeLogGroup decides where the events of a log group go (see the file
 // comment); "" means a generic cloudwatchlogs document.
@@ -751,6 +779,12 @@ func routeLogGroup(src *Sources, group string) string {
 	}
 	if consoleTrailGroup(group) {
 		return archive.TypeCloudTrail
+	}
+	if _, ok := eksClusterOf(group); ok {
+		return routeEKSControlPlane
+	}
+	if _, _, _, ok := rdsLogOf(group); ok {
+		return archive.TypeRDS
 	}
 	if zone, ok := strings.CutPrefix(group, "/aws/route53/"); ok && zone != "" && !strings.Contains(zone, "/") {
 		return routePublicDNS

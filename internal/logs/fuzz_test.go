@@ -67,3 +67,25 @@ func FuzzLinux(f *testing.F) {
 	addFixtureSeeds(f, "linux")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "linux", data) })
 }
+
+func FuzzEKSAudit(f *testing.F) {
+	addFixtureSeeds(f, "eksaudit")
+	f.Add([]byte(`{"kind":"Event","auditID":"a","stage":"x","sourceIPs":[null,"::1"],"user":{"groups":[null]},"requestReceivedTimestamp":"2024-03-05T10:00:00Z","stageTimestamp":"2024-03-05T09:00:00Z"}`))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "eksaudit", data) })
+}
+
+func FuzzWindows(f *testing.F) {
+	addFixtureSeeds(f, "windows")
+	f.Add([]byte("[Security] [x] [4624] [p] [h] [m]\n\"<Event><System><TimeCreated SystemTime='2024-01-01T00:00:00Z'/><Keywords>0xZZ</Keywords></System></Event>\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "windows", data) })
+}
+
+func FuzzConfig(f *testing.F) {
+	addFixtureSeeds(f, "config")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "config", data) })
+}
+
+func FuzzRDS(f *testing.F) {
+	addFixtureSeeds(f, "rds")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzNormalize(t, "rds", data) })
+}

@@ -152,7 +152,7 @@ func TestFindingMessage(t *testing.T) {
 		{"a Security Hub event with two findings is refused with the count", shEvent(shFinding("f1"), shFinding("f2")), "", "holds 2 findings"},
 		{"a Security Hub event without findings is refused", shEvent(), "", "holds no findings"},
 		{"a GuardDuty status event is refused", `{"detail-type":"GuardDuty Runtime Protection Healthy","source":"aws.guardduty","detail":{}}`, "", "is not a finding"},
-		{"another source is refused", `{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}`, "", "neither GuardDuty nor Security Hub"},
+		{"another source is refused", `{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}`, "", "neither GuardDuty, Security Hub nor AWS Config"},
 		{"a raw finding is refused", gdAPIFinding, "", "not an EventBridge event"},
 		{"broken JSON is refused", `{"source":`, "", "finding event"},
 		{"an envelope key of another type is refused", `{"detail-type":"GuardDuty Finding","source":"aws.guardduty","time":5,"detail":` + gdAPIFinding + `}`, "", `EventBridge event key "time" holds a number, not a string`},

@@ -44,6 +44,14 @@ var registry = []Type{
 		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html", Parse: parseCloudWatchLogs},
 	{Name: archive.TypeLinux, Description: "Linux /var/log/secure and /var/log/messages (syslog) lines",
 		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Install-CloudWatch-Agent.html", Parse: parseLinux},
+	{Name: archive.TypeEKSAudit, Description: "Amazon EKS control-plane audit logs: Kubernetes audit.k8s.io/v1 Events (JSON lines; from CloudWatch Logs group /aws/eks/<cluster>/cluster, streams kube-apiserver-audit-*)",
+		DocURL: "https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html", Parse: parseEKSAudit},
+	{Name: archive.TypeWindows, Description: "Windows event logs (Security channel: logons, accounts, groups) from the CloudWatch agent, XML or text rendering, one event per line; routed from operator-named log groups",
+		DocURL: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html", Parse: parseWindows},
+	{Name: archive.TypeConfig, Description: "AWS Config configuration item and rule compliance changes as EventBridge events (JSON lines; or through an EventBridge log group routed as findings)",
+		DocURL: "https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html", Parse: parseConfig},
+	{Name: archive.TypeRDS, Description: "Amazon RDS and Aurora database logs: MySQL/MariaDB audit plugin and Aurora advanced auditing CSV, MySQL error log, PostgreSQL with pgaudit (log groups /aws/rds/instance|cluster/<name>/audit|error|postgresql)",
+		DocURL: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html", Parse: parseRDS},
 }
 
 // Lookup returns the registered type with the given name.

@@ -443,8 +443,14 @@ func findingMessage(msg []byte, d *ecs.Document) error {
 		d.Type = "securityhub"
 		d.Event.Dataset = "aws.securityhub"
 		return mapSecurityHubFinding(d, newAWSObject("securityhub"), &r, findings[0], true)
+	case "aws.config":
+		err := configMessage(msg, d)
+		if errors.Is(err, errConfigNotification) {
+			return fmt.Errorf("AWS Config event %q is not a change", r.env.detailType)
+		}
+		return err
 	case "":
 		return errors.New("message is not an EventBridge event (no source)")
 	}
-	return fmt.Errorf("EventBridge event from %q is neither GuardDuty nor Security Hub", r.env.source)
+	return fmt.Errorf("EventBridge event from %q is neither GuardDuty, Security Hub nor AWS Config", r.env.source)
 }

@@ -87,7 +87,8 @@ type LogGroupRef struct {
 }
 
 // LogGroupRoute routes the events of one log group (exact name) to a log
-// type: archive.TypeCloudTrail, TypeVPCFlow, TypeLinux, or RouteFinding.
+// type: archive.TypeCloudTrail, TypeVPCFlow, TypeLinux, TypeWindows, or
+// RouteFinding.
 type LogGroupRoute struct {
 	LogGroup string
 	Type     string

@@ -111,7 +111,7 @@ var scenarios = []scenarioDef{
 	},
 	{
 		id: "security-group-opened-to-world", title: "SSH opened to the Internet, then brute-forced from it",
-		rules: []string{"ec2-security-group-opened-to-world", "pci-07-security-group-nacl-change", "vpcflow-admin-port-from-internet"},
+		rules: []string{"ec2-security-group-opened-to-world", "pci-07-security-group-nacl-change", "vpcflow-admin-port-from-internet", "config-rule-noncompliant"},
 		play: func(sc *scene) {
 			a, t, g := sc.a, sc.t, sc.s.g
 			who := sc.user("dave", consoleUA)
@@ -137,6 +137,9 @@ var scenarios = []scenarioDef{
 				}
 				sc.secure(at.Add(time.Second), target, syslogLine(at.Add(time.Second), target.Host, "sshd", pid+i, msg))
 			}
+			// AWS Config's restricted-ssh rule re-evaluates the changed group.
+			sc.config(t.Add(2*time.Minute), sc.s.complianceChange(a, sc.region, t.Add(2*time.Minute), "restricted-ssh",
+				"AWS::EC2::SecurityGroup", sg, "NON_COMPLIANT", "COMPLIANT"))
 		},
 	},
 	{
@@ -152,6 +155,25 @@ var scenarios = []scenarioDef{
 				c.who.userAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0"
 				sc.cloudtrail(t.Add(time.Duration(i*30)*time.Second), c)
 			}
+		},
+	},
+	{
+		id: "eks-pod-exec-and-cluster-admin-binding", title: "Stolen EKS administrator session opens a shell in a payments pod and binds a service account to cluster-admin",
+		rules: []string{"eks-pod-exec-or-cluster-admin-binding"},
+		play: func(sc *scene) {
+			a, t := sc.a, sc.t
+			user := "arn:aws:sts::" + a.ID + ":assumed-role/eks-admins/" + sc.s.g.str(lowerAlnum, 8)
+			sc.key.Principal = user
+			pod := "api-" + sc.s.g.hex(5)
+			sc.eksAudit(t, eksEvent{verb: "create", user: user, ip: sc.ip, stage: "ResponseStarted", code: 101,
+				uri:       "/api/v1/namespaces/payments/pods/" + pod + "/exec?command=sh&container=api&stdin=true&stdout=true&tty=true",
+				objectRef: map[string]any{"resource": "pods", "namespace": "payments", "name": pod, "apiVersion": "v1", "subresource": "exec"}})
+			sc.eksAudit(t.Add(3*time.Minute), eksEvent{verb: "create", user: user, ip: sc.ip, stage: "ResponseComplete", code: 201,
+				uri:       "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+				objectRef: map[string]any{"resource": "clusterrolebindings", "name": "payments-ops", "apiGroup": "rbac.authorization.k8s.io", "apiVersion": "v1"},
+				request: map[string]any{"kind": "ClusterRoleBinding", "apiVersion": "rbac.authorization.k8s.io/v1", "metadata": map[string]any{"name": "payments-ops"},
+					"subjects": []any{map[string]any{"kind": "ServiceAccount", "name": "default", "namespace": "payments"}},
+					"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}}})
 		},
 	},
 }
@@ -228,4 +250,17 @@ func (sc *scene) finding(t time.Time, typ string, severity float64, title, resou
 		return
 	}
 	sc.add(archive.TypeGuardDuty, "", sc.region, t, b)
+}
+
+func (sc *scene) eksAudit(t time.Time, e eksEvent) {
+	sc.add(archive.TypeEKSAudit, sc.a.ID, sc.region, t, sc.s.eksAuditEvent(sc.a, sc.region, t, e))
+}
+
+func (sc *scene) config(t time.Time, ev map[string]any) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		sc.s.fail(fmt.Errorf("scenario %s: encode AWS Config event: %w", sc.key.ID, err))
+		return
+	}
+	sc.add(archive.TypeConfig, sc.a.ID, sc.region, t, b)
 }

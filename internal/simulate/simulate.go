@@ -278,6 +278,8 @@ func Generate(opts Options) (*AnswerKey, error) {
 			s.cloudTrail(a, region, ri == 0)
 			s.flows(a, region)
 			s.secure(a, region)
+			s.eksAudit(a, region)
+			s.configEvents(a, region)
 		}
 	}
 	for _, region := range opts.Regions {
@@ -414,6 +416,24 @@ func (s *state) secure(a *account, region string) {
 	})
 }
 
+// eksAudit writes the EKS audit Events of account a's cluster in region,
+// one object per hour that has any. Only scenarios write Events: a
+// background of kubectl reads would add volume, not detections.
+func (s *state) eksAudit(a *account, region string) {
+	k := streamKey{archive.TypeEKSAudit, a.ID, region}
+	if len(s.pending[k]) == 0 {
+		return
+	}
+	s.slots(k, time.Hour, func(from, to time.Time) {
+		evs := s.take(k, to)
+		if len(evs) == 0 {
+			return
+		}
+		key := archive.CWLogsKey(a.ID, region, eksLogGroup(), from, "eks-audit-"+s.g.hex(16))
+		s.object(key, archive.TypeEKSAudit, len(evs), linesWriter("", evs))
+	})
+}
+
 // cwEvent encodes one CloudWatch Logs event of instance inst's log stream.
 func (s *state) cwEvent(a *account, inst instance, t time.Time, msg string) []byte {
 	b, err := json.Marshal(cwLine{ID: s.g.str(digits, 56), Timestamp: t.UnixMilli(), Message: msg,
@@ -451,6 +471,26 @@ func (s *state) findings(region string) {
 		}
 		key := fmt.Sprintf("AWSLogs/%s/GuardDuty/%s/%s/%s.jsonl.gz", s.org.security.ID, region, to.Format("2006/01/02"), s.g.uuid())
 		s.object(key, archive.TypeGuardDuty, len(evs), linesWriter("", evs))
+	})
+}
+
+// configEvents writes the AWS Config events of account a in region as an
+// EventBridge rule delivers them through Firehose to the typed prefix
+// config/ (config/YYYY/MM/DD/HH/<stream>-<n>-<time>-<uuid>, Firehose's
+// default layout; the key names no account, the events do), one object per
+// account, region and hour that has any. Only scenarios write them.
+func (s *state) configEvents(a *account, region string) {
+	k := streamKey{archive.TypeConfig, a.ID, region}
+	if len(s.pending[k]) == 0 {
+		return
+	}
+	s.slots(k, time.Hour, func(from, to time.Time) {
+		evs := s.take(k, to)
+		if len(evs) == 0 {
+			return
+		}
+		key := fmt.Sprintf("config/%s/orgsiem-config-1-%s-%s", from.Format("2006/01/02/15"), from.Format("2006-01-02-15-04-05"), s.g.uuid())
+		s.object(key, archive.TypeConfig, len(evs), linesWriter("", evs))
 	})
 }
 

@@ -144,7 +144,12 @@ func TestEveryObjectFollowsTheArchiveLayoutAndNormalizesCleanly(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s does not parse: %v", k, err)
 		}
-		if !accounts[loc.Account] || loc.Skip != "" || !slices.Contains(key.Regions, loc.Region) {
+		// AWS Config events arrive through a central Firehose stream under the
+		// typed prefix config/, which names no account: each document's
+		// account is checked instead.
+		typedPrefix := loc.LogType == archive.TypeConfig
+		if typedPrefix && (loc.Account != "" || loc.Skip != "" || loc.Time.IsZero()) ||
+			!typedPrefix && (!accounts[loc.Account] || loc.Skip != "" || !slices.Contains(key.Regions, loc.Region)) {
 			t.Fatalf("%s: location %+v", k, loc)
 		}
 		if loc.LogType == archive.TypeCloudTrail && loc.OrgID != key.OrgID {
@@ -152,6 +157,9 @@ func TestEveryObjectFollowsTheArchiveLayoutAndNormalizesCleanly(t *testing.T) {
 		}
 		st, err := logs.Normalize(context.Background(), logs.Object{Key: k, Body: bytes.NewReader(sink.objects[k])}, func(d *ecs.Document) error {
 			docs[d.Type]++
+			if !accounts[d.Cloud.AccountID] || !slices.Contains(key.Regions, d.Cloud.Region) {
+				return fmt.Errorf("document of account %q in %q", d.Cloud.AccountID, d.Cloud.Region)
+			}
 			if d.Timestamp.Before(key.Start) || d.Timestamp.After(key.End.Add(time.Hour)) {
 				return fmt.Errorf("document at %s outside the simulated time", d.Timestamp)
 			}
@@ -317,6 +325,7 @@ func ExampleGenerate() {
 	// cloudtrail-stop-logging -> cloudtrail-stopped-or-deleted pci-04-audit-log-configuration-change guardduty-escalation-finding-type
 	// crypto-mining-run-instances-burst -> ec2-run-instances-burst ec2-instance-type-not-allowed vpcflow-mining-pool-port guardduty-high-finding guardduty-escalation-finding-type
 	// secrets-bulk-read -> secretsmanager-bulk-retrieval guardduty-high-finding guardduty-escalation-finding-type
-	// security-group-opened-to-world -> ec2-security-group-opened-to-world pci-07-security-group-nacl-change vpcflow-admin-port-from-internet
+	// security-group-opened-to-world -> ec2-security-group-opened-to-world pci-07-security-group-nacl-change vpcflow-admin-port-from-internet config-rule-noncompliant
 	// console-password-spraying -> console-password-spraying pci-02-failed-platform-logins
+	// eks-pod-exec-and-cluster-admin-binding -> eks-pod-exec-or-cluster-admin-binding
 }

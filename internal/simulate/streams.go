@@ -1,6 +1,8 @@
 package simulate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -218,4 +220,83 @@ func (s *state) backgroundFinding(a *account, region string, t time.Time) *findi
 	}
 	return s.newFinding(a, region, "UnauthorizedAccess:EC2/SSHBruteForce", 2, t,
 		ip+" is performing SSH brute force attacks against "+inst.ID, instanceResource(inst, "t3.small"), portProbeAction(ip, 22))
+}
+
+// EKS control-plane audit logs: each workload account runs the cluster
+// eksCluster, whose kube-apiserver writes Kubernetes audit Events
+// (audit.k8s.io/v1) to the log group /aws/eks/<cluster>/cluster, stream
+// kube-apiserver-audit-<id>
+// (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html).
+const eksCluster = "payments"
+
+// eksEvent is what differs between the audit Events a scenario writes.
+type eksEvent struct {
+	verb, user, ip, stage, uri string
+	code                       int
+	objectRef                  map[string]any
+	request                    map[string]any // requestObject, logged at level Request and above
+}
+
+// eksAuditEvent encodes one audit Event as a CloudWatch Logs event of the
+// cluster's audit stream in account a.
+func (s *state) eksAuditEvent(a *account, region string, t time.Time, e eksEvent) []byte {
+	ev := map[string]any{
+		"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Request", "auditID": s.g.uuid(), "stage": e.stage,
+		"requestURI": e.uri, "verb": e.verb,
+		"user":      map[string]any{"username": e.user, "groups": []string{"system:authenticated"}},
+		"sourceIPs": []string{e.ip}, "userAgent": "kubectl/v1.29.0 (linux/amd64) kubernetes/3f7a50f",
+		"objectRef": e.objectRef, "responseStatus": map[string]any{"metadata": map[string]any{}, "code": e.code},
+		"requestReceivedTimestamp": t.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		"stageTimestamp":           t.Add(20 * time.Millisecond).UTC().Format("2006-01-02T15:04:05.000000Z"),
+	}
+	if e.request != nil {
+		ev["requestObject"] = e.request
+	}
+	msg, err := json.Marshal(ev)
+	if err != nil {
+		s.fail(fmt.Errorf("simulate: encode EKS audit Event: %w", err))
+		return nil
+	}
+	b, err := json.Marshal(cwLine{ID: s.g.str(digits, 56), Timestamp: t.UnixMilli(), Message: string(msg),
+		LogGroup: eksLogGroup(), LogStream: eksAuditStream(a, region), Owner: a.ID})
+	if err != nil {
+		s.fail(fmt.Errorf("simulate: encode CloudWatch Logs event: %w", err))
+	}
+	return b
+}
+
+// eksAuditStream is the audit stream of the cluster of account a in
+// region: the id EKS appends is 32 hex digits, derived here from the
+// account and region (not drawn from the generator, so that adding EKS
+// leaves every other stream of a seed unchanged).
+func eksAuditStream(a *account, region string) string {
+	sum := sha256.Sum256([]byte(a.ID + "/" + region))
+	return "kube-apiserver-audit-" + hex.EncodeToString(sum[:16])
+}
+
+// eksLogGroup is the control-plane log group of eksCluster.
+func eksLogGroup() string { return "/aws/eks/" + eksCluster + "/cluster" }
+
+// complianceChange is the EventBridge event AWS Config emits when a rule's
+// evaluation of a resource changes (detail-type "Config Rules Compliance
+// Change",
+// https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html).
+func (s *state) complianceChange(a *account, region string, t time.Time, rule, resourceType, resourceID, now, before string) map[string]any {
+	ts := t.UTC().Format("2006-01-02T15:04:05.000Z")
+	ruleARN := "arn:aws:config:" + region + ":" + a.ID + ":config-rule/config-rule-" + s.g.str(lowerAlnum, 6)
+	result := func(compliance string, at time.Time) map[string]any {
+		return map[string]any{
+			"evaluationResultIdentifier": map[string]any{"evaluationResultQualifier": map[string]any{"configRuleName": rule,
+				"resourceType": resourceType, "resourceId": resourceID, "evaluationMode": "DETECTIVE"}, "orderingTimestamp": at.UTC().Format("2006-01-02T15:04:05.000Z")},
+			"complianceType": compliance, "resultRecordedTime": at.UTC().Format("2006-01-02T15:04:05.000Z"),
+			"configRuleInvokedTime": at.UTC().Format("2006-01-02T15:04:05.000Z")}
+	}
+	return map[string]any{
+		"version": "0", "id": s.g.uuid(), "detail-type": "Config Rules Compliance Change", "source": "aws.config",
+		"account": a.ID, "time": t.UTC().Format(time.RFC3339), "region": region, "resources": []string{},
+		"detail": map[string]any{"resourceId": resourceID, "awsRegion": region, "awsAccountId": a.ID, "configRuleName": rule,
+			"recordVersion": "1.0", "configRuleARN": ruleARN, "messageType": "ComplianceChangeNotification",
+			"newEvaluationResult": result(now, t), "oldEvaluationResult": result(before, t.Add(-24*time.Hour)),
+			"notificationCreationTime": ts, "resourceType": resourceType},
+	}
 }

@@ -1,0 +1,58 @@
+package ecs
+
+// configFields are the aws.config.* fields: an AWS Config event as
+// EventBridge delivers it (the envelope, then detail as AWS Config writes
+// it), field names as written
+// (https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html,
+// https://docs.aws.amazon.com/config/latest/developerguide/example-sns-notification.html).
+var configFields = []Field{
+	{Path: "version", Type: Keyword},
+	{Path: "id", Type: Keyword},
+	{Path: "detail-type", Type: Keyword},
+	{Path: "source", Type: Keyword},
+	{Path: "account", Type: Keyword},
+	{Path: "time", Type: Date},
+	{Path: "region", Type: Keyword},
+	{Path: "resources", Type: Keyword},
+	{Path: "detail.recordVersion", Type: Keyword},
+	{Path: "detail.messageType", Type: Keyword},
+	{Path: "detail.notificationCreationTime", Type: Date},
+	// Configuration Item Change.
+	{Path: "detail.configurationItemDiff.changeType", Type: Keyword},
+	{Path: "detail.configurationItemDiff.changedProperties", Type: FlatObject},
+	{Path: "detail.configurationItem.resourceType", Type: Keyword},
+	{Path: "detail.configurationItem.resourceId", Type: Keyword},
+	{Path: "detail.configurationItem.resourceName", Type: Keyword},
+	{Path: "detail.configurationItem.ARN", Type: Keyword},
+	{Path: "detail.configurationItem.awsAccountId", Type: Keyword},
+	{Path: "detail.configurationItem.awsRegion", Type: Keyword},
+	{Path: "detail.configurationItem.availabilityZone", Type: Keyword},
+	{Path: "detail.configurationItem.configurationItemStatus", Type: Keyword},
+	{Path: "detail.configurationItem.configurationItemCaptureTime", Type: Date},
+	{Path: "detail.configurationItem.configurationStateId", Type: Long},
+	{Path: "detail.configurationItem.configurationItemVersion", Type: Keyword},
+	{Path: "detail.configurationItem.configurationStateMd5Hash", Type: Keyword},
+	{Path: "detail.configurationItem.resourceCreationTime", Type: Date},
+	{Path: "detail.configurationItem.relatedEvents", Type: Keyword},
+	{Path: "detail.configurationItem.relationships", Type: FlatObject},
+	{Path: "detail.configurationItem.configuration", Type: FlatObject},
+	{Path: "detail.configurationItem.supplementaryConfiguration", Type: FlatObject},
+	{Path: "detail.configurationItem.tags", Type: FlatObject},
+	// Rules Compliance Change.
+	{Path: "detail.resourceId", Type: Keyword},
+	{Path: "detail.resourceType", Type: Keyword},
+	{Path: "detail.awsAccountId", Type: Keyword},
+	{Path: "detail.awsRegion", Type: Keyword},
+	{Path: "detail.configRuleName", Type: Keyword},
+	{Path: "detail.configRuleARN", Type: Keyword},
+	{Path: "detail.newEvaluationResult.complianceType", Type: Keyword},
+	{Path: "detail.newEvaluationResult.annotation", Type: Text},
+	{Path: "detail.newEvaluationResult.resultRecordedTime", Type: Date},
+	{Path: "detail.newEvaluationResult.configRuleInvokedTime", Type: Date},
+	{Path: "detail.newEvaluationResult.evaluationResultIdentifier", Type: FlatObject},
+	{Path: "detail.oldEvaluationResult.complianceType", Type: Keyword},
+	{Path: "detail.oldEvaluationResult.annotation", Type: Text},
+	{Path: "detail.oldEvaluationResult.resultRecordedTime", Type: Date},
+	{Path: "detail.oldEvaluationResult.configRuleInvokedTime", Type: Date},
+	{Path: "detail.oldEvaluationResult.evaluationResultIdentifier", Type: FlatObject},
+}

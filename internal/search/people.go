@@ -43,7 +43,10 @@ func peopleRoles() []Template {
 		{Name: RoleAnalyst, Body: map[string]any{
 			"description": "orgsiem analyst (people): read logs, alerts and reports; saved searches in their private tenant; read the global tenant",
 			"cluster_permissions": []any{
-				"cluster_composite_ops_ro", "cluster:admin/opendistro/alerting/alerts/get",
+				// bulk is authorized at cluster level and then per item
+				// against the index permissions (only the saved-object
+				// indices are writable): Dashboards saves objects in bulk.
+				"cluster_composite_ops_ro", "indices:data/write/bulk", "cluster:admin/opendistro/alerting/alerts/get",
 				"cluster:admin/opendistro/alerting/monitor/get", "cluster:admin/opendistro/alerting/monitor/search",
 			},
 			"index_permissions": []any{

@@ -140,7 +140,17 @@ func (w *world) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		if !strings.HasPrefix(name, "/aws/service/ami-amazon-linux-latest/") {
 			return nil, fmt.Errorf("parameter %s not found", name)
 		}
-		return resource.NewPropertyMapFromMap(map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0a1b2c3d4e5f60718"}), nil
+		// AMI ids are regional: the value names the region of the provider
+		// the lookup ran with, so a lookup in the wrong region shows.
+		region := "of-the-default-provider"
+		w.mu.Lock()
+		if p, ok := w.providers[args.Provider[strings.LastIndex(args.Provider, "::")+2:]]; ok && args.Provider != "" {
+			if r, _ := p.Inputs["region"].(string); r != "" {
+				region = r
+			}
+		}
+		w.mu.Unlock()
+		return resource.NewPropertyMapFromMap(map[string]any{"id": name, "name": name, "type": "String", "value": "ami-al2023-arm64-" + region}), nil
 	case "aws:cognito/getUserPoolClients:getUserPoolClients":
 		// The app client OpenSearch Service adds to the user pool when
 		// Cognito authentication is enabled on the domain.

@@ -205,7 +205,7 @@ func TestAccessHostIsPrivateAndSSMOnly(t *testing.T) {
 	rs := mustDeploy(t, sampleConfig(t))
 	h := only(t, rs, "aws:ec2/instance:Instance")
 	if h.Inputs["associatePublicIpAddress"] != false || get(h.Inputs, "metadataOptions.httpTokens") != "required" ||
-		get(h.Inputs, "rootBlockDevice.encrypted") != true || h.Inputs["instanceType"] != "t4g.nano" || h.Inputs["ami"] != "ami-0a1b2c3d4e5f60718" {
+		get(h.Inputs, "rootBlockDevice.encrypted") != true || h.Inputs["instanceType"] != "t4g.nano" || h.Inputs["ami"] != "ami-al2023-arm64-"+sampleHome {
 		t.Errorf("access host %v", h.Inputs)
 	}
 	if h.Account != sampleSecurity || h.Region != sampleHome {

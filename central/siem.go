@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cognito"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -117,6 +118,9 @@ type SIEM struct {
 	// AccessHost is the SSM-managed host people port-forward through (nil
 	// unless the access path is ssm).
 	AccessHost *ec2.Instance
+	// UserPool holds the people who sign in with Cognito (nil in the other
+	// sign-in modes).
+	UserPool *cognito.UserPool
 }
 
 type siemBuilder struct {

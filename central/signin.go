@@ -121,6 +121,7 @@ func (b *siemBuilder) cognito(out *signIn) error {
 	if err != nil {
 		return fmt.Errorf("cognito user pool: %w", err)
 	}
+	b.c.UserPool = pool
 	// OpenSearch needs the user pool to have a domain (its hosted sign-in).
 	dom, err := cognito.NewUserPoolDomain(ctx, b.n("dashboards-users-domain"), &cognito.UserPoolDomainArgs{
 		Domain: pulumi.String(s.CognitoDomainPrefix), UserPoolId: pool.ID(),

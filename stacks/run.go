@@ -326,6 +326,9 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 	ctx.Export("openSearchEndpoint", siem.Domain.Endpoint)
 	ctx.Export("openSearchDashboards", siem.Domain.DashboardEndpoint)
 	ctx.Export("signIn", pulumi.String(cfg.People.SignIn))
+	if siem.UserPool != nil {
+		ctx.Export("cognitoUserPoolId", siem.UserPool.ID())
+	}
 	if siem.AccessHost != nil {
 		// What `orgsiem dashboards` reads (pulumi stack output --json).
 		ctx.Export("accessHostId", siem.AccessHost.ID())

@@ -11,12 +11,16 @@ import (
 )
 
 func sampleArgs(geoIP []string, enrichment bool) *SIEMArgs {
-	return &SIEMArgs{
+	a := &SIEMArgs{
 		Org: policies.Org{ID: "o-abcdef1234", Management: "111111111111", LogArchive: "222222222222", Security: "333333333333",
 			HomeRegion: "eu-west-1"},
 		ReportWindow: "24h", SnapshotRetentionDays: 30, HotIndexDays: 90,
 		GeoIPDatabases: geoIP, AccountEnrichment: enrichment,
 	}
+	if enrichment {
+		a.CustomRules, a.RuleParameters = "s3://orgsiem-rules/custom/", `{"allowed_regions":["eu-west-1"]}`
+	}
+	return a
 }
 
 func keys(m pulumi.StringMap) []string {

@@ -101,6 +101,11 @@ type SIEMArgs struct {
 	// their way into the VPC (access.go).
 	SignIn SignIn
 	Access Access
+	// CustomRules is the s3://bucket/prefix/ of custom detection rules the
+	// loader loads at cold start (lambdaenv.CustomRules); RuleParameters
+	// the JSON of rule parameter values (lambdaenv.RuleParameters). Empty:
+	// not set.
+	CustomRules, RuleParameters string
 	// Notifications routes alerts to the SNS alert topic and the Slack,
 	// Chime and webhook channels by severity; the maintain role may read
 	// exactly the channels' secrets.
@@ -501,6 +506,12 @@ func (a *SIEMArgs) LoaderEnv(in FunctionInputs) pulumi.StringMap {
 	}
 	if a.AccountEnrichment {
 		env[EnvAccountEnrichment] = pulumi.String(lambdaenv.AccountEnrichmentOn)
+	}
+	if a.CustomRules != "" {
+		env[lambdaenv.CustomRules] = pulumi.String(a.CustomRules)
+	}
+	if a.RuleParameters != "" {
+		env[lambdaenv.RuleParameters] = pulumi.String(a.RuleParameters)
 	}
 	return env
 }

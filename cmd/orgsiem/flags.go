@@ -126,16 +126,16 @@ func (cf *catalogFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cf.strict, "strict", false, "fail when any --rules rule is refused (by default it is reported and skipped)")
 }
 
-// load builds the catalog: the built-in rules, the --rules directories, the
+// load builds the catalog the way the loader builds its own
+// (detect.Assembly): the built-in rules, the --rules directories (Sigma
+// rules; a refused rule is reported and skipped unless --strict), the
 // --param overrides. Every load error is printed (file, line, rule id).
 func (cf *catalogFlags) load(e *env, c *command) (*detect.Catalog, int, bool) {
-	cat, err := detect.Builtin()
-	if err != nil {
-		return nil, e.loadErrors(c, "built-in rules", err), false
-	}
 	params := map[string][]string{}
+	asm := detect.Assembly{Lenient: true}
 	for _, p := range cf.params {
 		params[p.name] = p.values
+		asm.Params = append(asm.Params, detect.Param{Name: p.name, Values: p.values})
 	}
 	for _, dir := range cf.dirs {
 		if st, err := os.Stat(dir); err != nil {
@@ -147,15 +147,30 @@ func (cf *catalogFlags) load(e *env, c *command) (*detect.Catalog, int, bool) {
 		if err != nil {
 			return nil, e.loadErrors(c, dir, err), false
 		}
-		refused = append(refused, cat.MergeNew(extra)...)
 		if code, ok := e.refusals(c, dir, refused, cf.strict); !ok {
 			return nil, code, false
 		}
+		asm.Extra = append(asm.Extra, extra)
 	}
-	for _, p := range cf.params {
-		if err := cat.SetParameter(p.name, p.values); err != nil {
-			return nil, e.usageError(c, "--param %s: %v (parameters: %s)", p.name, err, strings.Join(cat.ParameterNames(), ", ")), false
+	cat, skipped, err := asm.Build()
+	if err != nil {
+		return nil, e.loadErrors(c, "built-in rules", err), false
+	}
+	var clashes []*detect.LoadError
+	for _, err := range skipped {
+		var perr *detect.ParamError
+		var lerr *detect.LoadError
+		switch {
+		case errors.As(err, &perr):
+			return nil, e.usageError(c, "--param %s: %v (parameters: %s)", perr.Name, perr.Err, strings.Join(cat.ParameterNames(), ", ")), false
+		case errors.As(err, &lerr):
+			clashes = append(clashes, lerr)
+		default:
+			return nil, e.loadErrors(c, "--rules", err), false
 		}
+	}
+	if code, ok := e.refusals(c, strings.Join(cf.dirs, ", "), clashes, cf.strict); !ok {
+		return nil, code, false
 	}
 	return cat, exitOK, true
 }

@@ -25,8 +25,9 @@ func loadCommand() *command {
 		usage:   "orgsiem load s3://BUCKET/PREFIX --endpoint URL [--since TIME] [--until TIME] [flags]",
 		help: `Load lists the archive objects under s3://BUCKET/PREFIX whose key time (the delivery time the key
 layout carries, see internal/archive) falls in [--since, --until), and loads each one exactly as the
-loader Lambda does: stream it from S3, normalize it, enrich it, and bulk-create its documents with
-deterministic _ids. Loading twice indexes nothing twice, so an interrupted backfill is simply run
+loader Lambda does: stream it from S3, normalize it, enrich it, run the detection rules, and
+bulk-create its documents and their alert and signal documents (orgsiem-alerts-*) with
+deterministic _ids. --no-notify marks those alerts orgsiem.notify=false so a backfill pages nobody. Loading twice indexes nothing twice, so an interrupted backfill is simply run
 again. Documents OpenSearch refuses are written to the bucket's DeadLetter/ prefix with the reason.
 
 The final accounting lists objects, records, documents indexed (new and already there), records
@@ -47,6 +48,7 @@ type loadTotals struct {
 	objects, failed                         int
 	records, created, existed, errors, dead int64
 	notIndexed                              int64
+	alerts, signals, alertsFailed           int64 // alert documents indexed, and not
 	skipped                                 map[string]int64
 	notLoaded                               map[string][]string // reason -> keys listed but not loaded
 }
@@ -55,7 +57,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	c := loadCommand()
 	var rf remoteFlags
 	var since, until, deadLetterBucket string
-	var dryRun, noProgress bool
+	var dryRun, noProgress, noNotify bool
 	fs := newFlagSet(c.name)
 	rf.register(fs, "")
 	fs.StringVar(&since, "since", "", "load objects whose key time is at or after `TIME` (RFC 3339, a day 2025-01-01, or relative: now-7d)")
@@ -63,6 +65,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&deadLetterBucket, "dead-letter-bucket", "", "write refused documents to `BUCKET`'s DeadLetter/ prefix (default: the source bucket)")
 	fs.BoolVar(&dryRun, "dry-run", false, "list and count what would be loaded; read and index nothing")
 	fs.BoolVar(&noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	fs.BoolVar(&noNotify, "no-notify", false, "mark the backfill's alerts orgsiem.notify=false: indexed and reported, never notified")
 	pos, code, ok := e.parse(c, fs, args)
 	if !ok {
 		return code
@@ -131,6 +134,7 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 		if ctx.Err() != nil {
 			break
 		}
+		o.NoNotify = noNotify
 		p, err := l.Load(ctx, o)
 		bar.add(o.Size)
 		bar.object()
@@ -146,6 +150,9 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 		tot.dead += p.DeadLettered
 		tot.notIndexed += p.NotIndexed
 		tot.errors += p.Stats.Errors
+		tot.alerts += p.AlertsIndexed
+		tot.signals += p.SignalsIndexed
+		tot.alertsFailed += p.AlertsFailed
 		for k, v := range p.Skipped {
 			tot.skipped[k] += v
 		}
@@ -161,8 +168,8 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	case ctx.Err() != nil:
 		fmt.Fprintf(e.stderr, "orgsiem load: interrupted after %d of %d objects; run the same command again to finish (nothing is indexed twice)\n", tot.objects, len(objs))
 		return exitError
-	case tot.failed > 0 || tot.notIndexed > 0:
-		fmt.Fprintf(e.stderr, "orgsiem load: %d objects failed and %d documents were not indexed; run the same command again to retry them\n", tot.failed, tot.notIndexed)
+	case tot.failed > 0 || tot.notIndexed > 0 || tot.alertsFailed > 0:
+		fmt.Fprintf(e.stderr, "orgsiem load: %d objects failed, %d documents and %d alerts were not indexed; run the same command again to retry them\n", tot.failed, tot.notIndexed, tot.alertsFailed)
 		return exitError
 	}
 	return exitOK
@@ -238,6 +245,7 @@ func printLoadTotals(w io.Writer, tot *loadTotals, listed int) {
 	}
 	fmt.Fprintf(w, "dead-lettered: %d (refused by OpenSearch, kept under DeadLetter/ with the reason)\n", tot.dead)
 	fmt.Fprintf(w, "not indexed:   %d (OpenSearch kept refusing; run again)\n", tot.notIndexed)
+	fmt.Fprintf(w, "alerts:        %d alerts and %d signals in orgsiem-alerts-*, %d not indexed\n", tot.alerts, tot.signals, tot.alertsFailed)
 	printNotLoaded(w, tot)
 }
 

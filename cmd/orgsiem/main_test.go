@@ -61,8 +61,8 @@ func TestHelpTeaches(t *testing.T) {
 		args []string
 	}{
 		{"no command is a usage error", nil},
-		{"an unknown command is a usage error", []string{"hunt"}},
-		{"help for an unknown command is a usage error", []string{"help", "hunt"}},
+		{"an unknown command is a usage error", []string{"hunting"}},
+		{"help for an unknown command is a usage error", []string{"help", "hunting"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if r := runCLI(t, tc.args...); r.code != exitUsage || !strings.Contains(r.stderr, "Commands:") {

@@ -94,14 +94,17 @@ func TestLoadBackfillsAndAccounts(t *testing.T) {
 				t.Errorf("output lacks %q:\n%s\nstderr:\n%s", want, r.stdout, r.stderr)
 			}
 		}
-		if r.code != exitOK || srv.DocCount("log-aws-vpcflow-2025.01") != 3 || srv.DocCount("") != 3 {
+		// One record satisfies a threshold rule's condition: its signal is
+		// the one alert document beside the three log documents.
+		if r.code != exitOK || srv.DocCount("log-aws-vpcflow-2025.01") != 3 || srv.DocCount("") != 4 ||
+			!strings.Contains(r.stdout, "alerts:        0 alerts and 1 signals") {
 			t.Errorf("exit %d, %d documents", r.code, srv.DocCount(""))
 		}
 	})
 
 	t.Run("loading again indexes nothing twice", func(t *testing.T) {
 		r := runCLI(t, args...)
-		if r.code != exitOK || !strings.Contains(r.stdout, "indexed:       3 (0 new, 3 already indexed)") || srv.DocCount("") != 3 {
+		if r.code != exitOK || !strings.Contains(r.stdout, "indexed:       3 (0 new, 3 already indexed)") || srv.DocCount("") != 4 {
 			t.Errorf("exit %d\n%s", r.code, r.stdout)
 		}
 	})

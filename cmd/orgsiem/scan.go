@@ -129,13 +129,11 @@ type scanner struct {
 	e   *env
 	cfg *scanConfig
 
-	cat     *detect.Catalog
-	matcher *detect.Matcher
-	// errMatcher sees the error documents (for the pipeline rules) apart
-	// from the events: their @timestamp is a delivery time, which would
-	// advance the event-time watermark of their log type in matcher and
-	// make later events look late to threshold rules.
-	errMatcher   *detect.Matcher
+	// matcher sees every document, error documents included: threshold
+	// windows are decided over time-sorted events (internal/detect), so a
+	// delivery-time @timestamp cannot make other events late.
+	cat          *detect.Catalog
+	matcher      *detect.Matcher
 	builder      *report.Builder
 	since, until time.Time
 	now          time.Time
@@ -149,9 +147,14 @@ type scanner struct {
 	enc    ecs.Encoder    // writes outBuf
 	alerts []detect.Alert // printed at the end, in --sort order
 	cur    *ecs.Document
-	stats  scanStats
-	prog   *progress
-	done   int // inputs handled
+	// onSignal, when set, receives every signal (nil: none).
+	onSignal func(detect.Alert)
+	// curPath is the local path of the input being read (problems name
+	// it; documents carry its archive key).
+	curPath string
+	stats   scanStats
+	prog    *progress
+	done    int // inputs handled
 }
 
 // scanStats is the summary of a scan (stderr; "stats" of --format json).
@@ -281,15 +284,18 @@ func newScanner(e *env, c *command, cfg *scanConfig) (*scanner, int, bool) {
 	if !ok {
 		return nil, code, false
 	}
-	s.cat, s.matcher, s.errMatcher = cat, cat.NewMatcher(), cat.NewMatcher()
-	for _, r := range cat.Rules() {
-		if r.Report != "" && r.IsThreshold() {
-			// The report counts per-event matches; the matcher reports a
-			// threshold rule's window, not each event (its signals), so
-			// scan cannot count this rule as the domain does. Say so.
-			fmt.Fprintf(e.stderr, "orgsiem scan: warning: threshold rule %s feeds report guideline %s; the report here does not count its events (the domain counts its signals)\n", r.ID, r.Report)
+	// Signals (each event satisfying a threshold rule's condition) are
+	// what the loader indexes for thresholds and what the domain's report
+	// counts for a threshold rule with a guideline: scan feeds them to its
+	// report the same way (and counts windows itself for its alerts), and
+	// hands them to onSignal (the parity test).
+	opts := detect.MatcherOptions{Signal: func(a detect.Alert) {
+		s.reportMatch(a, alerts.KindSignal)
+		if s.onSignal != nil {
+			s.onSignal(a)
 		}
-	}
+	}}
+	s.cat, s.matcher = cat, cat.NewMatcherWith(opts)
 	s.stats.RulesLoaded = cat.Len()
 	s.builder = report.NewBuilder(report.BuilderOptions{From: w.From, To: w.To, Spec: w.Spec})
 	return s, exitOK, true
@@ -468,7 +474,6 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 		return exitInterrupted
 	}
 	s.matcher.Flush(s.alert)
-	s.errMatcher.Flush(s.alert)
 	s.prog.stop()
 	s.finishStats(start)
 	if s.out != nil {
@@ -505,7 +510,7 @@ func (s *scanner) run(ctx context.Context, paths []string) int {
 
 // finishStats fills the matcher counts and the throughput.
 func (s *scanner) finishStats(start time.Time) {
-	s.stats.Matcher = addMatcherStats(s.matcher.Stats(), s.errMatcher.Stats())
+	s.stats.Matcher = s.matcher.Stats()
 	s.stats.Seconds = time.Since(start).Seconds()
 	if s.stats.Seconds > 0 {
 		s.stats.MBPerSecond = float64(s.stats.Bytes) / 1e6 / s.stats.Seconds
@@ -552,10 +557,35 @@ func readObject(ctx context.Context, in input, open func(string) (io.ReadCloser,
 	if t.IsZero() {
 		t = in.mtime
 	}
-	res.st, res.failed = logs.Normalize(ctx, logs.Object{Key: in.path, Type: in.loc.LogType, Body: body,
+	res.st, res.failed = logs.Normalize(ctx, logs.Object{Key: archiveKey(in.path), Type: in.loc.LogType, Body: body,
 		Account: in.loc.Account, Region: in.loc.Region, Time: t}, emit)
 	res.n = body.n
 	return res
+}
+
+// archiveKey is the archive key a local copy's path holds: its leftmost
+// suffix starting at an AWSLogs/ or CWLogs/ folder that is an archive key
+// (".../archive/AWSLogs/..." gives "AWSLogs/..."), else the path.
+// Documents are then the loader's, to the byte: log.file.path and the _id
+// of records without an id of their own (a hash of the key and the
+// position) do not depend on where the copy lives, so scan's alerts name
+// the documents the domain holds. (Only those roots: a self-identifying
+// AWS file name makes any suffix parse.)
+func archiveKey(path string) string {
+	p := filepath.ToSlash(path)
+	for start := 0; start < len(p); {
+		if rest := p[start:]; strings.HasPrefix(rest, archive.AWSLogsPrefix) || strings.HasPrefix(rest, archive.CWLogsPrefix) {
+			if _, err := archive.Parse(rest); err == nil {
+				return rest
+			}
+		}
+		i := strings.IndexByte(p[start:], '/')
+		if i < 0 {
+			break
+		}
+		start += i + 1
+	}
+	return path
 }
 
 // finish counts an object's outcome and reports its failure.
@@ -590,6 +620,7 @@ func (s *scanner) scanAll(ctx context.Context, ins []input) {
 		if ctx.Err() != nil || s.fatal != nil {
 			return
 		}
+		s.curPath = in.path
 		res := readObject(ctx, in, s.open, s.prog, s.emit)
 		if ctx.Err() != nil && res.failed != nil && errors.Is(res.failed, ctx.Err()) {
 			return // interrupted in this file: it is neither read nor failed
@@ -604,7 +635,7 @@ func (s *scanner) scanAll(ctx context.Context, ins []input) {
 func (s *scanner) emit(d *ecs.Document) error {
 	if d.Event.Kind == logs.KindPipelineError {
 		s.stats.Errors++
-		s.problem("%s: record %d: %s", d.Log.FilePath, d.Position, d.Error.Message)
+		s.problem("%s: record %d: %s", s.curPath, d.Position, d.Error.Message)
 	}
 	if (!s.since.IsZero() && d.Timestamp.Before(s.since)) || (!s.until.IsZero() && !d.Timestamp.Before(s.until)) {
 		s.stats.OutsideWindow++
@@ -625,18 +656,9 @@ func (s *scanner) emit(d *ecs.Document) error {
 		}
 	}
 	s.cur = d
-	if d.Event.Kind == logs.KindPipelineError {
-		s.errMatcher.Match(d, s.alert)
-	} else {
-		s.matcher.Match(d, s.alert)
-	}
+	s.matcher.Match(d, s.alert)
 	s.cur = nil
 	return nil
-}
-
-func addMatcherStats(a, b detect.MatcherStats) detect.MatcherStats {
-	return detect.MatcherStats{Documents: a.Documents + b.Documents, Evaluations: a.Evaluations + b.Evaluations,
-		Alerts: a.Alerts + b.Alerts, LateEvents: a.LateEvents + b.LateEvents, Ungrouped: a.Ungrouped + b.Ungrouped, Evicted: a.Evicted + b.Evicted}
 }
 
 // alert handles one alert: counts it, feeds the report and prints it
@@ -822,7 +844,7 @@ func (s *scanner) summary() {
 	}
 	fmt.Fprintln(w, ")")
 	if m := st.Matcher; m.LateEvents+m.Ungrouped+m.Evicted > 0 {
-		fmt.Fprintf(w, "threshold events not counted: late %d, without a group_by field %d, evicted %d\n", m.LateEvents, m.Ungrouped, m.Evicted)
+		fmt.Fprintf(w, "threshold events not counted: late %d, without a group_by field %d; decided early (memory budget) %d\n", m.LateEvents, m.Ungrouped, m.Evicted)
 	}
 }
 

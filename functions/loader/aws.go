@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -66,6 +67,10 @@ func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, e
 		accounts = NewAccounts(s3c, cfg.ArchiveBucket, 0, nil)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	rules, err := LoadRules(ctx, s3c, cfg.CustomRules, cfg.RuleParameters, log, os.Stdout, time.Now())
+	if err != nil {
+		return nil, err
+	}
 	sink := &search.S3DeadLetter{Bucket: cfg.ArchiveBucket, Client: s3c}
 	l, err := NewLoader(s3c, func(on func(search.Result)) (Indexer, error) {
 		return sc.NewIndexer(search.IndexerConfig{OnResult: on, DeadLetter: sink})
@@ -73,6 +78,7 @@ func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, e
 		Accounts: accounts,
 		GeoIP:    geo,
 		Log:      log,
+		Rules:    rules,
 	})
 	if err != nil {
 		return nil, err

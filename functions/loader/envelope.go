@@ -25,7 +25,23 @@ type ObjectRef struct {
 	SkipRecords int64 `json:"skipRecords,omitempty"`
 	// Part counts continuations (0: the original notification).
 	Part int `json:"part,omitempty"`
+
+	// Mode. AlertsOnly is a retro-hunt: the rules are evaluated and only
+	// alert and signal documents are indexed, never the documents
+	// themselves (they were indexed when the object arrived). Rules, when
+	// set, restricts detection to those rule ids; RuleFiles carries rules
+	// in the message (orgsiem hunt --rule FILE), evaluated with the
+	// loader's parameters. NoNotify marks the alerts orgsiem.notify=false
+	// so notification monitors skip them (backfills, hunts).
+	AlertsOnly bool       `json:"alertsOnly,omitempty"`
+	Rules      []string   `json:"rules,omitempty"`
+	RuleFiles  []RuleFile `json:"ruleFiles,omitempty"`
+	NoNotify   bool       `json:"noNotify,omitempty"`
 }
+
+// MaxParts caps the continuations of one object: a continuation past it
+// is a poison message (an object that never finishes).
+const MaxParts = 1000
 
 func (o ObjectRef) String() string {
 	s := "s3://" + o.Bucket + "/" + o.Key
@@ -64,8 +80,12 @@ func (e *EnvelopeError) Error() string {
 
 func (e *EnvelopeError) Unwrap() error { return e.Err }
 
-// continuationKind marks a continuation message body.
-const continuationKind = "orgsiem.loader.continuation"
+// continuationKind marks a continuation message body; objectKind a
+// message naming an object to load (orgsiem hunt), with the same body.
+const (
+	continuationKind = "orgsiem.loader.continuation"
+	objectKind       = "orgsiem.loader.object"
+)
 
 // continuation is the body of a continuation message: the object and the
 // record offset to resume at.
@@ -134,9 +154,15 @@ func parseMessage(body []byte, depth int) (Message, error) {
 		return Message{}, &EnvelopeError{Reason: "not a JSON object", Err: err}
 	}
 	switch {
-	case env.Kind == continuationKind:
+	case env.Kind == continuationKind || env.Kind == objectKind:
 		if env.Object == nil || env.Object.Bucket == "" || env.Object.Key == "" || env.Object.SkipRecords < 0 {
 			return Message{}, &EnvelopeError{Reason: "continuation without bucket, key or a valid offset"}
+		}
+		if env.Object.Part > MaxParts {
+			return Message{}, &EnvelopeError{Reason: fmt.Sprintf("continuation part %d of %s is past the cap of %d parts", env.Object.Part, env.Object, MaxParts)}
+		}
+		if (len(env.Object.Rules) > 0 || len(env.Object.RuleFiles) > 0) && !env.Object.AlertsOnly {
+			return Message{}, &EnvelopeError{Reason: "rules named in a message that is not alert-only"}
 		}
 		return Message{Objects: []ObjectRef{*env.Object}}, nil
 	case env.Event == "s3:TestEvent":
@@ -199,6 +225,16 @@ func parseEventBridge(env envelope) (Message, error) {
 	return Message{Objects: []ObjectRef{{
 		Bucket: d.Bucket.Name, Key: d.Object.Key, VersionID: d.Object.VersionID, Size: d.Object.Size, Time: env.Time.UTC(),
 	}}}, nil
+}
+
+// ObjectBody is the message body asking the loader to load o (orgsiem
+// hunt sends these).
+func ObjectBody(o ObjectRef) (string, error) {
+	b, err := json.Marshal(continuation{Kind: objectKind, Object: o})
+	if err != nil {
+		return "", fmt.Errorf("loader: message for %s: %w", o, err)
+	}
+	return string(b), nil
 }
 
 // continuationBody is the message body resuming o.

@@ -99,16 +99,35 @@ func TestParseMessageRejectsOtherBodies(t *testing.T) {
 
 func TestContinuationRoundTrips(t *testing.T) {
 	ref := ObjectRef{Bucket: "b", Key: "cloudtrail/x y.json.gz", VersionID: "v1", Size: 9, Time: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC), SkipRecords: 1234, Part: 2}
-	body, err := continuationBody(ref)
-	if err != nil {
-		t.Fatal(err)
+	hunt := ref
+	hunt.AlertsOnly, hunt.NoNotify, hunt.Rules = true, true, []string{"r1"}
+	hunt.RuleFiles = []RuleFile{{Name: "r2.yml", Text: "id: r2\n"}}
+	for _, r := range []ObjectRef{ref, hunt} {
+		for _, body := range []func(ObjectRef) (string, error){continuationBody, ObjectBody} {
+			b, err := body(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseMessage(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Objects) != 1 || !reflect.DeepEqual(got.Objects[0], r) {
+				t.Errorf("got %+v, want %+v", got.Objects, r)
+			}
+		}
 	}
-	got, err := ParseMessage(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Objects) != 1 || got.Objects[0] != ref {
-		t.Errorf("got %+v, want %+v", got.Objects, ref)
+	// A continuation past the part cap, or naming rules outside alert-only
+	// mode, is a poison message.
+	over := ref
+	over.Part = MaxParts + 1
+	notHunt := ref
+	notHunt.Rules = []string{"r1"}
+	for _, r := range []ObjectRef{over, notHunt} {
+		b, _ := continuationBody(r)
+		if _, err := ParseMessage(b); !isEnvelopeError(err) {
+			t.Errorf("%+v: error %v, want an envelope error", r, err)
+		}
 	}
 }
 

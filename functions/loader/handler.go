@@ -2,11 +2,14 @@ package loader
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/lambdaenv"
 )
 
@@ -29,6 +33,11 @@ type Config struct {
 	// orgsiem.account.ou from the account directory object in the archive
 	// (archive.DirectoryKey).
 	AccountEnrichment bool
+	// CustomRules is the prefix custom rules are read from at cold start
+	// (nil: none).
+	CustomRules *S3Location
+	// RuleParameters are the rule parameter values, by name order.
+	RuleParameters []detect.Param
 }
 
 // S3Location is one s3://bucket/key.
@@ -51,9 +60,10 @@ func ParseS3URL(s string) (S3Location, error) {
 // (lambdaenv.LoaderVars): OpenSearchEndpoint (host, without scheme),
 // IngestQueueURL (continuations), ArchiveBucket (dead letters), Region
 // (default AWS_REGION), GeoIP (optional comma-separated s3://bucket/key
-// MaxMind databases) and AccountEnrichment (optional, "on" or "off"). None
-// holds a secret: the function signs OpenSearch requests with its
-// execution role.
+// MaxMind databases), AccountEnrichment (optional, "on" or "off"),
+// CustomRules (optional s3://bucket/prefix/) and RuleParameters (optional
+// JSON {"name": ["v1", ...]}). None holds a secret: the function signs
+// OpenSearch requests with its execution role.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		QueueURL:      getenv(lambdaenv.IngestQueueURL),
@@ -82,6 +92,22 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("loader config: %s: %q is not s3://bucket/key", lambdaenv.GeoIP, s)
 		}
 		c.GeoIP = append(c.GeoIP, loc)
+	}
+	if v := getenv(lambdaenv.CustomRules); v != "" {
+		loc, err := ParseS3URL(v)
+		if err != nil {
+			return c, fmt.Errorf("loader config: %s: %w", lambdaenv.CustomRules, err)
+		}
+		c.CustomRules = &loc
+	}
+	if v := getenv(lambdaenv.RuleParameters); v != "" {
+		var params map[string][]string
+		if err := json.Unmarshal([]byte(v), &params); err != nil {
+			return c, fmt.Errorf("loader config: %s is not a JSON object of string lists: %w", lambdaenv.RuleParameters, err)
+		}
+		for _, name := range slices.Sorted(maps.Keys(params)) {
+			c.RuleParameters = append(c.RuleParameters, detect.Param{Name: name, Values: params[name]})
+		}
 	}
 	switch {
 	case c.Endpoint == "":
@@ -198,6 +224,15 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			}
 			if p.Next != nil {
 				deferred = true
+				if reason := stuck(ref, p.Next); reason != "" {
+					// Re-enqueueing would loop for ever: fail the message so
+					// the queue's redrive policy moves it to the dead-letter
+					// queue after its receive count.
+					h.log.ErrorContext(ctx, "poison message: "+reason+"; not continued, left to the dead-letter queue",
+						"messageId", msg.MessageId, "object", ref.String(), "part", p.Next.Part, "resumeAt", p.Next.SkipRecords)
+					ok = false
+					break
+				}
 				if err := h.enqueue(ctx, *p.Next); err != nil {
 					h.log.ErrorContext(ctx, "continuation not enqueued", "messageId", msg.MessageId, "object", p.Next.String(), "error", err.Error())
 					ok = false
@@ -210,6 +245,19 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		}
 	}
 	return resp, nil
+}
+
+// stuck says why a continuation must not be enqueued: it resumes where
+// its own message started (no record was loaded: it would come back the
+// same for ever) or it is past the cap of parts. "" when it may go.
+func stuck(ref ObjectRef, next *ObjectRef) string {
+	switch {
+	case next.SkipRecords <= ref.SkipRecords:
+		return fmt.Sprintf("continuation makes no progress (resumes at record %d, where its message started)", next.SkipRecords)
+	case next.Part > MaxParts:
+		return fmt.Sprintf("object still unfinished after %d parts (cap %d)", next.Part-1, MaxParts)
+	}
+	return ""
 }
 
 // nearDeadline reports whether the margin before the deadline has begun.
@@ -234,7 +282,7 @@ func (h *Handler) enqueue(ctx context.Context, ref ObjectRef) error {
 func (h *Handler) logPart(ctx context.Context, messageID string, p *Part) {
 	attrs := []any{"messageId", messageID, "object", p.Object.String(), "logType", p.LogType, "records", p.Records,
 		"created", p.Created, "existed", p.Existed, "deadLettered", p.DeadLettered, "notIndexed", p.NotIndexed,
-		"skipped", p.Skipped, "errors", p.Stats.Errors}
+		"skipped", p.Skipped, "errors", p.Stats.Errors, "alerts", p.AlertsIndexed, "signals", p.SignalsIndexed, "alertsFailed", p.AlertsFailed}
 	switch {
 	case !p.Complete():
 		h.log.ErrorContext(ctx, "documents not indexed; message will be redelivered", append(attrs, "failure", p.Failure)...)

@@ -7,13 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/orgsiem/orgsiem/internal/s3test"
-	"github.com/orgsiem/orgsiem/internal/sharedtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +21,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/orgsiem/orgsiem/internal/alerts"
+	"github.com/orgsiem/orgsiem/internal/detect"
+	"github.com/orgsiem/orgsiem/internal/ecs"
+	"github.com/orgsiem/orgsiem/internal/logs"
+	"github.com/orgsiem/orgsiem/internal/s3test"
+	"github.com/orgsiem/orgsiem/internal/search/searchtest"
+	"github.com/orgsiem/orgsiem/internal/sharedtest"
 )
 
 const (
@@ -178,4 +185,68 @@ func (c *clock) set(t time.Time, step time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t, c.step = t, step
+}
+
+// logDocCount is the number of log documents the server holds (alert
+// indices left out).
+func logDocCount(srv *searchtest.Server) int {
+	n := 0
+	for _, idx := range srv.Indices() {
+		if strings.HasPrefix(idx, "log-aws-") {
+			n += srv.DocCount(idx)
+		}
+	}
+	return n
+}
+
+// alertKey is what identifies an alert document: its kind, rule and the
+// matched document.
+type alertKey struct{ kind, rule, docIndex, docID string }
+
+// alertDocs reads every alert document the server holds, checking each is
+// in the index and under the _id the contract says.
+func alertDocs(t testing.TB, srv *searchtest.Server) map[alertKey]bool {
+	t.Helper()
+	out := map[alertKey]bool{}
+	for _, idx := range srv.Indices() {
+		if !strings.HasPrefix(idx, alerts.IndexPrefix) {
+			continue
+		}
+		for _, id := range srv.IDs(idx) {
+			src, _ := srv.Document(idx, id)
+			var d alerts.Document
+			if err := json.Unmarshal(src, &d); err != nil {
+				t.Fatalf("%s/%s: %v", idx, id, err)
+			}
+			if id != alerts.ID(d.RuleID, d.DocID) || idx != alerts.Index(d.Timestamp) || d.Ingested.IsZero() {
+				t.Errorf("%s/%s: alert of %s on %s is not under its _id and index, or has no event.ingested", idx, id, d.RuleID, d.DocID)
+			}
+			out[alertKey{d.Kind, d.RuleID, d.DocIndex, d.DocID}] = true
+		}
+	}
+	return out
+}
+
+// referenceAlerts runs the built-in catalog on the normalized objects with
+// the matcher alone: the alert documents the loader must have indexed.
+func referenceAlerts(t testing.TB, objs []corpusObject, at time.Time) map[alertKey]bool {
+	t.Helper()
+	cat, err := detect.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[alertKey]bool{}
+	m := cat.NewMatcherWith(detect.MatcherOptions{NoWindows: true, Signal: func(a detect.Alert) {
+		want[alertKey{alerts.KindSignal, a.RuleID, a.Index, a.DocID}] = true
+	}})
+	for _, o := range objs {
+		_, err := logs.Normalize(context.Background(), logs.Object{Key: o.key, Body: bytes.NewReader(o.body), Time: at}, func(d *ecs.Document) error {
+			m.Match(d, func(a detect.Alert) { want[alertKey{alerts.KindAlert, a.RuleID, a.Index, a.DocID}] = true })
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", o.key, err)
+		}
+	}
+	return want
 }

@@ -1,12 +1,16 @@
 // Package loader is the loader Lambda: it reads S3 event notifications from
 // the ingest queue, streams each archive object from S3, normalizes it with
 // internal/logs, enriches the documents (account names from AWS
-// Organizations, optional GeoIP) and indexes them into OpenSearch with the
-// bulk indexer, create-only with deterministic _ids.
+// Organizations, optional GeoIP), stamps event.ingested, runs the detection
+// catalog on each (the same internal/detect catalog, parameters and
+// matcher as orgsiem scan) and indexes the documents and their alert and
+// signal documents (internal/alerts) into OpenSearch with the bulk indexer,
+// create-only with deterministic _ids.
 //
 // Guarantees:
-//   - A message is acknowledged only when every document of its objects was
-//     indexed (created, or already there: a 409 on create) or dead-lettered
+//   - A message is acknowledged only when every alert and signal document
+//     of its objects was indexed (created or already there) and every
+//     document was indexed (created, or already there: a 409 on create) or dead-lettered
 //     (refused by OpenSearch for a reason of its own and written to the
 //     archive's DeadLetter/ prefix). Anything else makes the message a batch
 //     item failure, so SQS redelivers it; redelivery creates nothing twice.
@@ -33,7 +37,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/orgsiem/orgsiem/internal/alerts"
 	"github.com/orgsiem/orgsiem/internal/archive"
+	"github.com/orgsiem/orgsiem/internal/detect"
 	"github.com/orgsiem/orgsiem/internal/ecs"
 	"github.com/orgsiem/orgsiem/internal/logs"
 	"github.com/orgsiem/orgsiem/internal/search"
@@ -65,7 +71,13 @@ type Options struct {
 	// Log receives one line per object part and per failure; it never
 	// receives record contents (nil: discard).
 	Log *slog.Logger
+	// Rules is the detection catalog (nil: the built-in rules, no
+	// parameters).
+	Rules *Rules
 }
+
+// maxHuntCatalogs bounds the hunt rule sets a loader keeps built.
+const maxHuntCatalogs = 4
 
 // Loader loads archive objects into OpenSearch. The SQS handler and the
 // CLI backfill (orgsiem load) share it. Like the bulk indexer it owns, it
@@ -76,7 +88,10 @@ type Loader struct {
 	opts  Options
 	tally *tally      // the part being loaded receives the indexer's results
 	buf   []byte      // document JSON, reused (the indexer copies it)
+	abuf  []byte      // alert document JSON, reused likewise
 	enc   ecs.Encoder // writes buf
+	det   *detector   // the catalog's rules
+	hunts map[string]*detector
 }
 
 // NewLoader returns a Loader reading with client and indexing through the
@@ -94,7 +109,14 @@ func NewLoader(client GetObjectAPI, newIndexer NewIndexerFunc, opts Options) (*L
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	l := &Loader{s3: client, opts: opts, tally: &tally{}}
+	if opts.Rules == nil {
+		r, err := BuildRules(nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		opts.Rules = r
+	}
+	l := &Loader{s3: client, opts: opts, tally: &tally{}, det: newDetector(opts.Rules, nil), hunts: map[string]*detector{}}
 	ix, err := newIndexer(func(r search.Result) { l.tally.record(r) })
 	if err != nil {
 		return nil, fmt.Errorf("loader: bulk indexer: %w", err)
@@ -121,6 +143,14 @@ type Part struct {
 	Records int64
 	// Created, Existed, DeadLettered, NotIndexed count document outcomes.
 	Created, Existed, DeadLettered, NotIndexed int64
+	// AlertOnly counts documents evaluated but deliberately not indexed
+	// (an alert-only part of a retro-hunt).
+	AlertOnly int64
+	// Alerts and Signals count the alert documents the rules produced;
+	// AlertsIndexed, SignalsIndexed and AlertsFailed their outcomes
+	// (Alerts+Signals == AlertsIndexed+SignalsIndexed+AlertsFailed).
+	Alerts, Signals                             int64
+	AlertsIndexed, SignalsIndexed, AlertsFailed int64
 	// Skipped counts records not indexed, by reason (logs.Stats.Skipped).
 	Skipped map[string]int64
 	// EnrichmentErrors counts documents whose account or GeoIP lookup failed.
@@ -136,13 +166,19 @@ type Part struct {
 // Indexed is the number of documents OpenSearch holds from this part.
 func (p *Part) Indexed() int64 { return p.Created + p.Existed }
 
-// Complete reports whether every document was indexed or dead-lettered.
-func (p *Part) Complete() bool { return p.NotIndexed == 0 }
+// Complete reports whether every document was indexed or dead-lettered
+// and every alert and signal document indexed.
+func (p *Part) Complete() bool { return p.NotIndexed == 0 && p.AlertsFailed == 0 }
 
-// Balanced reports whether every record of the part has one outcome:
-// Records == Created + Existed + DeadLettered + NotIndexed + sum(Skipped).
+// Balanced reports whether every record of the part has one outcome, and
+// every alert document too:
+// Records == Created + Existed + DeadLettered + NotIndexed + AlertOnly + sum(Skipped),
+// Alerts + Signals == AlertsIndexed + SignalsIndexed + AlertsFailed.
 func (p *Part) Balanced() bool {
-	n := p.Created + p.Existed + p.DeadLettered + p.NotIndexed
+	if p.Alerts+p.Signals != p.AlertsIndexed+p.SignalsIndexed+p.AlertsFailed {
+		return false
+	}
+	n := p.Created + p.Existed + p.DeadLettered + p.NotIndexed + p.AlertOnly
 	for _, v := range p.Skipped {
 		n += v
 	}
@@ -155,6 +191,7 @@ func (p *Part) metrics() *Metrics {
 		Objects: 1, Records: p.Records, DocumentsIndexed: p.Indexed(), Errors: p.Stats.Errors,
 		DeadLettered: p.DeadLettered, NotIndexed: p.NotIndexed, Bytes: p.Stats.Bytes,
 		EnrichmentErrors: p.EnrichmentErrors,
+		AlertsIndexed:    p.AlertsIndexed, SignalsIndexed: p.SignalsIndexed, AlertsNotIndexed: p.AlertsFailed,
 	}
 	for _, v := range p.Skipped {
 		m.Skipped += v
@@ -180,8 +217,9 @@ var (
 // next document once the clock passes the deadline minus the margin and
 // returns the continuation in Part.Next. It returns an error when the
 // object cannot be read (missing, unknown key layout, S3 failure, cancelled
-// context); documents the indexer did not take are counted in NotIndexed,
-// not returned as an error.
+// context) or a hunt's rules cannot run; documents the indexer did not take
+// are counted in NotIndexed (alert documents in AlertsFailed), not returned
+// as an error.
 func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	p := Part{Object: ref}
 	loc, err := archive.Parse(ref.Key)
@@ -189,8 +227,15 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 		return p, fmt.Errorf("loader: %s: %w", ref, err)
 	}
 	p.LogType = loc.LogType
+	det, err := l.detectorFor(ref)
+	if err != nil {
+		return p, fmt.Errorf("loader: %s: %w", ref, err)
+	}
 	obj := logs.Object{Key: ref.Key, Time: ref.Time, SkipRecords: ref.SkipRecords, Body: strings.NewReader("")}
 	if loc.Skip == "" {
+		// The archive is versioned: a notification names the version it
+		// announces, and reading that exact version is right for an
+		// immutable archive (needs s3:GetObjectVersion on role and bucket).
 		in := &s3.GetObjectInput{Bucket: aws.String(ref.Bucket), Key: aws.String(ref.Key)}
 		if ref.VersionID != "" {
 			in.VersionId = aws.String(ref.VersionID)
@@ -210,8 +255,20 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	stopped := int64(-1)
 	var enrichErr error
 	object := "s3://" + ref.Bucket + "/" + ref.Key
+	var cur *ecs.Document
+	addAlert := func(a alerts.Document) {
+		if a.Kind == alerts.KindSignal {
+			p.Signals++
+		} else {
+			p.Alerts++
+		}
+		it := alertItem(l.abuf, &a, alertRef{Object: object, Record: cur.Position, Kind: a.Kind, Rule: a.RuleID})
+		l.abuf = it.Body
+		_ = l.ix.Add(ctx, it)
+	}
 	emit := func(d *ecs.Document) error {
-		if hasDeadline && !l.opts.Now().Before(stopAt) {
+		now := l.opts.Now()
+		if hasDeadline && !now.Before(stopAt) {
 			stopped = d.Position
 			return errDeadline
 		}
@@ -219,11 +276,18 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 			p.EnrichmentErrors++
 			enrichErr = cmpErr(enrichErr, err)
 		}
-		l.buf = l.enc.AppendJSON(l.buf[:0], d)
-		// An Add error is a flush with failed items (counted in t) or an
-		// invalid item (reported failed through OnResult as well).
-		_ = l.ix.Add(ctx, search.Item{Index: d.Index(), ID: d.ID, Body: l.buf, Ref: docRef{Object: object, Record: d.Position}})
-		if t.notIndexed > 0 {
+		d.Event.Ingested = now.UTC()
+		if ref.AlertsOnly {
+			p.AlertOnly++
+		} else {
+			l.buf = l.enc.AppendJSON(l.buf[:0], d)
+			// An Add error is a flush with failed items (counted in t) or an
+			// invalid item (reported failed through OnResult as well).
+			_ = l.ix.Add(ctx, search.Item{Index: d.Index(), ID: d.ID, Body: l.buf, Ref: docRef{Object: object, Record: d.Position}})
+		}
+		cur = d
+		det.match(d, now, ref.NoNotify, addAlert)
+		if t.failed() {
 			return errNotIndexed
 		}
 		return nil
@@ -237,6 +301,7 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	}
 	p.Done = l.opts.Now()
 	p.Created, p.Existed, p.DeadLettered, p.NotIndexed, p.Failure = t.created, t.existed, t.deadLettered, t.notIndexed, t.firstFailure
+	p.AlertsIndexed, p.SignalsIndexed, p.AlertsFailed = t.alertsIndexed, t.signalsIndexed, t.alertsFailed
 	p.Skipped = st.Skipped
 	p.Records = st.Records - st.Resumed
 	if stopped >= 0 {
@@ -252,6 +317,53 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 		l.opts.Log.WarnContext(ctx, "enrichment failed", "object", ref.String(), "documents", p.EnrichmentErrors, "error", enrichErr.Error())
 	}
 	return p, nil
+}
+
+// detectorFor returns the detector of ref's mode: the loader's catalog, or
+// for a hunt the rules it names or carries (built once per distinct set).
+func (l *Loader) detectorFor(ref ObjectRef) (*detector, error) {
+	if len(ref.Rules) == 0 && len(ref.RuleFiles) == 0 {
+		return l.det, nil
+	}
+	key := huntKey(ref)
+	if d := l.hunts[key]; d != nil {
+		return d, nil
+	}
+	rules := l.opts.Rules
+	only := append([]string(nil), ref.Rules...)
+	if len(ref.RuleFiles) > 0 {
+		// The hunt's rules with the loader's custom rules' place: merged
+		// into the built-in catalog with the same parameters (a parameter
+		// no hunt rule declares is no error here).
+		r, err := BuildRules(ref.RuleFiles, rules.Params)
+		if err != nil {
+			return nil, err
+		}
+		var broken []error
+		for _, e := range r.Skipped {
+			if !detect.IsParamError(e) {
+				broken = append(broken, e)
+			}
+		}
+		if len(broken) > 0 {
+			return nil, fmt.Errorf("%w: %v", errHuntRules, errors.Join(broken...))
+		}
+		rules = r
+		for id := range r.Custom {
+			only = append(only, id)
+		}
+	}
+	for _, id := range only {
+		if rules.Catalog.Rule(id) == nil {
+			return nil, fmt.Errorf("%w: no rule %q in the loader's catalog or the message", errHuntRules, id)
+		}
+	}
+	if len(l.hunts) >= maxHuntCatalogs {
+		clear(l.hunts)
+	}
+	d := newDetector(rules, only)
+	l.hunts[key] = d
+	return d, nil
 }
 
 // enrich adds the account name and OU (account directory) and GeoIP fields.

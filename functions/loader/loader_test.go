@@ -44,7 +44,8 @@ type rig struct {
 
 type rigOptions struct {
 	margin      time.Duration
-	maxAttempts int // bulk indexer attempts per item (0: until the deadline)
+	maxAttempts int    // bulk indexer attempts per item (0: until the deadline)
+	rules       *Rules // nil: the built-in catalog
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -68,6 +69,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		DeadlineMargin: o.margin,
 		Now:            r.clock.Now,
 		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Rules:          o.rules,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -294,10 +296,38 @@ func TestCorpusEveryRecordIsAccountedFor(t *testing.T) {
 				t.Errorf("document %s/%s of %s is not in the server", k.index, k.id, o)
 			}
 		}
-		if got := r.os.DocCount(""); got != len(allIDs) || int64(got) != docs {
+		if got := logDocCount(r.os); got != len(allIDs) || int64(got) != docs {
 			t.Errorf("server holds %d documents, created %d, normalization made %d distinct _ids", got, docs, len(allIDs))
 		}
 		t.Logf("%d objects, %d records, %d documents", len(parts), records, docs)
+	})
+
+	t.Run("every match is an alert or signal document, and every document has event.ingested", func(t *testing.T) {
+		want := referenceAlerts(t, objs, at)
+		got := alertDocs(t, r.os)
+		if len(want) == 0 {
+			t.Fatal("the built-in rules match nothing in the corpus; the test exercises nothing")
+		}
+		for k := range want {
+			if !got[k] {
+				t.Errorf("missing alert document %v", k)
+			}
+		}
+		for k := range got {
+			if !want[k] {
+				t.Errorf("unexpected alert document %v", k)
+			}
+		}
+		t.Logf("%d alert and signal documents", len(got))
+		for k := range allIDs {
+			src, _ := r.os.Document(k.index, k.id)
+			var d struct {
+				Event struct{ Ingested time.Time } `json:"event"`
+			}
+			if err := json.Unmarshal(src, &d); err != nil || d.Event.Ingested.IsZero() {
+				t.Fatalf("%v: no event.ingested (%v)", k, err)
+			}
+		}
 	})
 
 	t.Run("every document carries the account name from Organizations", func(t *testing.T) {
@@ -330,6 +360,11 @@ func TestCorpusEveryRecordIsAccountedFor(t *testing.T) {
 	t.Run("redelivering every message indexes nothing new", func(t *testing.T) {
 		before := r.os.DocCount("")
 		parts := deliverAll()
+		for _, p := range parts {
+			if p.AlertsIndexed+p.SignalsIndexed != p.Alerts+p.Signals {
+				t.Errorf("%s redelivered: %d+%d alert documents indexed of %d+%d", p.Object.Key, p.AlertsIndexed, p.SignalsIndexed, p.Alerts, p.Signals)
+			}
+		}
 		for _, p := range parts {
 			ref := refs[p.Object.Key]
 			if p.Created != 0 || p.Existed != ref.stats.Documents+ref.stats.Errors || !p.Balanced() {
@@ -462,7 +497,7 @@ func TestDeadlineContinuation(t *testing.T) {
 					t.Errorf("document %s/%s lost", k.index, k.id)
 				}
 			}
-			if got := r.os.DocCount(""); got != len(ref.ids) {
+			if got := logDocCount(r.os); got != len(ref.ids) {
 				t.Errorf("server holds %d documents, want %d", got, len(ref.ids))
 			}
 		})

@@ -59,6 +59,11 @@ type Metrics struct {
 	// EnrichmentErrors counts failed account or GeoIP lookups; enrichment is
 	// best effort and never fails a document.
 	EnrichmentErrors int64
+	// AlertsIndexed and SignalsIndexed count alert documents of event rules
+	// and signal documents of threshold rules the alerts index holds after
+	// the call; AlertsNotIndexed counts those that failed (the message is
+	// redelivered).
+	AlertsIndexed, SignalsIndexed, AlertsNotIndexed int64
 	// Lag is, per object part fully indexed, the time from the object's
 	// creation (its event time) to the end of its indexing.
 	Lag []time.Duration
@@ -77,6 +82,9 @@ func (m *Metrics) add(o *Metrics) {
 	m.Bytes += o.Bytes
 	m.Continuations += o.Continuations
 	m.EnrichmentErrors += o.EnrichmentErrors
+	m.AlertsIndexed += o.AlertsIndexed
+	m.SignalsIndexed += o.SignalsIndexed
+	m.AlertsNotIndexed += o.AlertsNotIndexed
 	m.Lag = append(m.Lag, o.Lag...)
 }
 
@@ -116,6 +124,8 @@ func writeEMF(w io.Writer, now time.Time, byType map[string]*Metrics) error {
 			{"DeadLettered", "Count", m.DeadLettered}, {"NotIndexed", "Count", m.NotIndexed},
 			{"Skipped", "Count", m.Skipped}, {"Bytes", "Bytes", m.Bytes},
 			{"Continuations", "Count", m.Continuations}, {"EnrichmentErrors", "Count", m.EnrichmentErrors},
+			{"AlertsIndexed", "Count", m.AlertsIndexed}, {"SignalsIndexed", "Count", m.SignalsIndexed},
+			{"AlertsNotIndexed", "Count", m.AlertsNotIndexed},
 		}
 		root := map[string]any{lambdaenv.DimensionLogType: t}
 		defs := make([]emfMetric, 0, len(counts)+1)
@@ -141,6 +151,28 @@ func writeEMF(w io.Writer, now time.Time, byType map[string]*Metrics) error {
 		if _, err := w.Write(append(line, '\n')); err != nil {
 			return fmt.Errorf("loader metrics: write: %w", err)
 		}
+	}
+	return nil
+}
+
+// writeRulesEMF writes the cold start's custom rule counts, one EMF line
+// with the Ruleset=custom dimension.
+func writeRulesEMF(w io.Writer, now time.Time, loaded, skipped int) error {
+	root := map[string]any{
+		lambdaenv.DimensionRuleset:         "custom",
+		lambdaenv.MetricCustomRulesLoaded:  loaded,
+		lambdaenv.MetricCustomRulesSkipped: skipped,
+		"_aws": emfMeta{Timestamp: now.UnixMilli(), CloudWatchMetrics: []emfDirective{{
+			Namespace: lambdaenv.MetricNamespace, Dimensions: [][]string{{lambdaenv.DimensionRuleset}},
+			Metrics: []emfMetric{{Name: lambdaenv.MetricCustomRulesLoaded, Unit: "Count"}, {Name: lambdaenv.MetricCustomRulesSkipped, Unit: "Count"}},
+		}}},
+	}
+	line, err := json.Marshal(root)
+	if err != nil {
+		return fmt.Errorf("loader metrics: %w", err)
+	}
+	if _, err := w.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("loader metrics: write: %w", err)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ func TestFromAlertUsesOnlyMappedFields(t *testing.T) {
 	if strings.Join(d.Group, ",") != "a=1,b=2" {
 		t.Errorf("group %v", d.Group)
 	}
+	d.Notify = NotifyOff
 	b, err := d.JSON()
 	if err != nil {
 		t.Fatal(err)

@@ -240,6 +240,8 @@ var typedFields = func() map[string]accessor {
 		"event.code":     strField(func(d *ecs.Document) string { return d.Event.Code }),
 		"event.id":       strField(func(d *ecs.Document) string { return d.Event.ID }),
 		"event.created":  timeField(func(d *ecs.Document) time.Time { return d.Event.Created }),
+		// Set by the loader only (scan leaves it zero): no rule should match on it.
+		"event.ingested": timeField(func(d *ecs.Document) time.Time { return d.Event.Ingested }),
 		"event.start":    timeField(func(d *ecs.Document) time.Time { return d.Event.Start }),
 		"event.end":      timeField(func(d *ecs.Document) time.Time { return d.Event.End }),
 		"event.duration": intField(func(d *ecs.Document) int64 { return d.Event.Duration }),

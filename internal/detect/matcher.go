@@ -2,6 +2,7 @@ package detect
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ type Alert struct {
 	Count int
 	// Group holds the threshold group_by values by rule field name.
 	Group map[string]string
+	// Distinct is, on a signal of a distinct-count threshold rule, the
+	// event's value of the distinct field (the first, if it has several).
+	Distinct string
 
 	Author     string
 	License    string
@@ -52,12 +56,15 @@ type Alert struct {
 type MatcherStats struct {
 	Documents   int64 // documents matched
 	Evaluations int64 // rule conditions evaluated (candidates from the index)
-	Alerts      int64 // alerts emitted
-	// Threshold events not counted: LateEvents arrived more than
-	// lateness+window behind the newest event of their log type;
-	// Ungrouped lack a group_by (or the distinct) field, as OpenSearch
-	// aggregations skip them too; Evicted were dropped because a group
-	// exceeded its entry cap.
+	Alerts      int64 // alerts emitted (event rules and threshold windows)
+	Signals     int64 // events that satisfied a threshold rule's condition
+	// Threshold events not counted in a window: LateEvents arrived after
+	// the matcher's memory budget had forced it to decide the windows
+	// their time falls in; Ungrouped lack a group_by (or the distinct)
+	// field, as OpenSearch aggregations skip them too. Evicted counts the
+	// events whose windows were decided before the end of the input
+	// because the budget was reached (only those can make later events
+	// late).
 	LateEvents int64
 	Ungrouped  int64
 	Evicted    int64
@@ -79,17 +86,21 @@ type candidates struct {
 // the constants of event.action and event.provider a rule requires; rules
 // without such a constant are tried on every document of their type.
 //
-// Threshold rules use a sliding window of Window length over event time:
-// an alert is due as soon as Count events (or distinct values) of a group
-// fall within some Window-long interval. The window is then held open until
-// its end so that its full count is reported, and it is emitted when the
-// newest event time of the log type passes its end by the allowed
-// lateness (one window: events may arrive out of order within a file), or
-// at Flush. The newest event time of a log type ignores error documents
-// (event.kind pipeline_error), whose @timestamp is their delivery time.
-// Events of an emitted window are consumed: a group fires once
-// per window. State is bounded: groups idle for more than lateness plus
-// two windows are evicted, and each group keeps at most maxEntries events.
+// Threshold rules: every event satisfying a threshold rule's condition is
+// a signal (MatcherOptions.Signal), the per-event match the loader indexes
+// and the domain's monitors count across objects. With windows on (the
+// default, orgsiem scan) the matcher also counts them in process, in
+// sliding windows of Window length over event time: a window is anchored
+// at an event, holds every event of its group within [t, t+Window], and
+// fires when it holds Count events (or distinct values); its events are
+// then consumed, so a group fires once per window. Windows are evaluated
+// over the events sorted by time, so the alerts do not depend on the
+// order the events arrived in (files scanned in any order, records out of
+// order within a file). Events are kept until Flush, up to a memory budget
+// (maxThresholdEntries); past it the matcher decides the windows of the
+// older half of the events it holds and frees them, and an event arriving
+// later for an already decided time is counted as late. Error documents
+// play no part in any of this: only event time and the budget decide.
 type Matcher struct {
 	byType map[string]*candidates
 	any    *candidates // pipeline rules: every document
@@ -97,37 +108,74 @@ type Matcher struct {
 	sc     scratch
 	key    []byte
 
-	thr       map[*Rule]*thrState
-	watermark map[string]int64 // newest event time per log type, unix ns
-	open      []*group         // groups with an open window
-	inserts   int
-	distinct  map[string]struct{}
-	dvals     []string
-	strs      map[string]string // interned alert context
-	idx       indexCache
-	stats     MatcherStats
+	signal  func(Alert)
+	windows bool
+
+	thr      map[*Rule]*thrState
+	entries  int // threshold entries held, all rules and groups
+	budget   int // entries held before the oldest are decided
+	distinct map[string]struct{}
+	dvals    []string
+	gvals    []string
+	strs     map[string]string // interned alert context
+	idx      indexCache
+	stats    MatcherStats
 }
 
 // kindPipelineError is the event.kind of error documents
 // (logs.KindPipelineError).
 const kindPipelineError = "pipeline_error"
 
-// maxEntries caps the events one threshold group keeps outside an open
-// window.
-const maxEntries = 4096
+// maxThresholdEntries is the default memory budget of threshold windows:
+// events (distinct values) held across all groups, about 150 bytes each.
+const maxThresholdEntries = 1 << 17
+
+// MatcherOptions tune a matcher. The zero value is orgsiem scan's matcher:
+// every rule, threshold windows counted in process, no signal callback.
+type MatcherOptions struct {
+	// Signal, when set, is called for every event that satisfies a
+	// threshold rule's condition, with Count 1, the event's context and
+	// the rule's group_by values in Group (absent fields are left out).
+	Signal func(Alert)
+	// NoWindows keeps no threshold window state: threshold rules only
+	// produce signals. The loader runs this way: thresholds span objects
+	// and invocations, so they are counted over signal documents on the
+	// domain.
+	NoWindows bool
+	// Rules, when set, keeps only the rules it accepts (a retro-hunt's
+	// named rules).
+	Rules func(*Rule) bool
+}
 
 // NewMatcher builds a matcher over the catalog's current rules and
 // parameter values.
 func (c *Catalog) NewMatcher() *Matcher { return newMatcher(c.rules) }
 
+// NewMatcherWith builds a matcher with options.
+func (c *Catalog) NewMatcherWith(o MatcherOptions) *Matcher {
+	rules := c.rules
+	if o.Rules != nil {
+		rules = nil
+		for _, r := range c.rules {
+			if o.Rules(r) {
+				rules = append(rules, r)
+			}
+		}
+	}
+	m := newMatcher(rules)
+	m.signal, m.windows = o.Signal, !o.NoWindows
+	return m
+}
+
 func newMatcher(rules []*Rule) *Matcher {
 	m := &Matcher{
-		byType:    map[string]*candidates{},
-		any:       newCandidates(),
-		thr:       map[*Rule]*thrState{},
-		watermark: map[string]int64{},
-		distinct:  map[string]struct{}{},
-		strs:      map[string]string{},
+		byType:   map[string]*candidates{},
+		any:      newCandidates(),
+		windows:  true,
+		thr:      map[*Rule]*thrState{},
+		budget:   maxThresholdEntries,
+		distinct: map[string]struct{}{},
+		strs:     map[string]string{},
 	}
 	for _, r := range rules {
 		cs := m.any
@@ -151,7 +199,7 @@ func newMatcher(rules []*Rule) *Matcher {
 			cs.fallback = append(cs.fallback, r)
 		}
 		if r.Threshold != nil {
-			m.thr[r] = &thrState{rule: r, groups: map[string]*group{}}
+			m.thr[r] = newThrState(r)
 		}
 	}
 	return m
@@ -164,27 +212,20 @@ func newCandidates() *candidates {
 // Stats returns the counters so far.
 func (m *Matcher) Stats() MatcherStats { return m.stats }
 
-// Match evaluates the candidate rules on d and calls fn for each alert
-// (event rules at once; threshold windows when they close). d is only read
-// during the call.
+// Match evaluates the candidate rules on d and calls fn for each alert of
+// an event rule (threshold windows are emitted at Flush, or earlier when
+// the memory budget forces a decision). d is only read during the call.
 func (m *Matcher) Match(d *ecs.Document, fn func(Alert)) {
 	m.stats.Documents++
 	m.ev.reset(d)
-	// An error document's @timestamp is when the record was delivered, not
-	// when its event happened: it must not make later events look late.
-	if t := d.Timestamp.UnixNano(); d.Event.Kind != kindPipelineError {
-		if wm, ok := m.watermark[d.Type]; !ok || t > wm {
-			m.watermark[d.Type] = t
-		}
-	}
 	if cs := m.byType[d.Type]; cs != nil {
 		m.matchCandidates(cs, d, fn)
 	}
 	if len(m.any.fallback)+len(m.any.byAction)+len(m.any.byProvider) > 0 {
 		m.matchCandidates(m.any, d, fn)
 	}
-	if len(m.open) > 0 {
-		m.emitDue(fn)
+	if m.entries > m.budget {
+		m.decideOldest(fn)
 	}
 	m.ev.release()
 }
@@ -208,7 +249,7 @@ func (m *Matcher) evalRules(rules []*Rule, d *ecs.Document, fn func(Alert)) {
 			continue
 		}
 		if r.Threshold != nil {
-			m.addThreshold(m.thr[r], d)
+			m.threshold(m.thr[r], d)
 			continue
 		}
 		a := newAlert(r)
@@ -297,27 +338,19 @@ func (c *docContext) fill(a *Alert) {
 	a.Account, a.Region, a.Principal, a.Source, a.DocID, a.Index = c.account, c.region, c.principal, c.source, c.id, c.index
 }
 
-// Flush emits every open threshold window and clears all threshold state.
-// Call it at the end of the input.
+// Flush decides every threshold window still open, emits their alerts
+// (by rule id, group, then time) and clears all threshold state. Call it
+// at the end of the input.
 func (m *Matcher) Flush(fn func(Alert)) {
-	for len(m.open) > 0 {
-		open := m.open
-		m.open = nil
-		sort.Slice(open, func(i, j int) bool {
-			if open[i].st.rule.ID != open[j].st.rule.ID {
-				return open[i].st.rule.ID < open[j].st.rule.ID
-			}
-			return open[i].key < open[j].key
-		})
-		for _, g := range open {
-			m.emit(g, fn)
-			m.scan(g, math.MinInt64, math.MaxInt64)
+	for _, st := range m.sortedStates() {
+		for _, g := range st.sortedGroups() {
+			m.decide(g, math.MaxInt64, fn)
 		}
 	}
 	for r := range m.thr {
-		m.thr[r] = &thrState{rule: r, groups: map[string]*group{}}
+		m.thr[r] = newThrState(r)
 	}
-	clear(m.watermark)
+	m.entries = 0
 }
 
 // Threshold state.
@@ -325,48 +358,89 @@ func (m *Matcher) Flush(fn func(Alert)) {
 type thrState struct {
 	rule   *Rule
 	groups map[string]*group
+	// cut: the windows of events at or before this time (unix ns) are
+	// decided; a later event for that time is late.
+	cut int64
+}
+
+func newThrState(r *Rule) *thrState {
+	return &thrState{rule: r, groups: map[string]*group{}, cut: math.MinInt64}
 }
 
 type group struct {
 	st      *thrState
 	key     string
 	vals    []string // group_by values
-	typ     string   // log type of the newest event
-	entries []entry  // events outside an open window, sorted by time
-	win     *window
+	entries []entry  // events not yet decided; sorted when sorted is set
+	sorted  bool
 }
 
+// entry is one event (one per distinct value for distinct counts).
 type entry struct {
 	v   string // distinct value, or ""
 	ctx docContext
 }
 
-// window is an open threshold window [start, end].
-type window struct {
-	start, end int64
-	count      int
-	distinct   map[string]struct{}
-	last       docContext
+func (a *entry) less(b *entry) bool {
+	if a.ctx.t != b.ctx.t {
+		return a.ctx.t < b.ctx.t
+	}
+	if a.ctx.id != b.ctx.id {
+		return a.ctx.id < b.ctx.id
+	}
+	return a.v < b.v
 }
 
-func (m *Matcher) addThreshold(st *thrState, d *ecs.Document) {
+// threshold handles an event satisfying a threshold rule's condition: its
+// signal, and its place in its group's windows.
+func (m *Matcher) threshold(st *thrState, d *ecs.Document) {
+	m.stats.Signals++
 	th := st.rule.Threshold
-	w := int64(th.Window)
-	t := d.Timestamp.UnixNano()
-	if t < m.watermark[d.Type]-2*w {
-		m.stats.LateEvents++
-		return
-	}
+	ctx := m.context(d)
 	m.key = m.key[:0]
+	gvals := m.gvals[:0]
+	grouped := true
 	for _, f := range th.groupBy {
 		vals := f.get(&m.ev, m.sc.a[:0])
 		m.sc.a = vals
 		if len(vals) == 0 {
-			m.stats.Ungrouped++
-			return
+			grouped = false
+			gvals = append(gvals, "")
+			continue
 		}
-		m.key = append(m.key, valueText(vals[0])...)
+		v := valueText(vals[0])
+		gvals = append(gvals, v)
+		m.key = append(m.key, v...)
 		m.key = append(m.key, 0)
+	}
+	m.gvals = gvals
+	if m.signal != nil {
+		a := newAlert(st.rule)
+		ctx.fill(&a)
+		a.Time = d.Timestamp
+		a.Count = 1
+		if len(th.GroupBy) > 0 {
+			a.Group = make(map[string]string, len(th.GroupBy))
+			for i, name := range th.GroupBy {
+				if gvals[i] != "" {
+					a.Group[name] = strings.Clone(gvals[i])
+				}
+			}
+		}
+		if th.distinct != nil {
+			if vals := th.distinct.get(&m.ev, m.sc.b[:0]); len(vals) > 0 {
+				a.Distinct = strings.Clone(valueText(vals[0]))
+				m.sc.b = vals
+			}
+		}
+		m.signal(a)
+	}
+	if !m.windows {
+		return
+	}
+	if !grouped {
+		m.stats.Ungrouped++
+		return
 	}
 	dvals := m.dvals[:0]
 	if th.distinct != nil {
@@ -383,130 +457,131 @@ func (m *Matcher) addThreshold(st *thrState, d *ecs.Document) {
 		dvals = append(dvals, "")
 	}
 	m.dvals = dvals
+	if ctx.t <= st.cut {
+		m.stats.LateEvents++
+		return
+	}
 	g := st.groups[string(m.key)]
 	if g == nil {
-		g = &group{st: st, key: string(m.key)}
-		for _, f := range th.groupBy {
-			vals := f.get(&m.ev, m.sc.a[:0])
-			m.sc.a = vals
-			g.vals = append(g.vals, strings.Clone(valueText(vals[0])))
+		g = &group{st: st, key: string(m.key), sorted: true}
+		for _, v := range gvals {
+			g.vals = append(g.vals, strings.Clone(v))
 		}
 		st.groups[g.key] = g
 	}
-	g.typ = d.Type
-	ctx := m.context(d)
-	ctx.t = t
-	if g.win != nil && t >= g.win.start && t <= g.win.end {
-		g.win.add(dvals, ctx)
-		return
-	}
 	for _, v := range dvals {
 		e := entry{v: v, ctx: ctx}
-		i := sort.Search(len(g.entries), func(i int) bool { return g.entries[i].ctx.t > t })
-		g.entries = append(g.entries, entry{})
-		copy(g.entries[i+1:], g.entries[i:])
-		g.entries[i] = e
-	}
-	if len(g.entries) > maxEntries {
-		n := len(g.entries) - maxEntries
-		g.entries = append(g.entries[:0], g.entries[n:]...)
-		m.stats.Evicted += int64(n)
-	}
-	if g.win == nil {
-		m.scan(g, t-w, t)
-	}
-	m.inserts++
-	if m.inserts%1024 == 0 {
-		m.evict()
+		if n := len(g.entries); n > 0 && e.less(&g.entries[n-1]) {
+			g.sorted = false
+		}
+		g.entries = append(g.entries, e)
+		m.entries++
 	}
 }
 
-// scan opens a window at the first entry with time in [from, to] whose
-// Window-long interval holds enough events, moving those events into it.
-func (m *Matcher) scan(g *group, from, to int64) {
+// decide evaluates the windows of g anchored at events whose window ends
+// at or before horizon, emits those that fire, and frees their events and
+// the events no later window can start at.
+func (m *Matcher) decide(g *group, horizon int64, fn func(Alert)) {
 	th := g.st.rule.Threshold
 	w := int64(th.Window)
-	lo := sort.Search(len(g.entries), func(i int) bool { return g.entries[i].ctx.t >= from })
-	for i := lo; i < len(g.entries) && g.entries[i].ctx.t <= to; i++ {
-		start := g.entries[i].ctx.t
-		j := sort.Search(len(g.entries), func(k int) bool { return g.entries[k].ctx.t > start+w })
-		if !m.enough(g.entries[i:j], th) {
+	if !g.sorted {
+		sort.Slice(g.entries, func(i, j int) bool { return g.entries[i].less(&g.entries[j]) })
+		g.sorted = true
+	}
+	es := g.entries
+	i := 0
+	for i < len(es) && es[i].ctx.t <= horizon-w {
+		start := es[i].ctx.t
+		j := i + sort.Search(len(es)-i, func(k int) bool { return es[i+k].ctx.t > start+w })
+		if n, ok := m.enough(es[i:j], th); ok {
+			m.emit(g, start, start+w, n, &es[j-1].ctx, fn)
+			i = j
 			continue
 		}
-		win := &window{start: start, end: start + w}
-		if th.distinct != nil {
-			win.distinct = map[string]struct{}{}
-		}
-		for _, e := range g.entries[i:j] {
-			one := [1]string{e.v}
-			win.add(one[:], e.ctx)
-		}
-		g.entries = append(g.entries[:i], g.entries[j:]...)
-		g.win = win
-		m.open = append(m.open, g)
-		return
+		i++
+	}
+	m.entries -= i
+	g.entries = append(g.entries[:0], es[i:]...)
+	if len(g.entries) == 0 {
+		g.entries = nil
 	}
 }
 
-func (m *Matcher) enough(es []entry, th *Threshold) bool {
+// decideOldest is called when the budget is exceeded: it decides, in every
+// group, the windows of the older half of the events held, and frees them.
+func (m *Matcher) decideOldest(fn func(Alert)) {
+	times := make([]int64, 0, m.entries)
+	for _, st := range m.thr {
+		for _, g := range st.groups {
+			for i := range g.entries {
+				times = append(times, g.entries[i].ctx.t)
+			}
+		}
+	}
+	slices.Sort(times)
+	q := times[len(times)/2]
+	held := m.entries
+	for _, st := range m.sortedStates() {
+		horizon := q + int64(st.rule.Threshold.Window)
+		for _, g := range st.sortedGroups() {
+			m.decide(g, horizon, fn)
+			if len(g.entries) == 0 {
+				delete(st.groups, g.key)
+			}
+		}
+		st.cut = max(st.cut, horizon)
+	}
+	m.stats.Evicted += int64(held - m.entries)
+}
+
+// sortedStates lists the threshold states by rule id (deterministic
+// emission order).
+func (m *Matcher) sortedStates() []*thrState {
+	out := make([]*thrState, 0, len(m.thr))
+	for _, st := range m.thr {
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].rule.ID < out[j].rule.ID })
+	return out
+}
+
+// sortedGroups lists the groups by key.
+func (st *thrState) sortedGroups() []*group {
+	out := make([]*group, 0, len(st.groups))
+	for _, g := range st.groups {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
+// enough reports whether es (one window's entries) reach the threshold,
+// and the count: events, or distinct values.
+func (m *Matcher) enough(es []entry, th *Threshold) (int, bool) {
 	if th.distinct == nil {
-		return len(es) >= th.Count
+		return len(es), len(es) >= th.Count
 	}
 	if len(es) < th.Count {
-		return false
+		return 0, false
 	}
 	clear(m.distinct)
 	for _, e := range es {
 		m.distinct[e.v] = struct{}{}
 	}
-	return len(m.distinct) >= th.Count
+	return len(m.distinct), len(m.distinct) >= th.Count
 }
 
-func (w *window) add(dvals []string, ctx docContext) {
-	if w.distinct != nil {
-		for _, v := range dvals {
-			w.distinct[v] = struct{}{}
-		}
-	}
-	w.count++
-	if ctx.t >= w.last.t {
-		w.last = ctx
-	}
-}
-
-// emitDue emits the open windows whose end the watermark of their log type
-// has passed by the allowed lateness (one window).
-func (m *Matcher) emitDue(fn func(Alert)) {
-	keep := m.open[:0]
-	var due []*group
-	for _, g := range m.open {
-		if m.watermark[g.typ]-int64(g.st.rule.Threshold.Window) > g.win.end {
-			due = append(due, g)
-		} else {
-			keep = append(keep, g)
-		}
-	}
-	m.open = keep
-	for _, g := range due {
-		m.emit(g, fn)
-		// Events after the window may already form the next one.
-		m.scan(g, math.MinInt64, math.MaxInt64)
-	}
-}
-
-func (m *Matcher) emit(g *group, fn func(Alert)) {
-	w := g.win
-	g.win = nil
+// emit emits the alert of a window [start, end] of g holding count events
+// (or distinct values), whose newest event is last.
+func (m *Matcher) emit(g *group, start, end int64, count int, last *docContext, fn func(Alert)) {
 	th := g.st.rule.Threshold
 	a := newAlert(g.st.rule)
-	w.last.fill(&a)
-	a.Time = time.Unix(0, w.last.t).UTC()
-	a.WindowStart = time.Unix(0, w.start).UTC()
-	a.WindowEnd = time.Unix(0, w.end).UTC()
-	a.Count = w.count
-	if w.distinct != nil {
-		a.Count = len(w.distinct)
-	}
+	last.fill(&a)
+	a.Time = time.Unix(0, last.t).UTC()
+	a.WindowStart = time.Unix(0, start).UTC()
+	a.WindowEnd = time.Unix(0, end).UTC()
+	a.Count = count
 	if len(th.GroupBy) > 0 {
 		a.Group = make(map[string]string, len(th.GroupBy))
 		for i, name := range th.GroupBy {
@@ -515,22 +590,4 @@ func (m *Matcher) emit(g *group, fn func(Alert)) {
 	}
 	m.stats.Alerts++
 	fn(a)
-}
-
-// evict drops events too old to join any window with a non-late event,
-// and groups left empty.
-func (m *Matcher) evict() {
-	for _, st := range m.thr {
-		w := int64(st.rule.Threshold.Window)
-		for k, g := range st.groups {
-			horizon := m.watermark[g.typ] - 3*w
-			i := sort.Search(len(g.entries), func(i int) bool { return g.entries[i].ctx.t >= horizon })
-			if i > 0 {
-				g.entries = append(g.entries[:0], g.entries[i:]...)
-			}
-			if len(g.entries) == 0 && g.win == nil {
-				delete(st.groups, k)
-			}
-		}
-	}
 }

@@ -2,6 +2,8 @@ package detect
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"sort"
 	"testing"
 	"time"
 
@@ -111,26 +113,44 @@ func TestThresholdAlertContent(t *testing.T) {
 	}
 }
 
-func TestThresholdStreamsClosedWindows(t *testing.T) {
+func TestThresholdWindowsWaitForFlush(t *testing.T) {
 	m := time.Minute
-	// The fourth event is 25 minutes later: the first window [0, 10m] is
-	// closed once the newest event passes its end by the lateness (10m).
+	// A window is decided at Flush (or under memory pressure), never while
+	// matching: an event of an earlier time may still come from another
+	// file.
 	streamed, flushed, _ := run(t, "test-console-login-failures",
 		[]step{{"alice", "ip", 0}, {"alice", "ip", m}, {"alice", "ip", 2 * m}, {"bob", "ip", 25 * m}})
-	if len(streamed) != 1 || len(flushed) != 0 || streamed[0].Count != 3 {
-		t.Errorf("streamed %+v, flushed %+v; want the window emitted while matching", streamed, flushed)
+	if len(streamed) != 0 || len(flushed) != 1 || flushed[0].Count != 3 {
+		t.Errorf("streamed %+v, flushed %+v; want one window of 3 at Flush", streamed, flushed)
 	}
 }
 
 func TestThresholdCountsWhatItCannotUse(t *testing.T) {
 	m := time.Minute
-	_, _, st := run(t, "test-console-login-failures",
-		[]step{{"alice", "ip", 60 * m}, {"alice", "ip", 0}}) // 60 minutes late
-	if st.LateEvents != 1 {
-		t.Errorf("late events %d, want 1", st.LateEvents)
-	}
 	r := testCatalog(t).Rule("test-console-login-failures")
 	mt := newMatcher([]*Rule{r})
+	mt.budget = 2
+	var alerts []Alert
+	collect := func(a Alert) { alerts = append(alerts, a) }
+	// Three events within ten minutes fire; the budget (2) forces the
+	// matcher to decide the older half before the end of the input.
+	for _, s := range []step{{"alice", "ip", 60 * m}, {"alice", "ip", 61 * m}, {"alice", "ip", 62 * m}, {"alice", "ip", 90 * m}} {
+		mt.Match(failure(t, s.user, s.ip, s.at), collect)
+	}
+	if len(alerts) != 1 || alerts[0].Count != 3 {
+		t.Fatalf("alerts %+v; want the window of 3 decided under memory pressure", alerts)
+	}
+	// An event of a time already decided is late: counted, not used.
+	mt.Match(failure(t, "alice", "ip", 59*m), collect)
+	mt.Flush(collect)
+	st := mt.Stats()
+	if st.LateEvents != 1 || st.Evicted == 0 || len(alerts) != 1 {
+		t.Errorf("late %d, decided early %d, alerts %d; want 1 late, some decided early, 1 alert", st.LateEvents, st.Evicted, len(alerts))
+	}
+	if st.Signals != 5 {
+		t.Errorf("signals %d, want 5 (every matching event, late or not)", st.Signals)
+	}
+	mt = newMatcher([]*Rule{r})
 	d := ctDoc(t, `{"eventTime":"2024-03-01T10:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventID":"x","recipientAccountId":"111122223333","userIdentity":{"type":"Root"},"responseElements":{"ConsoleLogin":"Failure"}}`)
 	mt.Match(d, func(Alert) {})
 	if got := mt.Stats().Ungrouped; got != 1 {
@@ -141,8 +161,9 @@ func TestThresholdCountsWhatItCannotUse(t *testing.T) {
 func TestThresholdStateIsBounded(t *testing.T) {
 	r := testCatalog(t).Rule("test-password-spray")
 	m := newMatcher([]*Rule{r})
+	m.budget = 1000
 	// Two users per address, over many addresses and hours: nothing fires,
-	// and idle groups are evicted.
+	// and the events held stay within the budget, not n.
 	base := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	const n = 5000
 	for i := 0; i < n; i++ {
@@ -153,14 +174,120 @@ func TestThresholdStateIsBounded(t *testing.T) {
 			AWS:   []byte(fmt.Sprintf(`{"eventName":"ConsoleLogin","sourceIPAddress":%q,"userIdentity":{"userName":"alice"},"responseElements":{"ConsoleLogin":"Failure"}}`, ip)),
 		}
 		m.Match(d, func(a Alert) { t.Fatalf("unexpected alert %+v", a) })
+		if m.entries > m.budget+1 {
+			t.Fatalf("after %d events %d entries held; budget %d", i+1, m.entries, m.budget)
+		}
 	}
-	// Eviction runs every 1024 inserts and keeps three windows (30
-	// minutes, 180 events here): what is left is bounded by that, not by n.
-	if groups := len(m.thr[r].groups); groups > 1024+180 {
-		t.Errorf("%d of %d groups kept; idle groups should have been evicted", groups, n)
+	if groups := len(m.thr[r].groups); groups > m.budget {
+		t.Errorf("%d of %d groups kept; decided groups should have been freed", groups, n)
 	}
-	if m.Stats().Evaluations != n {
-		t.Errorf("evaluated %d, want %d", m.Stats().Evaluations, n)
+	if m.Stats().Evaluations != n || m.Stats().LateEvents != 0 {
+		t.Errorf("evaluated %d (want %d), late %d (want 0: events came in time order)", m.Stats().Evaluations, n, m.Stats().LateEvents)
+	}
+}
+
+// TestThresholdShuffled feeds a threshold rule's events in time order,
+// then shuffled and split across "files" scanned in any order (a later
+// file first, as scanning several archive copies does): the alerts are
+// the same. Before windows were evaluated over sorted events, a file more
+// than two windows older than the newest event seen dropped its events as
+// late and lost these detections.
+func TestThresholdShuffled(t *testing.T) {
+	m := time.Minute
+	var steps []step
+	// alice: a burst of 4 at 0..9m and of 3 at 300m..; bob: a burst of 5
+	// spread over 8 minutes at 100m; carol: events 11 minutes apart (never
+	// fires); a spray of distinct users from one address at 200m.
+	for _, at := range []time.Duration{0, 3 * m, 5 * m, 9 * m, 300 * m, 301 * m, 309 * m} {
+		steps = append(steps, step{"alice", "203.0.113.5", at})
+	}
+	for i := 0; i < 5; i++ {
+		steps = append(steps, step{"bob", "203.0.113.6", 100*m + time.Duration(i)*2*m})
+	}
+	for i := 0; i < 6; i++ {
+		steps = append(steps, step{"carol", "203.0.113.7", time.Duration(i) * 11 * m})
+	}
+	for i, u := range []string{"dave", "erin", "frank", "grace", "heidi"} {
+		steps = append(steps, step{u, "198.51.100.9", 200*m + time.Duration(i)*m})
+	}
+	rules := []string{"test-console-login-failures", "test-password-spray"}
+	key := func(alerts []Alert) []string {
+		var out []string
+		for _, a := range alerts {
+			out = append(out, fmt.Sprintf("%s %s %d %s..%s %s", a.RuleID, a.DocID, a.Count, a.WindowStart.Format("15:04"), a.WindowEnd.Format("15:04"), a.Group))
+		}
+		sort.Strings(out)
+		return out
+	}
+	feed := func(files [][]step) ([]string, MatcherStats) {
+		cat := testCatalog(t)
+		var rs []*Rule
+		for _, id := range rules {
+			rs = append(rs, cat.Rule(id))
+		}
+		mt := newMatcher(rs)
+		var alerts []Alert
+		for _, f := range files {
+			for _, s := range f {
+				mt.Match(failure(t, s.user, s.ip, s.at), func(a Alert) { alerts = append(alerts, a) })
+			}
+		}
+		mt.Flush(func(a Alert) { alerts = append(alerts, a) })
+		return key(alerts), mt.Stats()
+	}
+	inOrder, st := feed([][]step{steps})
+	// alice 2 windows, bob 1, the spray 1 (carol never).
+	if len(inOrder) != 4 || st.LateEvents != 0 {
+		t.Fatalf("in order: %d alerts %v, late %d; want 4, 0", len(inOrder), inOrder, st.LateEvents)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 20; trial++ {
+		sh := append([]step(nil), steps...)
+		rng.Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
+		// Split into three files, the newest events' file first.
+		files := [][]step{sh[2*len(sh)/3:], sh[:len(sh)/3], sh[len(sh)/3 : 2*len(sh)/3]}
+		got, st := feed(files)
+		if fmt.Sprint(got) != fmt.Sprint(inOrder) || st.LateEvents != 0 {
+			t.Fatalf("trial %d: alerts\n%v\nlate %d; in order:\n%v", trial, got, st.LateEvents, inOrder)
+		}
+	}
+	// A whole file two hours older than the first one scanned.
+	var late, early []step
+	for _, s := range steps {
+		if s.at >= 150*m {
+			early = append(early, s)
+		} else {
+			late = append(late, s)
+		}
+	}
+	if got, _ := feed([][]step{early, late}); fmt.Sprint(got) != fmt.Sprint(inOrder) {
+		t.Errorf("older file scanned second: %v, want %v", got, inOrder)
+	}
+}
+
+func TestThresholdSignals(t *testing.T) {
+	cat := testCatalog(t)
+	r := cat.Rule("test-console-login-failures")
+	var signals []Alert
+	mt := cat.NewMatcherWith(MatcherOptions{Signal: func(a Alert) { signals = append(signals, a) }, NoWindows: true,
+		Rules: func(x *Rule) bool { return x == r }})
+	var alerts []Alert
+	for i := 0; i < 4; i++ {
+		mt.Match(failure(t, "alice", "203.0.113.5", time.Duration(i)*time.Minute), func(a Alert) { alerts = append(alerts, a) })
+	}
+	mt.Flush(func(a Alert) { alerts = append(alerts, a) })
+	if len(alerts) != 0 || mt.entries != 0 {
+		t.Errorf("alerts %v, entries %d; want none without windows", alerts, mt.entries)
+	}
+	if len(signals) != 4 {
+		t.Fatalf("signals %d, want 4", len(signals))
+	}
+	s := signals[0]
+	if s.RuleID != r.ID || s.Count != 1 || s.DocID == "" || s.Group["userIdentity.userName"] != "alice" || s.Source != "203.0.113.5" {
+		t.Errorf("signal %+v", s)
+	}
+	if len(mt.byType) != 1 || mt.Stats().Signals != 4 {
+		t.Errorf("rules filter: %d log types indexed, %d signals", len(mt.byType), mt.Stats().Signals)
 	}
 }
 

@@ -74,6 +74,10 @@ type Event struct {
 	Code     string   // event.code: e.g. a Windows event id
 	ID       string   // the event's own id
 	Created  time.Time
+	// Ingested is when the loader indexed the document (event.ingested,
+	// UTC). Normalization leaves it zero; the loader sets it, and anything
+	// on the domain asking "what is new" asks by it.
+	Ingested time.Time
 	Start    time.Time // event.start
 	End      time.Time // event.end
 	Duration int64     // event.duration in nanoseconds; 0 means unset

@@ -218,7 +218,7 @@ func (d *Document) appendJSON(buf []byte, enc *Encoder) []byte {
 func (e *Event) isZero() bool {
 	return e.Kind == "" && len(e.Category) == 0 && len(e.Type) == 0 && e.Action == "" &&
 		e.Outcome == "" && e.Dataset == "" && e.Module == "" && e.Provider == "" && e.Code == "" && e.ID == "" &&
-		e.Created.IsZero() && e.Start.IsZero() && e.End.IsZero() && e.Duration == 0 &&
+		e.Created.IsZero() && e.Ingested.IsZero() && e.Start.IsZero() && e.End.IsZero() && e.Duration == 0 &&
 		e.Severity == 0 && e.Original == ""
 }
 
@@ -237,6 +237,10 @@ func (e *Event) appendJSON(b []byte) []byte {
 	if !e.Created.IsZero() {
 		b = appendKey(b, `"created":`)
 		b = appendTime(b, e.Created)
+	}
+	if !e.Ingested.IsZero() {
+		b = appendKey(b, `"ingested":`)
+		b = appendTime(b, e.Ingested)
 	}
 	if !e.Start.IsZero() {
 		b = appendKey(b, `"start":`)

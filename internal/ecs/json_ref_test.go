@@ -36,6 +36,10 @@ func refAppendJSON(d *Document) []byte {
 			w.key("created")
 			w.b = refTime(w.b, e.Created)
 		}
+		if !e.Ingested.IsZero() {
+			w.key("ingested")
+			w.b = refTime(w.b, e.Ingested)
+		}
 		if !e.Start.IsZero() {
 			w.key("start")
 			w.b = refTime(w.b, e.Start)

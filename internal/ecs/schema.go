@@ -50,6 +50,7 @@ var commonFields = []Field{
 	{Path: "event.code", Type: Keyword},
 	{Path: "event.id", Type: Keyword},
 	{Path: "event.created", Type: Date},
+	{Path: "event.ingested", Type: Date}, // loader time: what monitors select new documents by
 	{Path: "event.start", Type: Date},
 	{Path: "event.end", Type: Date},
 	{Path: "event.duration", Type: Long},

@@ -43,6 +43,8 @@ var valid = map[string]string{
 	lambdaenv.Region:                "eu-west-1",
 	lambdaenv.GeoIP:                 "s3://geo/City.mmdb",
 	lambdaenv.AccountEnrichment:     lambdaenv.AccountEnrichmentOn,
+	lambdaenv.CustomRules:           "s3://orgsiem-rules-333333333333/custom/",
+	lambdaenv.RuleParameters:        `{"allowed_regions":["eu-west-1"]}`,
 	lambdaenv.NotificationChannels: `{"alertTopicMinSeverity":"high","channels":[{"name":"soc","type":"slack","minSeverity":"critical",` +
 		`"secret":"arn:aws:secretsmanager:eu-west-1:333333333333:secret:orgsiem/slack-AbCdEf"}]}`,
 	"AWS_REGION":                "eu-west-1",

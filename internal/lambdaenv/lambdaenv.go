@@ -99,6 +99,14 @@ const (
 	AccountEnrichment = "ORGSIEM_ACCOUNT_ENRICHMENT"
 	// AccountEnrichmentOn is the value of AccountEnrichment that enables it.
 	AccountEnrichmentOn = "on"
+	// CustomRules is the s3://bucket/prefix/ the loader reads custom
+	// detection rules from at cold start, one rule per <id>.yml object
+	// (loader; optional, empty: built-in rules only).
+	CustomRules = "ORGSIEM_CUSTOM_RULES"
+	// RuleParameters is a JSON object of rule parameter values,
+	// {"name": ["v1", "v2"]}, the loader's equivalent of scan's --param
+	// (loader; optional).
+	RuleParameters = "ORGSIEM_RULE_PARAMETERS"
 	// NotificationChannels is the JSON of a Notifications value: where the
 	// alerting monitors send alerts, by minimum severity (maintain). It
 	// names secrets (ARNs), never holds their values.
@@ -145,7 +153,7 @@ func SubscribeVars() []string {
 
 // LoaderVars are the loader function's variables.
 func LoaderVars() []string {
-	return []string{OpenSearchEndpoint, IngestQueueURL, ArchiveBucket, Region, GeoIP, AccountEnrichment}
+	return []string{OpenSearchEndpoint, IngestQueueURL, ArchiveBucket, Region, GeoIP, AccountEnrichment, CustomRules, RuleParameters}
 }
 
 // ReportVars are the report function's variables.
@@ -167,6 +175,16 @@ const (
 	MetricNamespace        = "OrgSIEM"
 	MetricDocumentsIndexed = "DocumentsIndexed"
 	DimensionLogType       = "LogType"
+)
+
+// The loader's custom rule metrics, emitted once per cold start with the
+// DimensionRuleset dimension ("custom"): rules loaded and rules left out
+// as broken (an alarm on MetricCustomRulesSkipped > 0 tells an operator a
+// custom rule is not running).
+const (
+	MetricCustomRulesLoaded  = "CustomRulesLoaded"
+	MetricCustomRulesSkipped = "CustomRulesSkipped"
+	DimensionRuleset         = "Ruleset"
 )
 
 // ReportPrefix starts the key of every report object the report function

@@ -104,6 +104,10 @@ type Config struct {
 	// the security account and home region holding the webhook URL (never
 	// the URL itself); default none
 	NotificationChannels []lambdaenv.NotificationChannel
+
+	// People: sign-in (signIn, saml*, *Groups, cognitoDomainPrefix) and
+	// the way into the VPC (accessPath, accessHostType); see signin.go.
+	People PeopleConfig
 }
 
 // AvailabilityZones is the number of AZs the domain spans.
@@ -420,6 +424,7 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	if !schedule(c.DirectorySchedule) {
 		p.fail("directorySchedule", "%q is not rate(...) or cron(...)", c.DirectorySchedule)
 	}
+	c.People = p.people(c.SecurityAccountID)
 	return c, errors.Join(p.errs...)
 }
 

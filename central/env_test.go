@@ -51,7 +51,8 @@ func TestFunctionEnvironmentsAreWhatTheFunctionsRead(t *testing.T) {
 		{"the loader gets every variable it reads when every option is on", full.LoaderEnv(in), lambdaenv.LoaderVars(),
 			lambdaenv.LoaderVars()},
 		{"the loader gets no optional variable when no option is set", plain.LoaderEnv(in), lambdaenv.LoaderVars(),
-			[]string{EnvOpenSearchEndpoint, EnvIngestQueueURL, EnvArchiveBucket, EnvRegion}},
+			[]string{EnvOpenSearchEndpoint, EnvIngestQueueURL, EnvArchiveBucket, EnvRegion,
+				lambdaenv.OrganizationID, lambdaenv.ManagementAccountID, lambdaenv.HotIndexDays}},
 		{"the report gets exactly the variables it reads", full.ReportEnv(in), lambdaenv.ReportVars(), lambdaenv.ReportVars()},
 		{"maintain gets exactly the variables it reads", full.MaintainEnv(in, "{}"), lambdaenv.MaintainVars(), lambdaenv.MaintainVars()},
 	} {

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cognito"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,6 +97,10 @@ type SIEMArgs struct {
 	// from the account directory object (needs no extra permission: the
 	// loader reads archive objects).
 	AccountEnrichment bool
+	// SignIn is how people sign in to Dashboards (signin.go); Access is
+	// their way into the VPC (access.go).
+	SignIn SignIn
+	Access Access
 	// CustomRules is the s3://bucket/prefix/ of custom detection rules the
 	// loader loads at cold start (lambdaenv.CustomRules); RuleParameters
 	// the JSON of rule parameter values (lambdaenv.RuleParameters). Empty:
@@ -114,6 +120,12 @@ type SIEM struct {
 	AlertTopic *sns.Topic
 	Functions  map[string]*lambda.Function
 	Alarms     []*cloudwatch.MetricAlarm
+	// AccessHost is the SSM-managed host people port-forward through (nil
+	// unless the access path is ssm).
+	AccessHost *ec2.Instance
+	// UserPool holds the people who sign in with Cognito (nil in the other
+	// sign-in modes).
+	UserPool *cognito.UserPool
 }
 
 type siemBuilder struct {
@@ -122,6 +134,9 @@ type siemBuilder struct {
 	a     *SIEMArgs
 	c     *SIEM
 	child pulumi.ResourceOption
+	// signInDeps are sign-in resources the domain waits for.
+	signInDeps []pulumi.Resource
+	people     *signIn
 }
 
 // NewSIEM creates the VPC, OpenSearch domain, pipeline Lambdas, snapshot
@@ -188,8 +203,17 @@ func (b *siemBuilder) build() error {
 	if err != nil {
 		return err
 	}
+	if b.people, err = b.signIn(); err != nil {
+		return err
+	}
 	domain, err := b.domain(key, net)
 	if err != nil {
+		return err
+	}
+	if err := b.people.after(domain); err != nil {
+		return err
+	}
+	if err := b.accessHost(net); err != nil {
 		return err
 	}
 	if err := b.functions(net, domain, topic, rolePolicies, snap); err != nil {
@@ -199,10 +223,14 @@ func (b *siemBuilder) build() error {
 }
 
 type network struct {
-	subnets  pulumi.StringArray
-	lambdaSG *ec2.SecurityGroup
-	domainSG *ec2.SecurityGroup
-	ready    []pulumi.Resource
+	vpcID   pulumi.StringOutput
+	subnets pulumi.StringArray
+	// endpointsSG guards the interface endpoints of a created VPC (nil
+	// with an existing VPC).
+	endpointsSG *ec2.SecurityGroup
+	lambdaSG    *ec2.SecurityGroup
+	domainSG    *ec2.SecurityGroup
+	ready       []pulumi.Resource
 }
 
 // SubnetCIDRs splits cidr into n consecutive subnets four bits longer.
@@ -278,6 +306,7 @@ func (b *siemBuilder) network() (*network, error) {
 		}
 		return g, nil
 	}
+	nw.vpcID = vpcID
 	var err error
 	if nw.lambdaSG, err = sg("lambdas", "orgsiem Lambdas: HTTPS out to OpenSearch, endpoints and S3"); err != nil {
 		return nil, err
@@ -332,16 +361,27 @@ func (b *siemBuilder) network() (*network, error) {
 		if err != nil {
 			return nil, err
 		}
+		nw.endpointsSG = epSG
 		if err := https("endpoints-from-lambdas", true, epSG, func(r *vpc.SecurityGroupIngressRuleArgs) {
 			r.ReferencedSecurityGroupId, r.Description = nw.lambdaSG.ID(), pulumi.String("HTTPS from the orgsiem Lambdas")
 		}); err != nil {
 			return nil, err
 		}
-		for _, svc := range []string{"sqs", "sns", "sts", "logs", "kms"} {
+		services := []string{"sqs", "sns", "sts", "logs", "kms"}
+		if a.Access.Path == AccessSSM {
+			services = append(services, AccessHostEndpoints...)
+		}
+		for _, svc := range services {
+			subnets := nw.subnets
+			if slices.Contains(AccessHostEndpoints, svc) {
+				// Only the access host (first subnet) uses them: one
+				// endpoint network interface instead of one per AZ.
+				subnets = nw.subnets[:1]
+			}
 			ep, err := ec2.NewVpcEndpoint(ctx, b.n("endpoint-"+svc), &ec2.VpcEndpointArgs{
 				VpcId: vpcID, ServiceName: pulumi.String("com.amazonaws." + b.a.Org.HomeRegion + "." + svc),
 				VpcEndpointType: pulumi.String("Interface"), PrivateDnsEnabled: pulumi.Bool(true),
-				SubnetIds: nw.subnets, SecurityGroupIds: pulumi.StringArray{epSG.ID()},
+				SubnetIds: subnets, SecurityGroupIds: pulumi.StringArray{epSG.ID()},
 			}, b.child)
 			if err != nil {
 				return nil, fmt.Errorf("%s endpoint: %w", svc, err)
@@ -460,6 +500,11 @@ func (a *SIEMArgs) LoaderEnv(in FunctionInputs) pulumi.StringMap {
 		EnvIngestQueueURL:     in.QueueURL,
 		EnvArchiveBucket:      pulumi.String(a.Org.ArchiveBucket()),
 		EnvRegion:             pulumi.String(a.Org.HomeRegion),
+		// The trust model: which sources may carry other accounts' records.
+		lambdaenv.OrganizationID:      pulumi.String(a.Org.ID),
+		lambdaenv.ManagementAccountID: pulumi.String(a.Org.Management),
+		// Events of a month past retention are not indexed again.
+		lambdaenv.HotIndexDays: pulumi.String(strconv.Itoa(a.HotIndexDays)),
 	}
 	if len(a.GeoIPDatabases) > 0 {
 		env[EnvGeoIP] = pulumi.String(strings.Join(a.GeoIPDatabases, ","))
@@ -589,7 +634,7 @@ func (b *siemBuilder) logGroup(id, name string) (*cloudwatch.LogGroup, error) {
 
 func (b *siemBuilder) domain(key *kms.Key, nw *network) (*opensearch.Domain, error) {
 	ctx, a, o, os := b.ctx, b.a, b.a.Org, b.a.OpenSearch
-	deps := append([]pulumi.Resource{b.a.Identities}, nw.ready...)
+	deps := append(append([]pulumi.Resource{b.a.Identities}, nw.ready...), b.signInDeps...)
 	if os.CreateServiceRole {
 		slr, err := iam.NewServiceLinkedRole(ctx, b.n("opensearch-service-role"), &iam.ServiceLinkedRoleArgs{
 			AwsServiceName: pulumi.String("opensearchservice.amazonaws.com"),
@@ -654,11 +699,12 @@ func (b *siemBuilder) domain(key *kms.Key, nw *network) (*opensearch.Domain, err
 				MasterUserArn: a.Identities.Maintain.Arn,
 			},
 		},
+		CognitoOptions:       b.people.cognitoOptions(),
 		LogPublishingOptions: publishing,
 		VpcOptions: &opensearch.DomainVpcOptionsArgs{
 			SubnetIds: nw.subnets[:os.AvailabilityZones], SecurityGroupIds: pulumi.StringArray{nw.domainSG.ID()},
 		},
-		AccessPolicies:        pulumi.String(policies.OpenSearchAccessPolicy(o).JSON()),
+		AccessPolicies:        pulumi.String(policies.OpenSearchAccessPolicyFor(o, a.SignIn.Mode).JSON()),
 		SoftwareUpdateOptions: &opensearch.DomainSoftwareUpdateOptionsArgs{AutoSoftwareUpdateEnabled: pulumi.Bool(os.AutoSoftwareUpdate)},
 		OffPeakWindowOptions:  &opensearch.DomainOffPeakWindowOptionsArgs{Enabled: pulumi.Bool(true)},
 	}, b.child, pulumi.DependsOn(deps))
@@ -727,9 +773,11 @@ func (b *siemBuilder) scheduled(id string, f *lambda.Function, schedule, input s
 
 func (b *siemBuilder) functions(nw *network, d *opensearch.Domain, topic *sns.Topic, rolePolicies []pulumi.Resource, snap *Bucket) error {
 	a, o, id := b.a, b.a.Org, b.a.Identities
-	backend, err := json.Marshal(map[string]string{
+	backend, err := json.Marshal(map[string]any{
 		"loader": o.SecurityRoleARN(policies.LoaderRole), "report": o.SecurityRoleARN(policies.ReportRole),
 		"maintain": o.SecurityRoleARN(policies.MaintainRole),
+		// People's backend roles (SAML groups or Cognito group roles).
+		"admin": b.people.backend["admin"], "analyst": b.people.backend["analyst"], "auditor": b.people.backend["auditor"],
 	})
 	if err != nil {
 		return err

@@ -52,6 +52,9 @@ type Principal struct {
 	Any     bool
 	AWS     []string
 	Service []string
+	// Federated names web identity providers (cognito-identity.amazonaws.com)
+	// in trust policies of roles assumed with AssumeRoleWithWebIdentity.
+	Federated []string
 }
 
 // AnyPrincipal is "Principal": "*" — every caller; always narrowed by a
@@ -76,6 +79,9 @@ func (p Principal) MarshalJSON() ([]byte, error) {
 	if len(p.Service) > 0 {
 		m["Service"] = p.Service
 	}
+	if len(p.Federated) > 0 {
+		m["Federated"] = p.Federated
+	}
 	return json.Marshal(m)
 }
 
@@ -93,7 +99,7 @@ func (p *Principal) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
 	}
-	*p = Principal{AWS: m["AWS"], Service: m["Service"]}
+	*p = Principal{AWS: m["AWS"], Service: m["Service"], Federated: m["Federated"]}
 	if slices.Equal(p.AWS, []string{"*"}) {
 		*p = Principal{Any: true}
 	}

@@ -200,8 +200,11 @@ func allDocuments() map[string]Document {
 		"snapshot role": SnapshotRolePolicy(org, siemKey), "snapshot bucket": SnapshotBucketPolicy(org), "siem key": SIEMKeyPolicy(org),
 		"alert topic": AlertTopicPolicy(org), "opensearch access": OpenSearchAccessPolicy(org), "opensearch logs": OpenSearchLogsPolicy(org),
 		"directory": DirectoryRolePolicy(org, archiveKey), "directory events": DirectoryEventsRolePolicy(org),
-		"notification secrets": notificationSecrets(),
-		"lambda trust":         ServiceTrust("lambda.amazonaws.com"), "es trust": ServiceTrustFromAccount("es.amazonaws.com", org.Security),
+		"notification secrets":      notificationSecrets(),
+		"opensearch access cognito": OpenSearchAccessPolicyFor(org, SignInCognito), "opensearch access saml": OpenSearchAccessPolicyFor(org, SignInSAML),
+		"cognito group trust": CognitoGroupRoleTrust("eu-west-1:0c6cdba7-3c3c-4400-0000-000000000000"), "cognito access trust": CognitoAccessTrust(),
+		"access host trust": AccessHostTrust(),
+		"lambda trust":      ServiceTrust("lambda.amazonaws.com"), "es trust": ServiceTrustFromAccount("es.amazonaws.com", org.Security),
 	}
 }
 

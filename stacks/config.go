@@ -105,6 +105,9 @@ type Config struct {
 	// the URL itself); default none
 	NotificationChannels []lambdaenv.NotificationChannel
 
+	// People: sign-in (signIn, saml*, *Groups, cognitoDomainPrefix) and
+	// the way into the VPC (accessPath, accessHostType); see signin.go.
+	People PeopleConfig
 	// findings: GuardDuty and Security Hub with the security account as
 	// delegated administrator, findings to the archive and the index;
 	// default off (stacks/findings.go)
@@ -428,6 +431,7 @@ func Parse(get func(key string) (string, bool)) (Config, error) {
 	if !schedule(c.DirectorySchedule) {
 		p.fail("directorySchedule", "%q is not rate(...) or cron(...)", c.DirectorySchedule)
 	}
+	c.People = p.people(c.SecurityAccountID)
 	c.Findings = p.findings("findings")
 	c.Sources = p.sources("sources")
 	return c, errors.Join(p.errs...)

@@ -413,18 +413,19 @@ func TestSecurityHubControls(t *testing.T) {
 				}
 			}
 		}},
-		{"EC2.SG OpenSearch accepts HTTPS only from the Lambda security group", func(t *testing.T) {
+		{"EC2.SG OpenSearch accepts HTTPS only from the Lambda and access-host security groups", func(t *testing.T) {
 			n := 0
 			for _, r := range ofType(dev, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
-				if r.Inputs["cidrIpv4"] != nil || r.Inputs["referencedSecurityGroupId"] != "siem-lambdas_id" || r.Inputs["fromPort"] != 443.0 && r.Inputs["fromPort"] != 443 {
+				from := r.Inputs["referencedSecurityGroupId"]
+				if r.Inputs["cidrIpv4"] != nil || from != "siem-lambdas_id" && from != "siem-access-host_id" || r.Inputs["fromPort"] != 443.0 && r.Inputs["fromPort"] != 443 {
 					t.Errorf("ingress %s: %v", r.Name, r.Inputs)
 				}
 				if r.Inputs["securityGroupId"] == "siem-opensearch_id" {
 					n++
 				}
 			}
-			if n != 1 {
-				t.Errorf("%d ingress rules on the OpenSearch group, want 1", n)
+			if n != 2 {
+				t.Errorf("%d ingress rules on the OpenSearch group, want 2 (Lambdas, access host)", n)
 			}
 		}},
 	}

@@ -133,6 +133,30 @@ func (w *world) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id": sampleHome, "names": []any{sampleHome + "a", sampleHome + "b", sampleHome + "c"},
 		}), nil
+	case "aws:ssm/getParameter:getParameter":
+		// Only the public AMI parameters AWS publishes under /aws/service/
+		// exist in an account that created none.
+		name := args.Args["name"].StringValue()
+		if !strings.HasPrefix(name, "/aws/service/ami-amazon-linux-latest/") {
+			return nil, fmt.Errorf("parameter %s not found", name)
+		}
+		// AMI ids are regional: the value names the region of the provider
+		// the lookup ran with, so a lookup in the wrong region shows.
+		region := "of-the-default-provider"
+		w.mu.Lock()
+		if p, ok := w.providers[args.Provider[strings.LastIndex(args.Provider, "::")+2:]]; ok && args.Provider != "" {
+			if r, _ := p.Inputs["region"].(string); r != "" {
+				region = r
+			}
+		}
+		w.mu.Unlock()
+		return resource.NewPropertyMapFromMap(map[string]any{"id": name, "name": name, "type": "String", "value": "ami-al2023-arm64-" + region}), nil
+	case "aws:cognito/getUserPoolClients:getUserPoolClients":
+		// The app client OpenSearch Service adds to the user pool when
+		// Cognito authentication is enabled on the domain.
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": args.Args["userPoolId"].StringValue(), "clientIds": []any{"4opensearchclient0000000000"}, "clientNames": []any{"AWSOpenSearch-orgsiem"},
+		}), nil
 	case "aws:ec2/getPrefixList:getPrefixList":
 		return resource.NewPropertyMapFromMap(map[string]any{"id": "pl-87654321", "name": "com.amazonaws." + sampleHome + ".s3"}), nil
 	}

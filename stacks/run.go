@@ -248,6 +248,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 		IngestAgeAlarmSeconds: ingestAgeAlarmSeconds,
 		GeoIPDatabases:        cfg.GeoIPDatabases, AccountEnrichment: cfg.AccountEnrichment,
 		Notifications: cfg.Notifications(),
+		SignIn:        cfg.People.SignInArgs(), Access: cfg.People.AccessArgs(),
 	}, pulumi.Providers(security))
 	if err != nil {
 		return err
@@ -329,6 +330,15 @@ func Deploy(ctx *pulumi.Context, cfg Config, code map[string]Package) error {
 	ctx.Export("trailArn", trail.Trail.Arn)
 	ctx.Export("openSearchEndpoint", siem.Domain.Endpoint)
 	ctx.Export("openSearchDashboards", siem.Domain.DashboardEndpoint)
+	ctx.Export("signIn", pulumi.String(cfg.People.SignIn))
+	if siem.UserPool != nil {
+		ctx.Export("cognitoUserPoolId", siem.UserPool.ID())
+	}
+	if siem.AccessHost != nil {
+		// What `orgsiem dashboards` reads (pulumi stack output --json).
+		ctx.Export("accessHostId", siem.AccessHost.ID())
+		ctx.Export("accessHostRegion", pulumi.String(cfg.HomeRegion))
+	}
 	ctx.Export("alertTopicArn", siem.AlertTopic.Arn)
 	ctx.Export("ingestQueueUrl", ingest.Queue.Url)
 	ctx.Export("memberStackSet", dist.StackSet.Name)

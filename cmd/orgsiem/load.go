@@ -46,6 +46,7 @@ indexed: the objects that would be loaded are counted by log type.`,
 // loadTotals is the backfill's final accounting.
 type loadTotals struct {
 	objects, failed                         int
+	incomplete                              int // read, but some documents or alerts not indexed
 	records, created, existed, errors, dead int64
 	notIndexed                              int64
 	alerts, signals, alertsFailed           int64 // alert documents indexed, and not
@@ -120,8 +121,11 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 		deadLetterBucket = src.Bucket
 	}
 	sink := &search.S3DeadLetter{Bucket: deadLetterBucket, Client: s3c}
+	var ix *search.Indexer // kept for its retry count
 	l, err := loader.NewLoader(s3c, func(on func(search.Result)) (loader.Indexer, error) {
-		return sc.NewIndexer(search.IndexerConfig{OnResult: on, DeadLetter: sink})
+		var err error
+		ix, err = sc.NewIndexer(search.IndexerConfig{OnResult: on, DeadLetter: sink})
+		return ix, err
 	}, loader.Options{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return fail(err)
@@ -129,6 +133,18 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 	var bar *progress
 	if e.terminal && !noProgress {
 		bar = newProgress(e.stderr, bytes, len(objs))
+	}
+	// Without a terminal (CI, a log file) a progress line every few
+	// seconds, with the retries OpenSearch has made the loader do: a long
+	// silence during throttling otherwise looks like a hang.
+	lastLine := e.now()
+	progressLine := func() {
+		if bar != nil || noProgress || e.now().Sub(lastLine) < nonTTYProgressEvery {
+			return
+		}
+		lastLine = e.now()
+		fmt.Fprintf(e.stderr, "orgsiem load: %d of %d objects, %d documents indexed, %d retried bulk items so far\n",
+			tot.objects, len(objs), tot.created+tot.existed, ix.Stats().RetriedItems)
 	}
 	for _, o := range objs {
 		if ctx.Err() != nil {
@@ -155,6 +171,10 @@ func runLoad(ctx context.Context, e *env, args []string) int {
 		tot.alertsFailed += p.AlertsFailed
 		for k, v := range p.Skipped {
 			tot.skipped[k] += v
+		}
+		progressLine()
+		if !p.Complete() || p.AlertsFailed > 0 {
+			tot.incomplete++
 		}
 		if !p.Complete() {
 			bar.print(func() {
@@ -230,12 +250,19 @@ func printDryRun(w io.Writer, src loader.S3Location, objs []loader.ObjectRef, by
 	printNotLoaded(w, tot)
 }
 
+// nonTTYProgressEvery is how often load reports progress without a
+// terminal.
+const nonTTYProgressEvery = 5 * time.Second
+
 func printLoadTotals(w io.Writer, tot *loadTotals, listed int) {
 	var skipped int64
 	for _, v := range tot.skipped {
 		skipped += v
 	}
-	fmt.Fprintf(w, "objects:       %d of %d loaded, %d failed\n", tot.objects-tot.failed, listed, tot.failed)
+	// Loaded means every document and alert of the object is indexed, so
+	// this line cannot say "all loaded" above a "not indexed" count.
+	fmt.Fprintf(w, "objects:       %d of %d loaded completely, %d with documents or alerts not indexed, %d unreadable\n",
+		tot.objects-tot.failed-tot.incomplete, listed, tot.incomplete, tot.failed)
 	fmt.Fprintf(w, "records:       %d\n", tot.records)
 	fmt.Fprintf(w, "indexed:       %d (%d new, %d already indexed), of which %d error documents (records that did not parse)\n",
 		tot.created+tot.existed, tot.created, tot.existed, tot.errors)

@@ -56,7 +56,7 @@ type command struct {
 // commands is the dispatch table, in the order the help lists them.
 func commands() []*command {
 	return []*command{scanCommand(), rulesCommand(), simulateCommand(),
-		loadCommand(), huntCommand(), remoteReportCommand(), coverageCommand(), restoreCommand(), snapshotCommand(), versionCommand(), completionCommand()}
+		loadCommand(), huntCommand(), remoteReportCommand(), coverageCommand(), restoreCommand(), snapshotCommand(), dashboardsCommand(), versionCommand(), completionCommand()}
 }
 
 // env is what a subcommand may touch: its output streams and the clock.

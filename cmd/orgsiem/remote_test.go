@@ -89,7 +89,7 @@ func TestLoadBackfillsAndAccounts(t *testing.T) {
 	t.Run("the objects of the range are loaded and every record accounted for", func(t *testing.T) {
 		r := runCLI(t, args...)
 		noRejections(t, srv)
-		for _, want := range []string{"objects:       1 of 1 loaded, 0 failed", "records:       4", "indexed:       3 (3 new, 0 already indexed)", "skipped:       1", "header                     1", "dead-lettered: 0"} {
+		for _, want := range []string{"objects:       1 of 1 loaded completely, 0 with documents or alerts not indexed, 0 unreadable", "records:       4", "indexed:       3 (3 new, 0 already indexed)", "skipped:       1", "header                     1", "dead-lettered: 0"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("output lacks %q:\n%s\nstderr:\n%s", want, r.stdout, r.stderr)
 			}
@@ -255,5 +255,17 @@ func TestReportAgainstTheDomain(t *testing.T) {
 	}
 	if r := runCLI(t, "report", "--endpoint", srv.URL, "--publish"); r.code != exitUsage {
 		t.Errorf("--publish with --endpoint: exit %d", r.code)
+	}
+}
+
+// The first line of load's totals cannot contradict its last: an object
+// with documents OpenSearch kept refusing is not "loaded".
+func TestLoadTotalsFirstLineAgreesWithTheLast(t *testing.T) {
+	var b strings.Builder
+	printLoadTotals(&b, &loadTotals{objects: 6, incomplete: 1, records: 70, created: 5, notIndexed: 65}, 6)
+	out := b.String()
+	if !strings.Contains(out, "objects:       5 of 6 loaded completely, 1 with documents or alerts not indexed, 0 unreadable") ||
+		!strings.Contains(out, "not indexed:   65") {
+		t.Errorf("totals:\n%s", out)
 	}
 }

@@ -19,7 +19,7 @@ func rulesCommand() *command {
 	return &command{
 		name:    "rules",
 		summary: "list, show, test and export the detection rules",
-		usage:   "orgsiem rules list|show ID|test|export [flags]",
+		usage:   "orgsiem rules list|show ID|test|export|coverage [flags]",
 		help: `Rules works on the built-in detection catalog plus any --rules DIR, with --param overrides applied.
 
 Rule format. A rule is one YAML file in the Sigma rules format (SigmaHQ sigma-specification: title,
@@ -47,13 +47,17 @@ fatal. The built-in catalog also requires license, source, tests and file name =
   test               run every rule's inline test events; report failures by rule (exit 1 on failure)
   export             print every rule compiled for OpenSearch (--format opensearch): its index pattern,
                      query and, for threshold rules, the aggregation, as one JSON array; a rule whose
-                     constructs the query cannot express has none (not_expressible and dsl_unsupported say why)`,
+                     constructs the query cannot express has none (not_expressible and dsl_unsupported say why)
+  coverage           the ATT&CK techniques the rules cover: a technique counts only when a rule tagged with
+                     it (attack.tNNNN) has a positive inline test; --layer FILE also writes an ATT&CK
+                     Navigator layer (format 4.5) to open in the Navigator`,
 		examples: []string{
 			"orgsiem rules list --rules ./site-rules",
 			"orgsiem rules list --rules ./sigma/rules/cloud/aws --strict",
 			"orgsiem rules show cloudtrail-stopped-or-deleted",
 			"orgsiem rules test --corpus ../shared/corpus",
 			"orgsiem rules export --format opensearch > queries.json",
+			"orgsiem rules coverage --layer orgsiem-layer.json",
 		},
 		run: runRules,
 	}
@@ -64,17 +68,19 @@ func runRules(ctx context.Context, e *env, args []string) int {
 	var cf catalogFlags
 	var format, corpus string
 	var verbose bool
+	var layer string
 	fs := newFlagSet(c.name)
 	cf.register(fs)
 	fs.StringVar(&format, "format", "", "output `FORMAT`: list: text or json; export: opensearch (default for export)")
 	fs.StringVar(&corpus, "corpus", "", "test: run the tests that use real records from the corpus `DIR` (../shared/corpus); skipped when unset")
 	fs.BoolVar(&verbose, "v", false, "test: print every test, not only failures")
+	fs.StringVar(&layer, "layer", "", "coverage: also write an ATT&CK Navigator layer to `FILE`")
 	pos, code, ok := e.parse(c, fs, args)
 	if !ok {
 		return code
 	}
 	if len(pos) == 0 {
-		return e.usageError(c, "missing subcommand: list, show, test or export")
+		return e.usageError(c, "missing subcommand: list, show, test, export or coverage")
 	}
 	sub, rest := pos[0], pos[1:]
 	want := 0
@@ -85,9 +91,9 @@ func runRules(ctx context.Context, e *env, args []string) int {
 		return e.usageError(c, "%s takes %d argument(s), got %d", sub, want, len(rest))
 	}
 	switch sub {
-	case "list", "show", "test", "export":
+	case "list", "show", "test", "export", "coverage":
 	default:
-		return e.usageError(c, "unknown subcommand %q: want list, show, test or export", sub)
+		return e.usageError(c, "unknown subcommand %q: want list, show, test, export or coverage", sub)
 	}
 	cat, code, ok := cf.load(e, c)
 	if !ok {
@@ -100,6 +106,8 @@ func runRules(ctx context.Context, e *env, args []string) int {
 		return rulesShow(e, cat, rest[0])
 	case "test":
 		return rulesTest(e, cat, corpus, verbose)
+	case "coverage":
+		return rulesCoverage(e, cat, layer)
 	default:
 		if format != "" && format != "opensearch" {
 			return e.usageError(c, "export --format %q: want opensearch", format)
@@ -352,4 +360,29 @@ func encodeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// rulesCoverage prints the ATT&CK techniques the catalog's tested rules
+// cover and, with a layer file, writes them as a Navigator layer.
+func rulesCoverage(e *env, cat *detect.Catalog, layer string) int {
+	cov := cat.Coverage()
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TECHNIQUE\tTACTICS\tRULES")
+	for _, tc := range cov {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", tc.ID, orDash(strings.Join(tc.Tactics, ",")), strings.Join(tc.Rules, " "))
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "%d techniques covered by rules with a positive test\n", len(cov))
+	if layer == "" {
+		return exitOK
+	}
+	b, err := detect.NavigatorLayer("orgsiem detection coverage", cov)
+	if err == nil {
+		err = os.WriteFile(layer, append(b, '\n'), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "orgsiem rules coverage: --layer %s: %v\n", layer, err)
+		return exitError
+	}
+	return exitOK
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/orgsiem/orgsiem/internal/logs"
 	"github.com/orgsiem/orgsiem/internal/search"
 )
 
@@ -75,13 +76,30 @@ func NewFromAWS(ctx context.Context, cfg Config, awsCfg aws.Config) (*Handler, e
 	l, err := NewLoader(s3c, func(on func(search.Result)) (Indexer, error) {
 		return sc.NewIndexer(search.IndexerConfig{OnResult: on, DeadLetter: sink})
 	}, Options{
-		Accounts: accounts,
-		GeoIP:    geo,
-		Log:      log,
-		Rules:    rules,
+		Accounts:  accounts,
+		GeoIP:     geo,
+		Log:       log,
+		Rules:     rules,
+		Sources:   cfg.sources(accounts),
+		Retention: search.Retention{Days: cfg.HotIndexDays},
 	})
 	if err != nil {
 		return nil, err
 	}
 	return NewHandler(l, sqs.NewFromConfig(awsCfg), cfg.QueueURL, HandlerOptions{})
+}
+
+// sources is the trust configuration of the archive's sources: the
+// organization trail's prefix and the management account's Control Tower
+// trail log group may carry other accounts' records, which are believed
+// only for accounts of the account directory (when enrichment reads it).
+func (c Config) sources(accounts *Accounts) logs.Sources {
+	src := logs.Sources{OrgID: c.OrgID}
+	if c.ManagementAccount != "" {
+		src.MultiAccountGroups = []logs.LogGroupRef{logs.ControlTowerSources(c.ManagementAccount)}
+	}
+	if accounts != nil {
+		src.Member = accounts.Member
+	}
+	return src
 }

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,12 @@ type Config struct {
 	CustomRules *S3Location
 	// RuleParameters are the rule parameter values, by name order.
 	RuleParameters []detect.Param
+	// OrgID and ManagementAccount allow-list the sources that carry other
+	// accounts' records (logs.Sources); empty allow-lists nothing.
+	OrgID, ManagementAccount string
+	// HotIndexDays is the log indices' retention after their event month
+	// (search.Retention); events of expired months are skipped. 0 keeps all.
+	HotIndexDays int
 }
 
 // S3Location is one s3://bucket/key.
@@ -92,6 +99,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("loader config: %s: %q is not s3://bucket/key", lambdaenv.GeoIP, s)
 		}
 		c.GeoIP = append(c.GeoIP, loc)
+	}
+	c.OrgID, c.ManagementAccount = getenv(lambdaenv.OrganizationID), getenv(lambdaenv.ManagementAccountID)
+	if v := getenv(lambdaenv.HotIndexDays); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("loader config: %s %q is not a number of days", lambdaenv.HotIndexDays, v)
+		}
+		c.HotIndexDays = n
 	}
 	if v := getenv(lambdaenv.CustomRules); v != "" {
 		loc, err := ParseS3URL(v)

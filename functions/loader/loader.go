@@ -63,6 +63,16 @@ type Options struct {
 	Accounts *Accounts
 	// GeoIP fills source.geo and source.as (nil: no GeoIP).
 	GeoIP *GeoIP
+	// Sources says which archive sources may carry other accounts'
+	// records (the organization trail, allow-listed log groups) and which
+	// accounts belong to the organization (internal/logs trust model).
+	// The zero value allow-lists nothing: every document gets the account
+	// of its archive key, and a record claiming another is flagged.
+	Sources logs.Sources
+	// Retention is the log indices' retention by event month: an event of
+	// a month that has expired is skipped (SkipMonthExpired) rather than
+	// recreate a deleted index. The zero value keeps every month.
+	Retention search.Retention
 	// DeadlineMargin: see DefaultDeadlineMargin.
 	DeadlineMargin time.Duration
 	// Now is the clock compared with the deadline and used for the lag
@@ -205,6 +215,10 @@ func (p *Part) metrics() *Metrics {
 	return m
 }
 
+// SkipMonthExpired is the skip reason of events whose month is past its
+// retention (search.Retention.MonthExpired).
+const SkipMonthExpired = "month_expired"
+
 var (
 	// errDeadline stops normalization when the invocation nears its end.
 	errDeadline = errors.New("invocation deadline near")
@@ -231,7 +245,7 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	if err != nil {
 		return p, fmt.Errorf("loader: %s: %w", ref, err)
 	}
-	obj := logs.Object{Key: ref.Key, Time: ref.Time, SkipRecords: ref.SkipRecords, Body: strings.NewReader("")}
+	obj := logs.Object{Key: ref.Key, Time: ref.Time, SkipRecords: ref.SkipRecords, Body: strings.NewReader(""), Sources: &l.opts.Sources}
 	if loc.Skip == "" {
 		// The archive is versioned: a notification names the version it
 		// announces, and reading that exact version is right for an
@@ -256,6 +270,7 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	var enrichErr error
 	object := "s3://" + ref.Bucket + "/" + ref.Key
 	var cur *ecs.Document
+	expired := int64(0)
 	addAlert := func(a alerts.Document) {
 		if a.Kind == alerts.KindSignal {
 			p.Signals++
@@ -277,6 +292,12 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 			enrichErr = cmpErr(enrichErr, err)
 		}
 		d.Event.Ingested = now.UTC()
+		if l.opts.Retention.MonthExpired(d.Timestamp, now) {
+			// Its month was deleted (or is being): indexing it would recreate
+			// the month with this one event. The record stays in the archive.
+			expired++
+			return nil
+		}
 		if ref.AlertsOnly {
 			p.AlertOnly++
 		} else {
@@ -303,6 +324,12 @@ func (l *Loader) Load(ctx context.Context, ref ObjectRef) (Part, error) {
 	p.Created, p.Existed, p.DeadLettered, p.NotIndexed, p.Failure = t.created, t.existed, t.deadLettered, t.notIndexed, t.firstFailure
 	p.AlertsIndexed, p.SignalsIndexed, p.AlertsFailed = t.alertsIndexed, t.signalsIndexed, t.alertsFailed
 	p.Skipped = st.Skipped
+	if expired > 0 {
+		if p.Skipped == nil {
+			p.Skipped = map[string]int64{}
+		}
+		p.Skipped[SkipMonthExpired] += expired
+	}
 	p.Records = st.Records - st.Resumed
 	if stopped >= 0 {
 		p.Records = stopped - ref.SkipRecords

@@ -46,6 +46,13 @@ type rigOptions struct {
 	margin      time.Duration
 	maxAttempts int    // bulk indexer attempts per item (0: until the deadline)
 	rules       *Rules // nil: the built-in catalog
+	// cfg's retention and, with trust, its trust settings go through the
+	// handler's own wiring (search.Retention, Config.sources with the
+	// rig's account directory, which knows one account). Without trust
+	// the loader allow-lists nothing and believes every account, as the
+	// reference matcher of the corpus tests does.
+	cfg   Config
+	trust bool
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -64,13 +71,22 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			Sleep: func(context.Context, time.Duration) error { return nil }, // no real waits
 			Rand:  func() float64 { return 0.5 },
 		})
-	}, Options{
-		Accounts:       NewAccounts(r.s3.client, testBucket, 0, r.clock.Now),
-		DeadlineMargin: o.margin,
-		Now:            r.clock.Now,
-		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Rules:          o.rules,
-	})
+	}, func() Options {
+		accounts := NewAccounts(r.s3.client, testBucket, 0, r.clock.Now)
+		var sources logs.Sources
+		if o.trust {
+			sources = o.cfg.sources(accounts)
+		}
+		return Options{
+			Accounts:       accounts,
+			Sources:        sources,
+			Retention:      search.Retention{Days: o.cfg.HotIndexDays},
+			DeadlineMargin: o.margin,
+			Now:            r.clock.Now,
+			Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Rules:          o.rules,
+		}
+	}())
 	if err != nil {
 		t.Fatal(err)
 	}

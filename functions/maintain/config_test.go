@@ -78,3 +78,31 @@ func TestConfigFromEnvNodesAndWarm(t *testing.T) {
 		})
 	}
 }
+
+// The backend roles the program writes (central: role ARNs by purpose,
+// lists of people's backend roles) reach the security configuration.
+func TestConfigFromEnvBackendRoles(t *testing.T) {
+	env := map[string]string{
+		lambdaenv.OpenSearchEndpoint:    "vpc-orgsiem.eu-west-1.es.amazonaws.com",
+		lambdaenv.SnapshotBucket:        "orgsiem-snapshots-333333333333-eu-west-1",
+		lambdaenv.AlertTopicARN:         "arn:aws:sns:eu-west-1:333333333333:orgsiem-alerts",
+		lambdaenv.SnapshotRoleARN:       "arn:aws:iam::333333333333:role/orgsiem-snapshot",
+		lambdaenv.SnapshotRetentionDays: "30",
+		lambdaenv.HotIndexDays:          "90",
+		lambdaenv.Region:                "eu-west-1",
+		lambdaenv.BackendRoles: `{"loader":"arn:aws:iam::333333333333:role/orgsiem-loader","report":"arn:aws:iam::333333333333:role/orgsiem-report",` +
+			`"maintain":"arn:aws:iam::333333333333:role/orgsiem-maintain","admin":["siem-admins"],"analyst":null,"auditor":["auditors","qsa"]}`,
+	}
+	c, err := ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Roles.Maintain != "arn:aws:iam::333333333333:role/orgsiem-maintain" || len(c.Roles.Admin) != 1 || c.Roles.Admin[0] != "siem-admins" ||
+		len(c.Roles.Analyst) != 0 || len(c.Roles.Auditor) != 2 {
+		t.Errorf("roles %+v", c.Roles)
+	}
+	env[lambdaenv.BackendRoles] = `{"admin":"siem-admins"}` // a string where a list belongs
+	if _, err := ConfigFromEnv(func(k string) string { return env[k] }); err == nil {
+		t.Error("a malformed backend-role list was accepted")
+	}
+}

@@ -123,11 +123,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("maintain config: %w", err)
 	}
 	if s := getenv(lambdaenv.BackendRoles); s != "" {
-		var m map[string]string
-		if err := json.Unmarshal([]byte(s), &m); err != nil {
-			return c, fmt.Errorf("maintain config: %s is not a JSON object of role ARNs: %w", lambdaenv.BackendRoles, err)
+		// Lambda role ARNs by purpose, and the people's backend roles
+		// (SAML groups or Cognito group role ARNs) as lists.
+		var m struct {
+			Loader, Report, Maintain string
+			Admin, Analyst, Auditor  []string
 		}
-		c.Roles = search.RoleARNs{Loader: m["loader"], Report: m["report"], Maintain: m["maintain"]}
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			return c, fmt.Errorf("maintain config: %s is not a JSON object of role ARNs and backend-role lists: %w", lambdaenv.BackendRoles, err)
+		}
+		c.Roles = search.RoleARNs{Loader: m.Loader, Report: m.Report, Maintain: m.Maintain, Admin: m.Admin, Analyst: m.Analyst, Auditor: m.Auditor}
 	}
 	switch {
 	case c.Endpoint == "":

@@ -100,7 +100,7 @@ func TestConfigureIsIdempotent(t *testing.T) {
 		}
 		for kind, want := range map[string]int{
 			"repository": 1, "sm_policy": 1, "notification_config": 1, "monitor": 1 + thresholds, // the alert topic's notification monitor, one per threshold rule
-			"role": 3, "role_mapping": 3,
+			"role": 6, "role_mapping": 3, // three Lambda roles and three people's roles (admin, analyst, auditor), mapped only when groups are configured
 		} {
 			if got := len(srv.Objects(kind)); got != want {
 				t.Errorf("%d %s objects stored, want %d", got, kind, want)

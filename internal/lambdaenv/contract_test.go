@@ -36,6 +36,8 @@ var valid = map[string]string{
 	lambdaenv.AlertRoleARN:          "arn:aws:iam::333333333333:role/orgsiem-alerts-publisher",
 	lambdaenv.SnapshotRetentionDays: "30",
 	lambdaenv.HotIndexDays:          "90",
+	lambdaenv.OrganizationID:        "o-abcdef1234",
+	lambdaenv.ManagementAccountID:   "111111111111",
 	lambdaenv.DataNodes:             "3",
 	lambdaenv.WarmAfterDays:         "45",
 	lambdaenv.ReportWindow:          "24h",

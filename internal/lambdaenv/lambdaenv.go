@@ -111,6 +111,13 @@ const (
 	// alerting monitors send alerts, by minimum severity (maintain). It
 	// names secrets (ARNs), never holds their values.
 	NotificationChannels = "ORGSIEM_NOTIFICATION_CHANNELS"
+	// OrganizationID (loader) is the organization's id: the organization
+	// trail's archive prefix AWSLogs/<id>/ may carry every member's
+	// records (internal/logs trust model).
+	OrganizationID = "ORGSIEM_ORGANIZATION_ID"
+	// ManagementAccountID (loader) owns the organization trail; a Control
+	// Tower trail log group in it may carry other accounts' records.
+	ManagementAccountID = "ORGSIEM_MANAGEMENT_ACCOUNT_ID"
 )
 
 // Notifications routes alerts to channels (NotificationChannels).
@@ -153,7 +160,8 @@ func SubscribeVars() []string {
 
 // LoaderVars are the loader function's variables.
 func LoaderVars() []string {
-	return []string{OpenSearchEndpoint, IngestQueueURL, ArchiveBucket, Region, GeoIP, AccountEnrichment, CustomRules, RuleParameters}
+	return []string{OpenSearchEndpoint, IngestQueueURL, ArchiveBucket, Region, GeoIP, AccountEnrichment, CustomRules, RuleParameters,
+		OrganizationID, ManagementAccountID, HotIndexDays}
 }
 
 // ReportVars are the report function's variables.

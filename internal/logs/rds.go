@@ -43,7 +43,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -108,36 +107,14 @@ func rdsLogOf(group string) (instance, cluster, log string, ok bool) {
 }
 
 func parseRDS(in *Input, out *Output) error {
-	for {
-		line, err := in.ReadLine()
-		if err != nil {
-			var tooLong *LineTooLongError
-			switch {
-			case errors.As(err, &tooLong):
-				if err := out.Fail(tooLong.Prefix, tooLong); err != nil {
-					return err
-				}
-				continue
-			case errors.Is(err, io.EOF):
-				return nil
-			}
-			return err
-		}
+	return scanLines(in, out, func(line []byte, n int64) error {
 		line = bytes.TrimRight(line, "\r\n")
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
 		d := out.Doc()
 		if err := rdsMessage(line, d, ""); err != nil {
-			if err := out.Fail(line, fmt.Errorf("line %d: %w", in.LineNumber(), err)); err != nil {
-				return err
-			}
-			continue
+			return out.Fail(line, fmt.Errorf("line %d: %w", n, err))
 		}
-		if err := out.Emit(d); err != nil {
-			return err
-		}
-	}
+		return out.Emit(d)
+	})
 }
 
 // rdsMessage maps one database log line onto d; group, when known, is the

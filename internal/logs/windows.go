@@ -52,7 +52,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -190,47 +189,22 @@ var winSecurityEvents = map[string]winSecurity{
 }
 
 func parseWindows(in *Input, out *Output) error {
-	for {
-		line, err := in.ReadLine()
-		if err != nil {
-			var tooLong *LineTooLongError
-			switch {
-			case errors.As(err, &tooLong):
-				if err := out.Fail(tooLong.Prefix, tooLong); err != nil {
-					return err
-				}
-				continue
-			case errors.Is(err, io.EOF):
-				return nil
-			}
-			return err
-		}
+	return scanLines(in, out, func(line []byte, n int64) error {
 		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
 		msg := line
 		if line[0] == '"' {
 			var s string
 			if err := json.Unmarshal(line, &s); err != nil {
-				if err := out.Fail(line, fmt.Errorf("line %d: %w", in.LineNumber(), err)); err != nil {
-					return err
-				}
-				continue
+				return out.Fail(line, fmt.Errorf("line %d: %w", n, err))
 			}
 			msg = []byte(s)
 		}
 		d := out.Doc()
 		if err := windowsMessage(msg, d, time.Time{}); err != nil {
-			if err := out.Fail(line, fmt.Errorf("line %d: %w", in.LineNumber(), err)); err != nil {
-				return err
-			}
-			continue
+			return out.Fail(line, fmt.Errorf("line %d: %w", n, err))
 		}
-		if err := out.Emit(d); err != nil {
-			return err
-		}
-	}
+		return out.Emit(d)
+	})
 }
 
 // windowsMessage maps one rendered event onto d; evTime (the CloudWatch

@@ -8,11 +8,20 @@ const (
 	RoleLoader   = "orgsiem_loader"
 	RoleReport   = "orgsiem_report"
 	RoleMaintain = "orgsiem_maintain"
+
+	// People's roles (sign-in through SAML or Cognito), see people.go.
+	RoleAdmin   = "orgsiem_admin"
+	RoleAnalyst = "orgsiem_analyst"
+	RoleAuditor = "orgsiem_auditor"
 )
 
-// RoleARNs are the IAM roles of the Lambdas that talk to the domain.
+// RoleARNs are the IAM roles of the Lambdas that talk to the domain, and
+// the backend roles people sign in with: SAML group names (the
+// assertion's roles attribute) or, with Cognito, the IAM role ARN each
+// Cognito group assumes. An empty list maps nobody to that role.
 type RoleARNs struct {
 	Loader, Report, Maintain string
+	Admin, Analyst, Auditor  []string
 }
 
 // Security is the roles and role mappings to PUT at
@@ -32,46 +41,42 @@ type Security struct {
 // Lambda's role must be when it runs configure.
 func BuildSecurity(arns RoleARNs) Security {
 	write := []any{"indices:admin/create", "indices:admin/mapping/put", "indices:data/write/index", "indices:data/write/bulk*"}
-	roles := []Template{
-		{Name: RoleLoader, Body: map[string]any{
-			"description":         "orgsiem loader: bulk-create documents in log-aws-* indices",
-			"cluster_permissions": []any{"indices:data/write/bulk"},
-			"index_permissions": []any{
-				map[string]any{"index_patterns": []any{AllLogsPattern}, "allowed_actions": write},
-				// The alert documents of the ingest-time detections.
-				map[string]any{"index_patterns": []any{alerts.IndexPattern}, "allowed_actions": write},
-			},
-		}},
-		{Name: RoleReport, Body: map[string]any{
-			"description":         "orgsiem report: read logs, write report documents",
-			"cluster_permissions": []any{"indices:data/read/msearch", "indices:data/read/scroll*", "indices:data/write/bulk"},
-			"index_permissions": []any{
-				map[string]any{"index_patterns": []any{AllLogsPattern, RestorePrefix + "*"}, "allowed_actions": []any{"read"}},
-				map[string]any{"index_patterns": []any{alerts.IndexPattern}, "allowed_actions": []any{"read"}},
-				map[string]any{"index_patterns": []any{ReportsPrefix + "*"}, "allowed_actions": append([]any{"read"}, write...)},
-			},
-		}},
-		{Name: RoleMaintain, Body: map[string]any{
-			"description": "orgsiem maintain: templates, ISM, snapshots, monitors, notifications, restore",
-			"cluster_permissions": []any{
-				"cluster_monitor",
-				"cluster_manage_index_templates",
-				"manage_snapshots",
-				"cluster:admin/opendistro/ism/*",
-				"cluster:admin/opensearch/snapshot_management/*",
-				"cluster:admin/opendistro/alerting/*",
-				"cluster:admin/opensearch/notifications/*",
-			},
-			"index_permissions": []any{
-				// delete: months past their retention (daily); settings: replicas
-				// follow the data nodes.
-				map[string]any{"index_patterns": []any{AllLogsPattern, ReportsPrefix + "*", alerts.IndexPattern}, "allowed_actions": []any{"indices_monitor", "indices:admin/ism/*", "indices:admin/delete", "indices:admin/settings/update"}},
-				// aliases: the expiry alias of each restored index.
-				map[string]any{"index_patterns": []any{RestorePrefix + "*"}, "allowed_actions": []any{"indices_monitor", "indices:admin/create", "indices:admin/close*", "indices:admin/delete", "indices:admin/mapping/put", "indices:data/write/index", "indices:admin/aliases", "indices:admin/settings/update"}},
-			},
-		}},
-	}
-	var maps []Template
+	roles := append(peopleRoles(), Template{Name: RoleLoader, Body: map[string]any{
+		"description":         "orgsiem loader: bulk-create documents in log-aws-* indices",
+		"cluster_permissions": []any{"indices:data/write/bulk"},
+		"index_permissions": []any{
+			map[string]any{"index_patterns": []any{AllLogsPattern}, "allowed_actions": write},
+			// The alert documents of the ingest-time detections.
+			map[string]any{"index_patterns": []any{alerts.IndexPattern}, "allowed_actions": write},
+		},
+	}}, Template{Name: RoleReport, Body: map[string]any{
+		"description":         "orgsiem report: read logs, write report documents",
+		"cluster_permissions": []any{"indices:data/read/msearch", "indices:data/read/scroll*", "indices:data/write/bulk"},
+		"index_permissions": []any{
+			map[string]any{"index_patterns": []any{AllLogsPattern, RestorePrefix + "*"}, "allowed_actions": []any{"read"}},
+			map[string]any{"index_patterns": []any{alerts.IndexPattern}, "allowed_actions": []any{"read"}},
+			map[string]any{"index_patterns": []any{ReportsPrefix + "*"}, "allowed_actions": append([]any{"read"}, write...)},
+		},
+	}}, Template{Name: RoleMaintain, Body: map[string]any{
+		"description": "orgsiem maintain: templates, ISM, snapshots, monitors, notifications, restore",
+		"cluster_permissions": []any{
+			"cluster_monitor",
+			"cluster_manage_index_templates",
+			"manage_snapshots",
+			"cluster:admin/opendistro/ism/*",
+			"cluster:admin/opensearch/snapshot_management/*",
+			"cluster:admin/opendistro/alerting/*",
+			"cluster:admin/opensearch/notifications/*",
+		},
+		"index_permissions": []any{
+			// delete: months past their retention (daily); settings: replicas
+			// follow the data nodes.
+			map[string]any{"index_patterns": []any{AllLogsPattern, ReportsPrefix + "*", alerts.IndexPattern}, "allowed_actions": []any{"indices_monitor", "indices:admin/ism/*", "indices:admin/delete", "indices:admin/settings/update"}},
+			// aliases: the expiry alias of each restored index.
+			map[string]any{"index_patterns": []any{RestorePrefix + "*"}, "allowed_actions": []any{"indices_monitor", "indices:admin/create", "indices:admin/close*", "indices:admin/delete", "indices:admin/mapping/put", "indices:data/write/index", "indices:admin/aliases", "indices:admin/settings/update"}},
+		},
+	}})
+	maps := peopleMappings(arns)
 	for _, m := range []struct{ role, arn, what string }{
 		{RoleLoader, arns.Loader, "loader Lambda"},
 		{RoleReport, arns.Report, "report Lambda"},

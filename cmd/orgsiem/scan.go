@@ -840,7 +840,7 @@ func (s *scanner) summary() {
 	}
 	fmt.Fprintf(w, "; printed %d (%s and above", st.AlertsShown, levels[s.minRank])
 	if s.cfg.groupWindow > 0 {
-		fmt.Fprintf(w, ", repeats within %s folded", s.cfg.groupWindow)
+		fmt.Fprintf(w, ", repeats within %s folded", shortDuration(s.cfg.groupWindow))
 	}
 	fmt.Fprintln(w, ")")
 	if m := st.Matcher; m.LateEvents+m.Ungrouped+m.Evicted > 0 {
@@ -882,4 +882,16 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.n += int64(n)
 	c.prog.add(int64(n))
 	return n, err
+}
+
+// shortDuration drops a duration's zero minutes and seconds: 24h, 1h30m.
+func shortDuration(d time.Duration) string {
+	str := d.String()
+	if strings.HasSuffix(str, "m0s") {
+		str = strings.TrimSuffix(str, "0s")
+	}
+	if strings.HasSuffix(str, "h0m") {
+		str = strings.TrimSuffix(str, "0m")
+	}
+	return str
 }

@@ -5,13 +5,12 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/orgsiem/orgsiem/internal/benchtest"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -229,7 +228,7 @@ func BenchmarkLargeObjectHeap(b *testing.B) {
 	var peak float64
 	var p Part
 	for b.Loop() {
-		peak = peakHeap(func() {
+		peak = benchtest.PeakHeap(func() {
 			p, err = l.Load(context.Background(), ObjectRef{Bucket: testBucket, Key: key, Time: time.Now()})
 		})
 		if err != nil || !p.Complete() || p.Records != int64(records) {
@@ -251,42 +250,4 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// peakHeap runs f once after a GC and returns the largest growth of heap
-// object bytes (live and not yet swept) seen while it ran, sampled every
-// 20µs (as functions/transfer's benchmark measures it).
-func peakHeap(f func()) float64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
-	runtime.GC()
-	base := read()
-	var maxSeen atomic.Uint64
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(20 * time.Microsecond)
-		defer t.Stop()
-		for {
-			if v := read(); v > maxSeen.Load() {
-				maxSeen.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	f()
-	if v := read(); v > maxSeen.Load() {
-		maxSeen.Store(v)
-	}
-	close(done)
-	<-stopped
-	if maxSeen.Load() < base {
-		return 0
-	}
-	return float64(maxSeen.Load() - base)
 }

@@ -5,11 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
-	"runtime/metrics"
-	"sync/atomic"
+	"github.com/orgsiem/orgsiem/internal/benchtest"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -54,7 +51,7 @@ func BenchmarkHandleMaxDelivery(b *testing.B) {
 	doc, ev := maxDelivery(b)
 	hs := newHarness(b)
 	ctx := context.Background()
-	peak := peakHeap(func() {
+	peak := benchtest.PeakHeap(func() {
 		if err := hs.h.Handle(ctx, ev); err != nil {
 			b.Fatal(err)
 		}
@@ -86,7 +83,7 @@ func BenchmarkDecodeRenderMaxDelivery(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	peak := peakHeap(run)
+	peak := benchtest.PeakHeap(run)
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -95,43 +92,4 @@ func BenchmarkDecodeRenderMaxDelivery(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(peak/(1<<20), "peak-heap-MB")
-}
-
-// peakHeap runs f once after a GC and returns the largest growth of heap
-// object bytes (live and not yet swept) seen while it ran, sampled every
-// 20µs: an estimate of the memory one invocation needs above the idle
-// process.
-func peakHeap(f func()) float64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
-	runtime.GC()
-	base := read()
-	var maxSeen atomic.Uint64
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(20 * time.Microsecond)
-		defer t.Stop()
-		for {
-			if v := read(); v > maxSeen.Load() {
-				maxSeen.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	f()
-	if v := read(); v > maxSeen.Load() {
-		maxSeen.Store(v)
-	}
-	close(done)
-	<-stopped
-	if maxSeen.Load() < base {
-		return 0
-	}
-	return float64(maxSeen.Load() - base)
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -389,59 +390,12 @@ func (s *Server) handleReal(w http.ResponseWriter, r *http.Request, op *Operatio
 		// Managed indices switch to the named policy (at the end of their
 		// current state when the state changes; the fake applies it at
 		// once). Unmanaged indices are failures.
-		var in struct {
-			PolicyID string `json:"policy_id"`
-		}
-		_ = json.Unmarshal(body, &in)
-		o := s.objects["ism_policy"][in.PolicyID]
-		if o == nil {
-			writeError(w, 404, "resource_not_found_exception", "Could not find policy="+in.PolicyID)
-			return true
-		}
-		updated := 0
-		failed := []any{}
-		expr := p["index"]
-		if expr == "" {
-			expr = first(q["index"])
-		}
-		for _, name := range s.indicesOf(expr) {
-			m := s.meta[name]
-			if m == nil || m.policyID == "" {
-				failed = append(failed, map[string]any{"index_name": name, "index_uuid": "uuid-" + name, "reason": "This index is not being managed"})
-				continue
-			}
-			m.policyID, m.policy = in.PolicyID, policyOf(o.body)
-			updated++
-		}
-		writeJSON(w, 200, map[string]any{"updated_indices": updated, "failures": len(failed) > 0, "failed_indices": failed})
+		s.ismAssign(w, body, p, q, true, "This index is not being managed")
 	case "ism.add_policy":
 		// Attaches a policy to unmanaged indices; a managed index is a
 		// failure (TransportAddPolicyAction: "This index already has a
 		// policy, use the update policy API to update index policies").
-		var in struct {
-			PolicyID string `json:"policy_id"`
-		}
-		_ = json.Unmarshal(body, &in)
-		o := s.objects["ism_policy"][in.PolicyID]
-		if o == nil {
-			writeError(w, 404, "resource_not_found_exception", "Could not find policy="+in.PolicyID)
-			return true
-		}
-		added, failed := 0, []any{}
-		expr := p["index"]
-		if expr == "" {
-			expr = first(q["index"])
-		}
-		for _, name := range s.indicesOf(expr) {
-			m := s.meta[name]
-			if m.policyID != "" {
-				failed = append(failed, map[string]any{"index_name": name, "index_uuid": "uuid-" + name, "reason": "This index already has a policy, use the update policy API to update index policies"})
-				continue
-			}
-			m.policyID, m.policy = in.PolicyID, policyOf(o.body)
-			added++
-		}
-		writeJSON(w, 200, map[string]any{"updated_indices": added, "failures": len(failed) > 0, "failed_indices": failed})
+		s.ismAssign(w, body, p, q, false, "This index already has a policy, use the update policy API to update index policies")
 	case "snapshot.delete":
 		list := s.snapshots[p["repository"]]
 		for i, sn := range list {
@@ -551,4 +505,34 @@ func (s *Server) SetAudit(config []byte, readOnly []string) {
 	defer s.mu.Unlock()
 	s.putObject("audit", "config", config)
 	s.auditReadOnly = readOnly
+}
+
+// ismAssign answers ISM's add and change_policy: the indices of the path's
+// (or query's) index expression take the body's policy when their managed
+// state is managed, the others are failures with reason.
+func (s *Server) ismAssign(w http.ResponseWriter, body []byte, p map[string]string, q url.Values, managed bool, reason string) {
+	var in struct {
+		PolicyID string `json:"policy_id"`
+	}
+	_ = json.Unmarshal(body, &in)
+	o := s.objects["ism_policy"][in.PolicyID]
+	if o == nil {
+		writeError(w, 404, "resource_not_found_exception", "Could not find policy="+in.PolicyID)
+		return
+	}
+	updated, failed := 0, []any{}
+	expr := p["index"]
+	if expr == "" {
+		expr = first(q["index"])
+	}
+	for _, name := range s.indicesOf(expr) {
+		m := s.meta[name]
+		if (m != nil && m.policyID != "") != managed {
+			failed = append(failed, map[string]any{"index_name": name, "index_uuid": "uuid-" + name, "reason": reason})
+			continue
+		}
+		m.policyID, m.policy = in.PolicyID, policyOf(o.body)
+		updated++
+	}
+	writeJSON(w, 200, map[string]any{"updated_indices": updated, "failures": len(failed) > 0, "failed_indices": failed})
 }
